@@ -1,0 +1,68 @@
+"""Database engines: URL normalisation and per-dialect settings for the async drivers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+
+_DRIVERS = {
+    "mysql": "mysql+asyncmy",
+    "mariadb": "mysql+asyncmy",
+    "postgres": "postgresql+asyncpg",
+    "postgresql": "postgresql+asyncpg",
+    "sqlite": "sqlite+aiosqlite",
+}
+
+
+def async_url(url: str) -> str:
+    """The URL with the async driver we use for its dialect (mysql:// -> mysql+asyncmy://)."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        raise ValueError("database URL must look like scheme://...")
+    if "+" in scheme:
+        return url
+    return f"{_DRIVERS.get(scheme, scheme)}://{rest}"
+
+
+def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
+    """An async engine tuned for its dialect."""
+    url = async_url(url)
+    backend = make_url(url).get_backend_name()
+    kwargs: dict[str, Any] = {"echo": echo, "pool_pre_ping": backend != "sqlite"}
+    if backend == "sqlite":
+        # SQLite allows one writer; a long busy timeout queues writers instead of failing.
+        kwargs["connect_args"] = {"timeout": 30}
+    else:
+        kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
+    engine = create_async_engine(url, **kwargs)
+    if backend == "sqlite":
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
+    # pysqlite's own transaction handling is turned off so that "begin" below is ours.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _sqlite_begin_immediate(connection: Any) -> None:
+    # Take the write lock at BEGIN, so read-then-write transactions serialise instead of
+    # failing with "database is locked" when two of them upgrade at once.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[Any]:
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def dialect_of(engine: AsyncEngine) -> str:
+    return engine.dialect.name

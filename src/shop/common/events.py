@@ -1,0 +1,43 @@
+"""Domain events and their CloudEvents (structured mode) envelope."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+EXCHANGE = "shop.events"
+
+
+@dataclasses.dataclass(frozen=True)
+class DomainEvent:
+    """Base of every event; subclasses are frozen dataclasses naming their routing key."""
+
+    type: ClassVar[str]
+
+    def data(self) -> dict[str, Any]:
+        return {_camel(k): v for k, v in dataclasses.asdict(self).items()}
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def cloud_event(
+    *, event_type: str, source: str, data: dict[str, Any], request_id: str | None
+) -> dict[str, Any]:
+    """A CloudEvents 1.0 structured-mode dict; `requestid` is an extension attribute."""
+    envelope: dict[str, Any] = {
+        "specversion": "1.0",
+        "id": uuid.uuid4().hex,
+        "source": source,
+        "type": event_type,
+        "time": datetime.now(UTC).isoformat(),
+        "datacontenttype": "application/json",
+        "data": data,
+    }
+    if request_id:
+        envelope["requestid"] = request_id
+    return envelope

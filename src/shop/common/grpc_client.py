@@ -1,0 +1,49 @@
+"""gRPC client plumbing: one channel per peer, carrying the secret and the request id."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import grpc
+
+from shop.common.context import REQUEST_ID_HEADER, get_request_id
+from shop.common.security import GATEWAY_SECRET_HEADER
+
+
+class _MetadataInterceptor(grpc.aio.UnaryUnaryClientInterceptor):  # type: ignore[misc]
+    def __init__(self, secret: str) -> None:
+        self._secret = secret
+
+    async def intercept_unary_unary(
+        self,
+        continuation: Callable[[grpc.aio.ClientCallDetails, Any], Any],
+        details: grpc.aio.ClientCallDetails,
+        request: Any,
+    ) -> Any:
+        metadata = grpc.aio.Metadata(*(details.metadata or ()))
+        metadata.add(GATEWAY_SECRET_HEADER, self._secret)
+        request_id = get_request_id()
+        if request_id:
+            metadata.add(REQUEST_ID_HEADER, request_id)
+        new_details = grpc.aio.ClientCallDetails(
+            details.method,
+            details.timeout,
+            metadata,
+            details.credentials,
+            details.wait_for_ready,
+        )
+        return await continuation(new_details, request)
+
+
+def open_channel(target: str, *, secret: str) -> grpc.aio.Channel:
+    """A channel for the life of the process; every call carries secret and request id."""
+    return grpc.aio.insecure_channel(
+        target,
+        interceptors=[_MetadataInterceptor(secret)],
+        options=[
+            ("grpc.keepalive_time_ms", 30_000),
+            ("grpc.keepalive_permit_without_calls", 1),
+            ("grpc.enable_retries", 0),  # retries are ours: only idempotent calls are retried
+        ],
+    )

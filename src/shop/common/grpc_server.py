@@ -1,0 +1,107 @@
+"""gRPC server plumbing: gateway-secret interceptor, health service, error mapping."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1.health import aio as health_aio
+
+from shop.common.context import REQUEST_ID_HEADER, accept_request_id, set_request_id
+from shop.common.errors import AppError
+from shop.common.logging import get_logger
+from shop.common.metrics import GRPC_REQUESTS
+from shop.common.security import GATEWAY_SECRET_HEADER, secret_matches
+
+log = get_logger("shop.grpc")
+_HEALTH_PREFIX = "/grpc.health.v1.Health/"
+
+
+async def _deny(_: Any, context: grpc.aio.ServicerContext[Any, Any]) -> None:
+    await context.abort(grpc.StatusCode.UNAUTHENTICATED, "missing or invalid gateway secret")
+
+
+_DENY_HANDLER = grpc.unary_unary_rpc_method_handler(_deny)
+
+
+class GatewaySecretInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
+    """Refuses every call but health checks without a valid secret; binds the request id."""
+
+    def __init__(self, secrets: Sequence[str]) -> None:
+        self._secrets = list(secrets)
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        if details.method.startswith(_HEALTH_PREFIX):
+            return await continuation(details)
+        metadata = {k: v for k, v in (details.invocation_metadata or ()) if isinstance(v, str)}
+        if not secret_matches(metadata.get(GATEWAY_SECRET_HEADER), self._secrets):
+            return _DENY_HANDLER
+        set_request_id(accept_request_id(metadata.get(REQUEST_ID_HEADER)))
+        return await continuation(details)
+
+
+F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
+
+
+def translate_errors(service: str) -> Callable[[F], F]:
+    """Decorates a servicer method: AppError becomes its gRPC status, counted in metrics."""
+
+    def decorate(method: F) -> F:
+        name = method.__name__
+
+        @functools.wraps(method)
+        async def wrapper(
+            self: Any, request: Any, context: grpc.aio.ServicerContext[Any, Any]
+        ) -> Any:
+            try:
+                response = await method(self, request, context)
+            except AppError as exc:
+                GRPC_REQUESTS.labels(service, name, exc.grpc_code.name).inc()
+                await context.abort(exc.grpc_code, exc.message)
+            GRPC_REQUESTS.labels(service, name, "OK").inc()
+            return response
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+@dataclass(frozen=True)
+class GrpcServer:
+    """A running server and its health servicer, so shutdown can report NOT_SERVING first."""
+
+    server: grpc.aio.Server
+    health: health_aio.HealthServicer
+
+    async def stop(self, grace_seconds: float) -> None:
+        await self.health.enter_graceful_shutdown()
+        await self.server.stop(grace_seconds)
+
+
+async def start_grpc_server(
+    *,
+    port: int,
+    secrets: Sequence[str],
+    register: Callable[[grpc.aio.Server], None],
+    service_names: Sequence[str],
+    host: str = "0.0.0.0",
+) -> GrpcServer:
+    """A started server with our services, the standard health service and the interceptor."""
+    server = grpc.aio.server(interceptors=[GatewaySecretInterceptor(secrets)])
+    register(server)
+    health = health_aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health, server)
+    for name in ["", *service_names]:
+        await health.set(name, health_pb2.HealthCheckResponse.SERVING)
+    server.add_insecure_port(f"{host}:{port}")
+    await server.start()
+    log.info("grpc_started", port=port)
+    return GrpcServer(server=server, health=health)

@@ -1,0 +1,82 @@
+"""The FastAPI app every service builds on: envelope errors, request ids, secret, metrics."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Header
+from fastapi.responses import ORJSONResponse, Response
+
+from shop.common.errors import Forbidden, Unauthorized
+from shop.common.http_errors import install_error_handlers
+from shop.common.http_middleware import ServiceMiddleware
+from shop.common.metrics import render_latest
+from shop.common.tokens import Principal
+
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+
+def create_service_app(
+    *,
+    service: str,
+    gateway_secrets: Sequence[str],
+    routers: Sequence[APIRouter],
+    lifespan: Lifespan | None = None,
+) -> FastAPI:
+    """A service's REST app; only /health and /metrics answer without the gateway secret."""
+    app = FastAPI(
+        title=f"shop {service} service",
+        default_response_class=ORJSONResponse,
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    for router in routers:
+        app.include_router(router)
+
+    @app.get("/health", include_in_schema=False)
+    async def health() -> dict[str, Any]:
+        return {"status": "healthy", "timestamp": datetime.now(UTC).isoformat(), "service": service}
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        body, content_type = render_latest()
+        return Response(body, media_type=content_type)
+
+    app.add_middleware(ServiceMiddleware, service=service, secrets=list(gateway_secrets))
+    return app
+
+
+async def _principal(
+    x_user_id: Annotated[str | None, Header()] = None,
+    x_user_email: Annotated[str | None, Header()] = None,
+    x_user_role: Annotated[str | None, Header()] = None,
+) -> Principal | None:
+    # These headers are trustworthy only because the gateway secret was already checked.
+    if not x_user_id or x_user_role not in {"user", "admin"}:
+        return None
+    return Principal(user_id=x_user_id, email=x_user_email or "", role=x_user_role)
+
+
+async def current_principal(
+    principal: Annotated[Principal | None, Depends(_principal)],
+) -> Principal:
+    """The authenticated caller, or 401."""
+    if principal is None:
+        raise Unauthorized("Authentication required")
+    return principal
+
+
+async def current_admin(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    """The authenticated caller if an admin, else 403."""
+    if principal.role != "admin":
+        raise Forbidden("Admin role required")
+    return principal
+
+
+OptionalPrincipal = Annotated[Principal | None, Depends(_principal)]
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+CurrentAdmin = Annotated[Principal, Depends(current_admin)]
+

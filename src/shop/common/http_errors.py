@@ -1,0 +1,71 @@
+"""FastAPI exception handlers that answer every failure in the contract's envelope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import ORJSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from shop.common.context import get_request_id
+from shop.common.envelope import error
+from shop.common.errors import AppError
+from shop.common.logging import get_logger
+
+log = get_logger(__name__)
+
+
+def error_response(
+    status_code: int,
+    message: str,
+    errors: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> ORJSONResponse:
+    body = error(message, request_id=get_request_id(), errors=errors)
+    return ORJSONResponse(body, status_code=status_code, headers=headers)
+
+
+def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
+    # Drop the "body"/"query"/"path" prefix so the path names the client's own field.
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in {"body", "query", "path", "header"}:
+        parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+def _validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
+    return [
+        {"path": _field_path(e.get("loc", ())), "message": str(e.get("msg", "invalid value"))}
+        for e in exc.errors()
+    ]
+
+
+async def _on_app_error(_: Request, exc: Exception) -> ORJSONResponse:
+    assert isinstance(exc, AppError)
+    return error_response(exc.status_code, exc.message, exc.errors)
+
+
+async def _on_validation_error(_: Request, exc: Exception) -> ORJSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return error_response(400, "Validation failed", _validation_errors(exc))
+
+
+async def _on_http_error(_: Request, exc: Exception) -> ORJSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    message = exc.detail if isinstance(exc.detail, str) else "Request failed"
+    return error_response(exc.status_code, message, headers=dict(exc.headers or {}))
+
+
+async def _on_unexpected(_: Request, exc: Exception) -> ORJSONResponse:
+    # Logged in full for operators; the client learns only that it was our fault.
+    log.exception("unhandled_error", error_type=type(exc).__name__)
+    return error_response(500, "Internal server error")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(AppError, _on_app_error)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(Exception, _on_unexpected)

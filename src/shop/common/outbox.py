@@ -1,0 +1,40 @@
+"""The transactional outbox table: events written in the same transaction as the change."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+# SQLite autoincrements only INTEGER PRIMARY KEY; everywhere else a BIGINT is right.
+_ID = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def define_outbox_table(metadata: MetaData) -> Table:
+    """Adds the outbox table to a service's metadata (each service owns its own copy)."""
+    return Table(
+        "outbox",
+        metadata,
+        Column("id", _ID, primary_key=True, autoincrement=True),
+        Column("event_id", String(64), nullable=False, unique=True),
+        Column("event_type", String(100), nullable=False),
+        Column("payload", Text, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False, default=utcnow),
+        Column("published_at", DateTime(timezone=True), nullable=True),
+        Column("attempts", Integer, nullable=False, default=0),
+        Index("ix_outbox_unpublished", "published_at", "id"),
+    )

@@ -1,0 +1,85 @@
+"""Runs one service process: REST and gRPC in one event loop, stopped cleanly by a signal."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Awaitable, Callable, Coroutine, Generator
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI
+
+from shop.common.grpc_server import GrpcServer
+from shop.common.logging import get_logger
+
+log = get_logger("shop.runner")
+
+
+class _Server(uvicorn.Server):
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        # The runner owns the signals, so REST and gRPC stop together.
+        yield
+
+
+async def serve(
+    *,
+    app: FastAPI,
+    rest_port: int,
+    grpc_server: Callable[[], Awaitable[GrpcServer]] | None = None,
+    host: str = "0.0.0.0",
+    grace_seconds: float = 5.0,
+) -> None:
+    """Serves until SIGINT/SIGTERM, then drains gRPC calls and HTTP requests."""
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=rest_port,
+        loop="none",
+        http="httptools",
+        access_log=False,
+        log_config=None,
+        lifespan="on",
+        timeout_graceful_shutdown=int(grace_seconds),
+    )
+    rest = _Server(config)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    rpc: GrpcServer | None = None
+    rest_task: asyncio.Task[None] | None = None
+    try:
+        # gRPC first: once /health answers, every port of the process is serving.
+        if grpc_server is not None:
+            rpc = await grpc_server()
+        rest_task = asyncio.create_task(rest.serve())
+        while not rest.started:
+            if rest_task.done():
+                await rest_task
+                raise RuntimeError("REST server failed to start")
+            await asyncio.sleep(0.02)
+        log.info("service_ready", rest_port=rest_port)
+        waiter = asyncio.create_task(stop.wait())
+        await asyncio.wait({waiter, rest_task}, return_when=asyncio.FIRST_COMPLETED)
+        waiter.cancel()
+    finally:
+        log.info("service_stopping")
+        if rpc is not None:
+            await rpc.stop(grace_seconds)
+        rest.should_exit = True
+        if rest_task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await rest_task
+
+
+def run(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """asyncio.run with uvloop when available."""
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop is a dependency, but not on Windows
+        asyncio.run(main())
+        return
+    uvloop.run(main())

@@ -1,0 +1,197 @@
+"""Starts every process of the platform and supervises them: `make run` and the e2e tests.
+
+Not a service: it only spawns `python -m shop.<service>` children with the contract's env,
+waits until each answers /health, and stops them all on SIGINT/SIGTERM.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+# Start order: the order service needs its peers; the gateway goes last so that a
+# client never sees it before what it routes to.
+START_ORDER = ("users", "products", "orders", "gateway")
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str
+    module: str
+    rest_port_env: str
+    rest_port_default: int
+    grpc_port_env: str | None = None
+    grpc_port_default: int | None = None
+
+    def rest_port(self, env: Mapping[str, str]) -> int:
+        return int(env.get(self.rest_port_env, self.rest_port_default))
+
+    def grpc_port(self, env: Mapping[str, str]) -> int | None:
+        if self.grpc_port_env is None or self.grpc_port_default is None:
+            return None
+        return int(env.get(self.grpc_port_env, self.grpc_port_default))
+
+
+SERVICES: dict[str, ServiceSpec] = {
+    "users": ServiceSpec(
+        "users", "shop.users", "USER_SERVICE_PORT", 3001, "USER_SERVICE_GRPC_PORT", 50053
+    ),
+    "products": ServiceSpec(
+        "products",
+        "shop.products",
+        "PRODUCT_SERVICE_PORT",
+        3002,
+        "PRODUCT_SERVICE_GRPC_PORT",
+        50051,
+    ),
+    "orders": ServiceSpec(
+        "orders", "shop.orders", "ORDER_SERVICE_PORT", 3003, "ORDER_SERVICE_GRPC_PORT", 50052
+    ),
+    "gateway": ServiceSpec("gateway", "shop.gateway", "GATEWAY_PORT", 3000),
+}
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.2)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _healthy(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1) as resp:
+            return bool(resp.status == 200)
+    except OSError:
+        return False
+
+
+class Supervisor:
+    """Owns the child processes; every method is safe to call in any order."""
+
+    def __init__(self, env: Mapping[str, str], *, log_dir: Path | None = None) -> None:
+        self.env = dict(env)
+        self.log_dir = log_dir
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        self._logs: dict[str, IO[bytes]] = {}
+
+    def start(
+        self,
+        name: str,
+        extra_env: Mapping[str, str] | None = None,
+        *,
+        wait: bool = True,
+        timeout: float = 60.0,
+    ) -> None:
+        spec = SERVICES[name]
+        env = {**self.env, **(extra_env or {})}
+        stdout: IO[bytes] | int | None = None
+        if self.log_dir is not None:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            stdout = self._logs.get(name) or open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115
+            self._logs[name] = stdout
+        self.procs[name] = subprocess.Popen(
+            [sys.executable, "-m", spec.module],
+            env=env,
+            stdout=stdout,
+            stderr=subprocess.STDOUT if stdout is not None else None,
+        )
+        if wait:
+            self.wait_ready(name, env=env, timeout=timeout)
+
+    def wait_ready(
+        self, name: str, *, env: Mapping[str, str] | None = None, timeout: float = 60.0
+    ) -> None:
+        spec, env = SERVICES[name], env or self.env
+        rest, grpc = spec.rest_port(env), spec.grpc_port(env)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            proc = self.procs.get(name)
+            if proc is not None and proc.poll() is not None:
+                raise RuntimeError(f"{name} exited with {proc.returncode} during start-up")
+            if _healthy(rest) and (grpc is None or _port_open(grpc)):
+                return
+            time.sleep(0.1)
+        raise TimeoutError(f"{name} not ready after {timeout}s")
+
+    def kill(self, name: str) -> None:
+        """SIGKILL: the process gets no chance to clean up, as in a crash."""
+        proc = self.procs.pop(name, None)
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+    def stop(self, name: str, timeout: float = 15.0) -> None:
+        proc = self.procs.pop(name, None)
+        if proc is None or proc.poll() is not None:
+            return
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+    def start_all(self) -> None:
+        for name in START_ORDER:
+            self.start(name)
+
+    def stop_all(self) -> None:
+        for name in reversed(START_ORDER):
+            self.stop(name)
+        for log in self._logs.values():
+            log.close()
+        self._logs.clear()
+
+    def first_exited(self) -> str | None:
+        for name, proc in self.procs.items():
+            if proc.poll() is not None:
+                return name
+        return None
+
+
+def main() -> int:
+    """Runs the whole platform in the foreground until Ctrl-C or SIGTERM."""
+    env = dict(os.environ)
+    supervisor = Supervisor(env)
+    stopping = False
+
+    def _stop(signum: int, _: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        for name in START_ORDER:
+            if stopping:
+                break
+            supervisor.start(name)
+        if not stopping:
+            gateway = SERVICES["gateway"].rest_port(env)
+            print(
+                f"shop is up: http://127.0.0.1:{gateway} (Ctrl-C stops every process)",
+                file=sys.stderr,
+                flush=True,
+            )
+        while not stopping:
+            exited = supervisor.first_exited()
+            if exited is not None:
+                print(f"{exited} exited; stopping the platform", file=sys.stderr, flush=True)
+                return 1
+            time.sleep(0.5)
+        return 0
+    finally:
+        supervisor.stop_all()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,65 @@
+"""Fresh, uniquely named databases on the real servers, one per test run."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+
+import asyncmy
+import asyncpg
+
+POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+MYSQL_HOST = os.environ.get("TEST_MYSQL_HOST", "127.0.0.1")
+MYSQL_PORT = int(os.environ.get("TEST_MYSQL_PORT", "3306"))
+MYSQL_USER = os.environ.get("TEST_MYSQL_USER", "root")
+MYSQL_PASSWORD = os.environ.get("TEST_MYSQL_PASSWORD", "")
+RABBITMQ_URL = os.environ.get("TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def unique_name(prefix: str) -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:10]}"
+
+
+async def _pg_exec(sql: str) -> None:
+    conn = await asyncpg.connect(POSTGRES_ADMIN_URL)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+async def _mysql_exec(sql: str) -> None:
+    conn = await asyncmy.connect(host=MYSQL_HOST, port=MYSQL_PORT, user=MYSQL_USER,
+                                 password=MYSQL_PASSWORD)
+    try:
+        async with conn.cursor() as cur:
+            await cur.execute(sql)
+    finally:
+        conn.close()
+
+
+def create_postgres_database(prefix: str) -> tuple[str, str]:
+    """(name, url) of a new empty PostgreSQL database."""
+    name = unique_name(prefix)
+    asyncio.run(_pg_exec(f'CREATE DATABASE "{name}"'))
+    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
+    return name, f"{base}/{name}"
+
+
+def drop_postgres_database(name: str) -> None:
+    asyncio.run(_pg_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def create_mysql_database(prefix: str) -> tuple[str, str]:
+    """(name, url) of a new empty MariaDB/MySQL database (utf8mb4)."""
+    name = unique_name(prefix)
+    asyncio.run(_mysql_exec(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 "
+                            "COLLATE utf8mb4_unicode_ci"))
+    auth = MYSQL_USER + (f":{MYSQL_PASSWORD}" if MYSQL_PASSWORD else "")
+    return name, f"mysql://{auth}@{MYSQL_HOST}:{MYSQL_PORT}/{name}"
+
+
+def drop_mysql_database(name: str) -> None:
+    asyncio.run(_mysql_exec(f"DROP DATABASE IF EXISTS `{name}`"))
