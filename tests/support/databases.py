@@ -5,17 +5,28 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import asyncmy
 import asyncpg
 
-POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+POSTGRES_ADMIN_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 MYSQL_HOST = os.environ.get("TEST_MYSQL_HOST", "127.0.0.1")
 MYSQL_PORT = int(os.environ.get("TEST_MYSQL_PORT", "3306"))
 MYSQL_USER = os.environ.get("TEST_MYSQL_USER", "root")
 MYSQL_PASSWORD = os.environ.get("TEST_MYSQL_PASSWORD", "")
 RABBITMQ_URL = os.environ.get("TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def _run(coro: Coroutine[Any, Any, None]) -> None:
+    # In a thread of its own, so callers may sit inside a running event loop (async fixtures).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, coro).result()
 
 
 def unique_name(prefix: str) -> str:
@@ -31,8 +42,9 @@ async def _pg_exec(sql: str) -> None:
 
 
 async def _mysql_exec(sql: str) -> None:
-    conn = await asyncmy.connect(host=MYSQL_HOST, port=MYSQL_PORT, user=MYSQL_USER,
-                                 password=MYSQL_PASSWORD)
+    conn = await asyncmy.connect(
+        host=MYSQL_HOST, port=MYSQL_PORT, user=MYSQL_USER, password=MYSQL_PASSWORD
+    )
     try:
         async with conn.cursor() as cur:
             await cur.execute(sql)
@@ -43,23 +55,22 @@ async def _mysql_exec(sql: str) -> None:
 def create_postgres_database(prefix: str) -> tuple[str, str]:
     """(name, url) of a new empty PostgreSQL database."""
     name = unique_name(prefix)
-    asyncio.run(_pg_exec(f'CREATE DATABASE "{name}"'))
+    _run(_pg_exec(f'CREATE DATABASE "{name}"'))
     base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
     return name, f"{base}/{name}"
 
 
 def drop_postgres_database(name: str) -> None:
-    asyncio.run(_pg_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    _run(_pg_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def create_mysql_database(prefix: str) -> tuple[str, str]:
     """(name, url) of a new empty MariaDB/MySQL database (utf8mb4)."""
     name = unique_name(prefix)
-    asyncio.run(_mysql_exec(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 "
-                            "COLLATE utf8mb4_unicode_ci"))
+    _run(_mysql_exec(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
     auth = MYSQL_USER + (f":{MYSQL_PASSWORD}" if MYSQL_PASSWORD else "")
     return name, f"mysql://{auth}@{MYSQL_HOST}:{MYSQL_PORT}/{name}"
 
 
 def drop_mysql_database(name: str) -> None:
-    asyncio.run(_mysql_exec(f"DROP DATABASE IF EXISTS `{name}`"))
+    _run(_mysql_exec(f"DROP DATABASE IF EXISTS `{name}`"))

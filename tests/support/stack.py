@@ -22,42 +22,49 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def stack_env(*, data_dir: Path, mysql_url: str, products_url: str, orders_url: str) -> dict[str, str]:
+def stack_env(
+    *, data_dir: Path, mysql_url: str, products_url: str, orders_url: str
+) -> dict[str, str]:
     """Env for every process: fresh ports and secrets, real databases and broker."""
     ports = {name: free_port() for name in SERVICES}
     grpc = {name: free_port() for name in ("users", "products", "orders")}
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("SHOP_", "MONGODB", "PYTEST_", "ADMIN_"))}
-    env.update({
-        "SHOP_ENV": "test",
-        "LOG_LEVEL": "INFO",
-        "DATA_DIR": str(data_dir),
-        "JWT_SECRET": secrets.token_urlsafe(32),
-        # Two secrets, to exercise rotation: services accept both, callers send the first.
-        "GATEWAY_SECRET": f"{secrets.token_urlsafe(24)},{secrets.token_urlsafe(24)}",
-        "RABBITMQ_URL": RABBITMQ_URL,
-        "MYSQL_URI": mysql_url,
-        "PRODUCT_SQL_URI": products_url,
-        "POSTGRESQL_URI": orders_url,
-        "ADMIN_EMAIL": f"admin-{uuid.uuid4().hex[:8]}@example.com",
-        "ADMIN_PASSWORD": secrets.token_urlsafe(16),
-        # Generous limits: the rate-limit test starts its own gateway with tight ones.
-        "RATE_LIMIT_DEFAULT": "100000/minute",
-        "RATE_LIMIT_AUTH": "100000/minute",
-        "GATEWAY_PORT": str(ports["gateway"]),
-        "USER_SERVICE_PORT": str(ports["users"]),
-        "PRODUCT_SERVICE_PORT": str(ports["products"]),
-        "ORDER_SERVICE_PORT": str(ports["orders"]),
-        "USER_SERVICE_GRPC_PORT": str(grpc["users"]),
-        "PRODUCT_SERVICE_GRPC_PORT": str(grpc["products"]),
-        "ORDER_SERVICE_GRPC_PORT": str(grpc["orders"]),
-        "USER_SERVICE_URL": f"http://127.0.0.1:{ports['users']}",
-        "PRODUCT_SERVICE_URL": f"http://127.0.0.1:{ports['products']}",
-        "ORDER_SERVICE_URL": f"http://127.0.0.1:{ports['orders']}",
-        "USER_SERVICE_GRPC": f"127.0.0.1:{grpc['users']}",
-        "PRODUCT_SERVICE_GRPC": f"127.0.0.1:{grpc['products']}",
-        "ORDER_SERVICE_GRPC": f"127.0.0.1:{grpc['orders']}",
-    })
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SHOP_", "MONGODB", "PYTEST_", "ADMIN_"))
+    }
+    env.update(
+        {
+            "SHOP_ENV": "test",
+            "LOG_LEVEL": "INFO",
+            "DATA_DIR": str(data_dir),
+            "JWT_SECRET": secrets.token_urlsafe(32),
+            # Two secrets, to exercise rotation: services accept both, callers send the first.
+            "GATEWAY_SECRET": f"{secrets.token_urlsafe(24)},{secrets.token_urlsafe(24)}",
+            "RABBITMQ_URL": RABBITMQ_URL,
+            "MYSQL_URI": mysql_url,
+            "PRODUCT_SQL_URI": products_url,
+            "POSTGRESQL_URI": orders_url,
+            "ADMIN_EMAIL": f"admin-{uuid.uuid4().hex[:8]}@example.com",
+            "ADMIN_PASSWORD": secrets.token_urlsafe(16),
+            # Generous limits: the rate-limit test starts its own gateway with tight ones.
+            "RATE_LIMIT_DEFAULT": "100000/minute",
+            "RATE_LIMIT_AUTH": "100000/minute",
+            "GATEWAY_PORT": str(ports["gateway"]),
+            "USER_SERVICE_PORT": str(ports["users"]),
+            "PRODUCT_SERVICE_PORT": str(ports["products"]),
+            "ORDER_SERVICE_PORT": str(ports["orders"]),
+            "USER_SERVICE_GRPC_PORT": str(grpc["users"]),
+            "PRODUCT_SERVICE_GRPC_PORT": str(grpc["products"]),
+            "ORDER_SERVICE_GRPC_PORT": str(grpc["orders"]),
+            "USER_SERVICE_URL": f"http://127.0.0.1:{ports['users']}",
+            "PRODUCT_SERVICE_URL": f"http://127.0.0.1:{ports['products']}",
+            "ORDER_SERVICE_URL": f"http://127.0.0.1:{ports['orders']}",
+            "USER_SERVICE_GRPC": f"127.0.0.1:{grpc['users']}",
+            "PRODUCT_SERVICE_GRPC": f"127.0.0.1:{grpc['products']}",
+            "ORDER_SERVICE_GRPC": f"127.0.0.1:{grpc['orders']}",
+        }
+    )
     return env
 
 
@@ -112,8 +119,9 @@ class Stack:
         """A freshly registered user, logged in: email, password, user, tokens."""
         email = f"user-{uuid.uuid4().hex[:12]}@example.com"
         password = secrets.token_urlsafe(12)
-        resp = self.client.post("/auth/register",
-                                json={"email": email, "password": password, "name": "Test User"})
+        resp = self.client.post(
+            "/auth/register", json={"email": email, "password": password, "name": "Test User"}
+        )
         assert resp.status_code == 201, resp.text
         session = self.login(email, password)
         return {"email": email, "password": password, **session}
@@ -123,7 +131,9 @@ class Stack:
 
     def admin_token(self) -> str:
         if self._admin_token is None:
-            self._admin_token = str(self.login(self.admin_email, self.admin_password)["accessToken"])
+            self._admin_token = str(
+                self.login(self.admin_email, self.admin_password)["accessToken"]
+            )
         return self._admin_token
 
     @staticmethod

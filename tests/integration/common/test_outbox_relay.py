@@ -1,0 +1,166 @@
+"""The outbox relay against real PostgreSQL, SQLite and RabbitMQ, with the broker down too."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any, ClassVar
+
+import aio_pika
+import orjson
+import pytest
+from sqlalchemy import Column, MetaData, String, Table, insert, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shop.common.context import set_request_id
+from shop.common.db import create_engine, session_factory
+from shop.common.events import EXCHANGE, DomainEvent
+from shop.common.outbox import define_outbox_table
+from shop.common.outbox_relay import OutboxRelay, declare_exchange
+from shop.common.unit_of_work import UnitOfWork
+from tests.support.databases import RABBITMQ_URL
+
+DEAD_BROKER = "amqp://guest:guest@127.0.0.1:1/"
+
+
+@dataclasses.dataclass(frozen=True)
+class ThingMade(DomainEvent):
+    type: ClassVar[str] = "test.thing_made"
+    thing_id: str
+
+
+metadata = MetaData()
+things = Table("things", metadata, Column("id", String(36), primary_key=True))
+outbox = define_outbox_table(metadata)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'outbox.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    engine = create_engine(url)
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.drop_all)
+        await conn.run_sync(metadata.create_all)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def queue() -> AsyncIterator[aio_pika.abc.AbstractQueue]:
+    connection = await aio_pika.connect(RABBITMQ_URL)
+    channel = await connection.channel()
+    exchange = await declare_exchange(channel)
+    q = await channel.declare_queue(exclusive=True, auto_delete=True)
+    await q.bind(exchange, routing_key="test.#")
+    yield q
+    await connection.close()
+
+
+async def _make_thing(engine: AsyncEngine, *, commit: bool, wake: asyncio.Event) -> str:
+    uow = UnitOfWork(session_factory(engine), outbox=outbox, source="/shop/test", wake_relay=wake)
+    thing_id = uuid.uuid4().hex
+    async with uow:
+        await uow.session.execute(insert(things).values(id=thing_id))
+        uow.emit(ThingMade(thing_id=thing_id))
+        if commit:
+            await uow.commit()
+    return thing_id
+
+
+async def _received(queue: aio_pika.abc.AbstractQueue, timeout: float = 10) -> dict[str, Any]:
+    async with asyncio.timeout(timeout):
+        while True:
+            message = await queue.get(fail=False)
+            if message is not None:
+                await message.ack()
+                body: dict[str, Any] = orjson.loads(message.body)
+                return body
+            await asyncio.sleep(0.05)
+
+
+async def test_event_exists_iff_change_committed(engine: AsyncEngine) -> None:
+    wake = asyncio.Event()
+    kept = await _make_thing(engine, commit=True, wake=wake)
+    await _make_thing(engine, commit=False, wake=wake)
+    async with engine.connect() as conn:
+        rows = (await conn.execute(select(outbox.c.payload))).scalars().all()
+    assert [orjson.loads(r)["data"] for r in rows] == [{"thingId": kept}]
+    assert wake.is_set()
+
+
+async def test_relay_publishes_with_confirms_and_marks_sent(
+    engine: AsyncEngine, queue: aio_pika.abc.AbstractQueue
+) -> None:
+    set_request_id("req-relay-1")
+    thing_id = await _make_thing(engine, commit=True, wake=asyncio.Event())
+    relay = OutboxRelay(
+        engine=engine,
+        outbox=outbox,
+        rabbitmq_url=RABBITMQ_URL,
+        service="test",
+        wake=asyncio.Event(),
+    )
+    try:
+        assert await relay.drain_once() == 1
+        assert await relay.drain_once() == 0
+    finally:
+        await relay.close()
+    event = await _received(queue)
+    assert event["type"] == "test.thing_made"
+    assert event["data"] == {"thingId": thing_id}
+    assert event["requestid"] == "req-relay-1"
+    assert event["specversion"] == "1.0" and event["source"] == "/shop/test"
+    async with engine.connect() as conn:
+        pending = (
+            await conn.execute(select(outbox.c.id).where(outbox.c.published_at.is_(None)))
+        ).all()
+    assert pending == []
+
+
+async def test_broker_down_keeps_events_until_it_is_back(
+    engine: AsyncEngine, queue: aio_pika.abc.AbstractQueue
+) -> None:
+    thing_id = await _make_thing(engine, commit=True, wake=asyncio.Event())
+    down = OutboxRelay(
+        engine=engine,
+        outbox=outbox,
+        rabbitmq_url=DEAD_BROKER,
+        service="test",
+        wake=asyncio.Event(),
+        max_backoff_seconds=0.2,
+    )
+    task = asyncio.create_task(down.run())
+    await asyncio.sleep(1.0)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    async with engine.connect() as conn:
+        pending = (
+            await conn.execute(select(outbox.c.id).where(outbox.c.published_at.is_(None)))
+        ).all()
+    assert len(pending) == 1
+
+    back = OutboxRelay(
+        engine=engine,
+        outbox=outbox,
+        rabbitmq_url=RABBITMQ_URL,
+        service="test",
+        wake=asyncio.Event(),
+        poll_seconds=0.1,
+    )
+    task = asyncio.create_task(back.run())
+    try:
+        event = await _received(queue)
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await back.close()
+    assert event["data"] == {"thingId": thing_id}
+    assert EXCHANGE == "shop.events"
