@@ -23,8 +23,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     products_db, products_url = create_postgres_database("shop_e2e_products")
     orders_db, orders_url = create_postgres_database("shop_e2e_orders")
     root: Path = tmp_path_factory.mktemp("stack")
-    env = stack_env(data_dir=root / "data", mysql_url=users_url, products_url=products_url,
-                    orders_url=orders_url)
+    env = stack_env(
+        data_dir=root / "data",
+        mysql_url=users_url,
+        products_url=products_url,
+        orders_url=orders_url,
+    )
     platform = Stack(env, log_dir=root / "logs")
     try:
         platform.supervisor.start_all()

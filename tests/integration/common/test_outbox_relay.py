@@ -73,8 +73,8 @@ async def _make_thing(engine: AsyncEngine, *, commit: bool, wake: asyncio.Event)
     return thing_id
 
 
-async def _received(queue: aio_pika.abc.AbstractQueue, timeout: float = 10) -> dict[str, Any]:
-    async with asyncio.timeout(timeout):
+async def _received(queue: aio_pika.abc.AbstractQueue) -> dict[str, Any]:
+    async with asyncio.timeout(10):
         while True:
             message = await queue.get(fail=False)
             if message is not None:
