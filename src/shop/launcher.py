@@ -20,19 +20,21 @@ from typing import IO
 
 # Start order: the order service needs its peers; the gateway goes last so that a
 # client never sees it before what it routes to.
-START_ORDER = ("users", "products", "orders", "gateway")
+START_ORDER = ("notifications", "users", "products", "orders", "gateway")
 
 
 @dataclass(frozen=True)
 class ServiceSpec:
     name: str
     module: str
-    rest_port_env: str
-    rest_port_default: int
+    rest_port_env: str | None = None
+    rest_port_default: int | None = None
     grpc_port_env: str | None = None
     grpc_port_default: int | None = None
 
-    def rest_port(self, env: Mapping[str, str]) -> int:
+    def rest_port(self, env: Mapping[str, str]) -> int | None:
+        if self.rest_port_env is None or self.rest_port_default is None:
+            return None
         return int(env.get(self.rest_port_env, self.rest_port_default))
 
     def grpc_port(self, env: Mapping[str, str]) -> int | None:
@@ -57,6 +59,8 @@ SERVICES: dict[str, ServiceSpec] = {
         "orders", "shop.orders", "ORDER_SERVICE_PORT", 3003, "ORDER_SERVICE_GRPC_PORT", 50052
     ),
     "gateway": ServiceSpec("gateway", "shop.gateway", "GATEWAY_PORT", 3000),
+    # The worker serves no port: it is ready once it has stayed up through start-up.
+    "notifications": ServiceSpec("notifications", "shop.notifications"),
 }
 
 
@@ -117,6 +121,11 @@ class Supervisor:
             proc = self.procs.get(name)
             if proc is not None and proc.poll() is not None:
                 raise RuntimeError(f"{name} exited with {proc.returncode} during start-up")
+            if rest is None:
+                time.sleep(0.5)
+                if proc is not None and proc.poll() is None:
+                    return
+                continue
             if _healthy(rest) and (grpc is None or _port_open(grpc)):
                 return
             time.sleep(0.1)
@@ -176,7 +185,7 @@ def main() -> int:
                 break
             supervisor.start(name)
         if not stopping:
-            gateway = SERVICES["gateway"].rest_port(env)
+            gateway = SERVICES["gateway"].rest_port(env) or 3000
             print(
                 f"shop is up: http://127.0.0.1:{gateway} (Ctrl-C stops every process)",
                 file=sys.stderr,

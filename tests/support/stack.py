@@ -50,6 +50,8 @@ def stack_env(
             # Generous limits: the rate-limit test starts its own gateway with tight ones.
             "RATE_LIMIT_DEFAULT": "100000/minute",
             "RATE_LIMIT_AUTH": "100000/minute",
+        "NOTIFICATION_QUEUE": f"notifications-e2e-{uuid.uuid4().hex[:8]}",
+        "NOTIFICATION_QUEUE_AUTO_DELETE": "true",
             "GATEWAY_PORT": str(ports["gateway"]),
             "USER_SERVICE_PORT": str(ports["users"]),
             "PRODUCT_SERVICE_PORT": str(ports["products"]),
@@ -85,8 +87,9 @@ class Stack:
         self._admin_token: str | None = None
 
     def url(self, name: str) -> str:
-        spec = SERVICES[name]
-        return f"http://127.0.0.1:{spec.rest_port(self.env)}"
+        port = SERVICES[name].rest_port(self.env)
+        assert port is not None, f"{name} serves no REST port"
+        return f"http://127.0.0.1:{port}"
 
     def grpc_target(self, name: str) -> str:
         port = SERVICES[name].grpc_port(self.env)
