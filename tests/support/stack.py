@@ -50,8 +50,8 @@ def stack_env(
             # Generous limits: the rate-limit test starts its own gateway with tight ones.
             "RATE_LIMIT_DEFAULT": "100000/minute",
             "RATE_LIMIT_AUTH": "100000/minute",
-        "NOTIFICATION_QUEUE": f"notifications-e2e-{uuid.uuid4().hex[:8]}",
-        "NOTIFICATION_QUEUE_AUTO_DELETE": "true",
+            "NOTIFICATION_QUEUE": f"notifications-e2e-{uuid.uuid4().hex[:8]}",
+            "NOTIFICATION_QUEUE_AUTO_DELETE": "true",
             "GATEWAY_PORT": str(ports["gateway"]),
             "USER_SERVICE_PORT": str(ports["users"]),
             "PRODUCT_SERVICE_PORT": str(ports["products"]),
