@@ -1,0 +1,221 @@
+"""What the deployment tests share: paths, loaders, the contract's ports and env names.
+
+No network and no Docker/Kubernetes here: every file is read from the repository and checked
+against schemas that ship inside installed packages.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from shop.launcher import SERVICES
+
+ROOT = Path(__file__).resolve().parents[3]
+DEPLOY = ROOT / "deploy"
+K8S = DEPLOY / "k8s"
+COMPOSE_FILE = DEPLOY / "compose.yaml"
+COMPOSE_ENV_EXAMPLE = DEPLOY / ".env.example"
+K8S_SECRETS_EXAMPLE = K8S / "secrets.env.example"
+DOCKERFILE = ROOT / "Dockerfile"
+DOCKERIGNORE = ROOT / ".dockerignore"
+
+# Kubernetes versions the manifests must be valid for: the oldest we support (native gRPC
+# probes are GA since 1.27) and the newest schema kubernetes-validate pins here.
+K8S_VERSIONS = ("1.29.0", "1.37.0")
+
+# A placeholder is empty or says REPLACE_ME; anything else in a template is a real value.
+PLACEHOLDER = "REPLACE_ME"
+
+
+@dataclass(frozen=True)
+class Process:
+    name: str
+    module: str
+    rest_port: int | None
+    grpc_port: int | None
+    rest_port_env: str | None
+    grpc_port_env: str | None
+
+
+# The contract's table of processes and ports (CONTRACT.md, "Processes and ports").
+CONTRACT_PORTS: dict[str, tuple[int | None, int | None]] = {
+    "gateway": (3000, None),
+    "users": (3001, 50053),
+    "products": (3002, 50051),
+    "orders": (3003, 50052),
+    "notifications": (None, None),
+}
+# The store each process owns, by its env var (the worker's is optional: SQLite by default).
+STORE_ENV = {
+    "users": "MYSQL_URI",
+    "products": "MONGODB_URI",
+    "orders": "POSTGRESQL_URI",
+    "notifications": "NOTIFICATION_DB_URI",
+}
+# Settings that carry credentials: never a literal value in a committed file.
+SECRET_ENV = frozenset(
+    {
+        "JWT_SECRET",
+        "GATEWAY_SECRET",
+        "ADMIN_PASSWORD",
+        "MYSQL_URI",
+        "MONGODB_URI",
+        "POSTGRESQL_URI",
+        "PRODUCT_SQL_URI",
+        "NOTIFICATION_DB_URI",
+        "RABBITMQ_URL",
+        "REDIS_URL",
+    }
+)
+
+
+def processes() -> dict[str, Process]:
+    """The platform's processes as the launcher (what `make run` starts) defines them."""
+    return {
+        name: Process(
+            name=name,
+            module=spec.module,
+            rest_port=spec.rest_port_default,
+            grpc_port=spec.grpc_port_default,
+            rest_port_env=spec.rest_port_env,
+            grpc_port_env=spec.grpc_port_env,
+        )
+        for name, spec in SERVICES.items()
+    }
+
+
+def documented_env_names() -> frozenset[str]:
+    """Env names from the README's configuration table and docs/DECISIONS.md."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    table = "\n".join(line for line in section.splitlines() if line.startswith("|"))
+    decisions = (ROOT / "docs" / "DECISIONS.md").read_text(encoding="utf-8")
+    pattern = re.compile(r"`([A-Z][A-Z0-9_]{2,})`")
+    return frozenset(pattern.findall(table)) | frozenset(pattern.findall(decisions))
+
+
+def load_yaml(path: Path) -> Any:
+    with path.open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def load_yaml_documents(path: Path) -> list[dict[str, Any]]:
+    with path.open(encoding="utf-8") as fh:
+        return [doc for doc in yaml.safe_load_all(fh) if doc]
+
+
+def k8s_manifest_files() -> list[Path]:
+    """Every Kubernetes manifest (the kustomization is kustomize's, not the API's)."""
+    return sorted(p for p in K8S.glob("*.yaml") if p.name != "kustomization.yaml")
+
+
+def k8s_documents() -> Iterator[tuple[Path, dict[str, Any]]]:
+    for path in k8s_manifest_files():
+        for doc in load_yaml_documents(path):
+            yield path, doc
+
+
+def k8s_by_kind(kind: str) -> dict[str, dict[str, Any]]:
+    return {doc["metadata"]["name"]: doc for _, doc in k8s_documents() if doc.get("kind") == kind}
+
+
+def compose_schema() -> dict[str, Any]:
+    """The compose-spec JSON schema vendored by check-jsonschema (Apache-2.0)."""
+    vendor = files("check_jsonschema.builtin_schemas.vendor")
+    schema: dict[str, Any] = json.loads(vendor.joinpath("compose-spec.json").read_text("utf-8"))
+    return schema
+
+
+def parse_env_file(path: Path) -> tuple[dict[str, str], set[str]]:
+    """KEY=VALUE lines (values as written), and the keys only mentioned as `# KEY=...`."""
+    values: dict[str, str] = {}
+    commented: set[str] = set()
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if match := re.fullmatch(r"#\s*([A-Z][A-Z0-9_]*)=.*", line):
+            commented.add(match.group(1))
+        elif line and not line.startswith("#"):
+            key, sep, value = line.partition("=")
+            assert sep, f"{path.name}: not KEY=VALUE: {raw!r}"
+            values[key.strip()] = value
+    return values, commented
+
+
+def is_placeholder(value: str) -> bool:
+    return value == "" or PLACEHOLDER in value
+
+
+# ---- Compose variable interpolation (the subset compose.yaml uses) ------------------------
+
+_VAR = re.compile(
+    r"\$(?:(?P<escaped>\$)|\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
+    r"(?:(?P<op>:-|:\?|-|\?)(?P<arg>[^}]*))?\})"
+)
+
+
+class MissingVariableError(ValueError):
+    """A `${VAR:?message}` whose variable is unset or empty: Compose refuses to start."""
+
+
+@dataclass(frozen=True)
+class Reference:
+    name: str
+    op: str | None
+    arg: str
+
+    @property
+    def required(self) -> bool:
+        return self.op in (":?", "?")
+
+
+def references(text: str) -> list[Reference]:
+    return [
+        Reference(m["name"], m["op"], m["arg"] or "")
+        for m in _VAR.finditer(text)
+        if m["escaped"] is None
+    ]
+
+
+def interpolate(value: Any, env: Mapping[str, str]) -> Any:
+    """Compose's interpolation over a loaded document: ${VAR}, :-, -, :?, ?, and $$."""
+    if isinstance(value, dict):
+        return {k: interpolate(v, env) for k, v in value.items()}
+    if isinstance(value, list):
+        return [interpolate(v, env) for v in value]
+    if not isinstance(value, str):
+        return value
+
+    def substitute(m: re.Match[str]) -> str:
+        if m["escaped"] is not None:
+            return "$"
+        name, op, arg = m["name"], m["op"], m["arg"] or ""
+        current = env.get(name)
+        unset_or_empty = not current
+        if op in (":?", "?") and (current is None or (op == ":?" and unset_or_empty)):
+            raise MissingVariableError(f"{name}: {arg}")
+        if op == ":-" and unset_or_empty:
+            return arg
+        if op == "-" and current is None:
+            return arg
+        return current or ""
+
+    return _VAR.sub(substitute, value)
+
+
+def all_strings(value: Any) -> Iterator[str]:
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from all_strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from all_strings(item)
+    elif isinstance(value, str):
+        yield value
