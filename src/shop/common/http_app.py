@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Header
-from fastapi.responses import ORJSONResponse, Response
+from fastapi.responses import Response
 
 from shop.common.errors import Forbidden, Unauthorized
-from shop.common.http_errors import install_error_handlers
+from shop.common.http_errors import ORJSONResponse, install_error_handlers
 from shop.common.http_middleware import ServiceMiddleware
 from shop.common.metrics import render_latest
 from shop.common.tokens import Principal

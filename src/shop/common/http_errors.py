@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import ORJSONResponse
+from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shop.common.context import get_request_id
@@ -15,6 +16,13 @@ from shop.common.errors import AppError
 from shop.common.logging import get_logger
 
 log = get_logger(__name__)
+
+
+class ORJSONResponse(JSONResponse):
+    """JSON rendered by orjson (FastAPI 0.165 deprecated its own ORJSONResponse)."""
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
 
 
 def error_response(

@@ -1,0 +1,29 @@
+"""`python -m shop.users`: migrate, ensure the admin, then serve REST and gRPC."""
+
+from __future__ import annotations
+
+from shop.common.logging import configure_logging
+from shop.common.runner import run, serve
+from shop.users.bootstrap import create_app, ensure_admin, migrate, start_grpc
+from shop.users.container import build_context
+from shop.users.settings import UserSettings
+
+
+async def main() -> None:
+    settings = UserSettings()
+    configure_logging(service="users", level=settings.log_level)
+    await migrate(settings.database_url())
+    ctx = build_context(settings)
+    try:
+        await ensure_admin(ctx)
+        await serve(
+            app=create_app(ctx),
+            rest_port=settings.user_service_port,
+            grpc_server=lambda: start_grpc(ctx, port=settings.user_service_grpc_port),
+        )
+    finally:
+        await ctx.engine.dispose()
+
+
+if __name__ == "__main__":
+    run(main)

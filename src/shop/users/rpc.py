@@ -1,0 +1,78 @@
+"""gRPC UserService: thin translation between protobuf and the use cases."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import grpc
+
+from shop.common.errors import ValidationFailed
+from shop.common.grpc_server import translate_errors
+from shop.protos.shop.user.v1 import user_pb2, user_pb2_grpc
+from shop.users import service
+from shop.users.container import UserContext
+from shop.users.models import Address, User
+from shop.users.refresh_tokens import as_utc
+
+
+def user_message(user: User) -> user_pb2.User:
+    return user_pb2.User(
+        id=user.id,
+        email=user.email,
+        name=user.name,
+        role=user.role,
+        created_at=as_utc(user.created_at).isoformat(),
+        phone=user.phone or "",
+    )
+
+
+def address_message(address: Address) -> user_pb2.Address:
+    return user_pb2.Address(
+        id=address.id,
+        line1=address.line1,
+        line2=address.line2 or "",
+        city=address.city,
+        state=address.state or "",
+        postal_code=address.postal_code,
+        country=address.country,
+        is_default=address.is_default,
+    )
+
+
+def _user_id(value: str) -> str:
+    if not value:
+        raise ValidationFailed("user_id is required")
+    return value
+
+
+class UserServicer(user_pb2_grpc.UserServiceServicer):
+    """Answers the other services' questions about users."""
+
+    def __init__(self, ctx: UserContext) -> None:
+        self._ctx = ctx
+
+    @translate_errors("users")
+    async def GetUser(
+        self, request: user_pb2.GetUserRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> user_pb2.GetUserResponse:
+        user = await service.get_user(uow=self._ctx.uow(), user_id=_user_id(request.user_id))
+        return user_pb2.GetUserResponse(user=user_message(user))
+
+    @translate_errors("users")
+    async def GetUserAddresses(
+        self, request: user_pb2.GetUserAddressesRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> user_pb2.GetUserAddressesResponse:
+        rows = await service.list_addresses(uow=self._ctx.uow(), user_id=_user_id(request.user_id))
+        return user_pb2.GetUserAddressesResponse(addresses=[address_message(a) for a in rows])
+
+    @translate_errors("users")
+    async def ValidateUser(
+        self, request: user_pb2.ValidateUserRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> user_pb2.ValidateUserResponse:
+        # An unknown user is an answer here ("not valid"), not an error.
+        if not request.user_id:
+            return user_pb2.ValidateUserResponse(valid=False, reason="user_id is required")
+        user = await service.find_user(uow=self._ctx.uow(), user_id=request.user_id)
+        if user is None:
+            return user_pb2.ValidateUserResponse(valid=False, reason="user not found")
+        return user_pb2.ValidateUserResponse(valid=True, user=user_message(user))

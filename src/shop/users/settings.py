@@ -1,0 +1,28 @@
+"""The user service's settings (read once at start-up)."""
+
+from __future__ import annotations
+
+from pydantic import field_validator
+
+from shop.common.settings import CommonSettings
+
+
+class UserSettings(CommonSettings):
+    """Common settings plus the user service's ports, store and bootstrap admin."""
+
+    user_service_port: int = 3001
+    user_service_grpc_port: int = 50053
+    # MYSQL_URI (MariaDB/MySQL) when set, else the embedded SQLite file DATA_DIR/users.db.
+    mysql_uri: str | None = None
+    # When both are set, start-up makes sure this admin account exists (see bootstrap).
+    admin_email: str | None = None
+    admin_password: str | None = None
+
+    @field_validator("mysql_uri", "admin_email", "admin_password", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+    def database_url(self) -> str:
+        """The store's URL: MYSQL_URI, else DATA_DIR/users.db."""
+        return self.mysql_uri or self.sqlite_url("users")

@@ -1,0 +1,119 @@
+"""user.registered reaches the real RabbitMQ through the outbox, also after a broker outage."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aio_pika
+import httpx
+import orjson
+import pytest
+from sqlalchemy import select
+
+from shop.common.events import EXCHANGE
+from shop.common.outbox_relay import declare_exchange
+from shop.users.bootstrap import create_app
+from shop.users.container import UserContext, build_context
+from shop.users.models import outbox
+from tests.integration.users.support import PASSWORD, SECRET, make_settings, unique_email
+from tests.support.databases import RABBITMQ_URL
+
+DEAD_BROKER = "amqp://guest:guest@127.0.0.1:1/"
+
+
+@pytest.fixture
+async def queue() -> AsyncIterator[aio_pika.abc.AbstractQueue]:
+    """A throwaway queue bound to shop.events for user.registered."""
+    connection = await aio_pika.connect(RABBITMQ_URL)
+    channel = await connection.channel()
+    exchange = await declare_exchange(channel)
+    q = await channel.declare_queue(exclusive=True, auto_delete=True)
+    await q.bind(exchange, routing_key="user.registered")
+    yield q
+    await connection.close()
+
+
+async def received(queue: aio_pika.abc.AbstractQueue, email: str) -> dict[str, Any]:
+    """The event about `email` (other tests' leftover events may arrive too)."""
+    async with asyncio.timeout(15):
+        while True:
+            message = await queue.get(fail=False)
+            if message is None:
+                await asyncio.sleep(0.05)
+                continue
+            await message.ack()
+            body: dict[str, Any] = orjson.loads(message.body)
+            if body["data"].get("email") == email:
+                assert message.routing_key == "user.registered"
+                assert message.delivery_mode == aio_pika.DeliveryMode.PERSISTENT
+                return body
+
+
+async def register_through(app_ctx: UserContext, email: str, request_id: str) -> None:
+    app = create_app(app_ctx)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://users",
+            headers={"x-gateway-secret": SECRET, "x-request-id": request_id},
+        ) as client,
+    ):
+        resp = await client.post(
+            "/auth/register", json={"email": email, "password": PASSWORD, "name": "Evt"}
+        )
+        assert resp.status_code == 201, resp.text
+        await asyncio.sleep(0.5)  # the relay (if it can) publishes while the app lives
+
+
+async def published_at(ctx: UserContext, email: str) -> list[object]:
+    async with ctx.engine.connect() as conn:
+        rows = (
+            await conn.execute(
+                select(outbox.c.payload, outbox.c.published_at).where(
+                    outbox.c.event_type == "user.registered"
+                )
+            )
+        ).all()
+    return [r.published_at for r in rows if orjson.loads(r.payload)["data"]["email"] == email]
+
+
+def with_broker(ctx: UserContext, url: str) -> UserContext:
+    return build_context(
+        make_settings(rabbitmq_url=url), engine=ctx.engine, passwords=ctx.passwords
+    )
+
+
+async def test_registered_event_arrives_as_a_cloudevent(
+    ctx: UserContext, queue: aio_pika.abc.AbstractQueue
+) -> None:
+    email, request_id = unique_email("evt"), f"req-{uuid.uuid4().hex[:8]}"
+    await register_through(with_broker(ctx, RABBITMQ_URL), email, request_id)
+    event = await received(queue, email)
+    assert {"specversion", "id", "source", "type", "time", "datacontenttype", "data"} <= set(event)
+    assert event["specversion"] == "1.0" and event["type"] == "user.registered"
+    assert event["source"] == "shop/users" and event["datacontenttype"] == "application/json"
+    assert event["requestid"] == request_id
+    assert set(event["data"]) == {"userId", "email", "name", "role"}
+    assert event["data"]["email"] == email and event["data"]["role"] == "user"
+    assert PASSWORD not in orjson.dumps(event).decode()
+    assert EXCHANGE == "shop.events"
+    [sent] = await published_at(ctx, email)
+    assert sent is not None
+
+
+async def test_registration_survives_a_dead_broker_and_the_event_follows_later(
+    ctx: UserContext, queue: aio_pika.abc.AbstractQueue
+) -> None:
+    email = unique_email("outage")
+    await register_through(with_broker(ctx, DEAD_BROKER), email, "req-outage")
+    assert await published_at(ctx, email) == [None]  # kept, not lost, not sent
+
+    await register_through(with_broker(ctx, RABBITMQ_URL), unique_email("after"), "req-back")
+    event = await received(queue, email)
+    assert event["requestid"] == "req-outage"
+    [sent] = await published_at(ctx, email)
+    assert sent is not None
