@@ -1,0 +1,1 @@
+"""The API gateway: one lean ASGI process that authenticates, limits and proxies."""

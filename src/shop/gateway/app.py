@@ -1,0 +1,164 @@
+"""The gateway as a plain ASGI app: request id, CORS, auth, rate limit, then the proxy."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+
+import aiohttp
+from starlette.types import Receive, Scope, Send
+
+from shop.common.context import REQUEST_ID_HEADER, set_request_id
+from shop.common.logging import get_logger
+from shop.common.tokens import InvalidTokenError, Principal
+from shop.gateway import metrics
+from shop.gateway.asgi import BodyTooLarge, read_body
+from shop.gateway.auth import TokenVerifier
+from shop.gateway.cors import Cors
+from shop.gateway.exchange import Exchange
+from shop.gateway.headers import upstream_headers
+from shop.gateway.local import send_local, send_preflight
+from shop.gateway.proxy import UpstreamError, create_session, forward, relay, upstream_url
+from shop.gateway.ratelimit import GatewayRateLimiter
+from shop.gateway.routing import (
+    HEALTH_PATH,
+    METRICS_PATH,
+    UNMATCHED,
+    Route,
+    build_routes,
+    first_segment,
+    has_dot_segment,
+    is_auth_limited,
+    is_public,
+)
+from shop.gateway.settings import GatewaySettings
+
+log = get_logger("shop.gateway")
+_LOCAL_PATHS = frozenset({HEALTH_PATH, METRICS_PATH})
+_REQUEST_ID = REQUEST_ID_HEADER.encode()
+
+
+class Gateway:
+    """ASGI entry point; owns the upstream session, opened and closed by the lifespan."""
+
+    def __init__(self, settings: GatewaySettings) -> None:
+        self.settings = settings
+        self.routes = build_routes(settings)
+        self.cors = Cors(settings.cors_origin_list)
+        self.limiter = GatewayRateLimiter(settings)
+        self.tokens = TokenVerifier(secret=settings.jwt_secret)
+        self.secret = settings.gateway_secrets[0]
+        self.session: aiohttp.ClientSession | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self._http(scope, receive, send)
+        elif scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                self.session = create_session(self.settings)
+                redis_ok = await self.limiter.check_storage() if self.limiter.uses_redis else None
+                log.info("gateway_started", routes=sorted(self.routes), redis_ok=redis_ok)
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                if self.session is not None:
+                    await self.session.close()
+                await self.limiter.close()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.perf_counter()
+        ex = Exchange.start(scope, receive, send)
+        set_request_id(ex.request_id)
+        ex.extra += [(_REQUEST_ID, ex.request_id.encode())]
+        ex.extra += self.cors.response_headers(ex.header(b"origin"))
+        route, status = UNMATCHED, 500
+        try:
+            route, status = await self._dispatch(ex)
+        except Exception:
+            # Logged for operators; the client gets the envelope, never a stack trace.
+            log.exception("gateway_error", method=ex.method, path=ex.path)
+            with contextlib.suppress(Exception):  # the response may already have started
+                await ex.fail(500, "Internal gateway error")
+        finally:
+            elapsed = time.perf_counter() - started
+            metrics.observe_request(ex.method, route, status, elapsed)
+            emit = log.debug if ex.path in _LOCAL_PATHS else log.info
+            duration_ms = round(elapsed * 1000, 2)
+            emit("request", method=ex.method, route=route, status=status, duration_ms=duration_ms)
+
+    async def _dispatch(self, ex: Exchange) -> tuple[str, int]:
+        """Answers one request; returns its route label and the status sent."""
+        origin = ex.header(b"origin")
+        if ex.method == "OPTIONS" and origin and b"access-control-request-method" in ex.headers:
+            if not self.cors.allowed(origin):
+                return "preflight", await ex.fail(403, "Origin not allowed")
+            requested = ex.header(b"access-control-request-headers")
+            preflight = self.cors.preflight_headers(origin, requested)
+            return "preflight", await send_preflight(ex.send, [ex.extra[0], *preflight])
+        if ex.path in _LOCAL_PATHS and ex.method in ("GET", "HEAD"):
+            return ex.path, await send_local(ex.send, ex.path, ex.extra, head=ex.head)
+        route = None if has_dot_segment(ex.path) else self.routes.get(first_segment(ex.path))
+        if route is None:
+            return UNMATCHED, await ex.fail(404, "Route not found")
+        return route.label, await self._guarded(ex, route)
+
+    async def _guarded(self, ex: Exchange, route: Route) -> int:
+        """Authenticates and rate-limits a routed request, then proxies it."""
+        principal: Principal | None = None
+        auth_error: str | None = None
+        try:
+            principal = self.tokens.principal(ex.header(b"authorization"))
+        except InvalidTokenError:
+            auth_error = "Invalid or expired token"
+        if principal is None and auth_error is None and not is_public(ex.method, ex.path):
+            auth_error = "Authentication required"
+
+        # Counted before any 401, so guessing tokens is throttled like everything else.
+        if is_auth_limited(ex.method, ex.path):
+            decision = await self.limiter.hit_auth(client_ip=ex.client_ip)
+        else:
+            user_id = principal.user_id if principal else None
+            decision = await self.limiter.hit_default(user_id=user_id, client_ip=ex.client_ip)
+        ex.extra += decision.headers()
+        if not decision.allowed:
+            metrics.RATE_LIMITED.labels(route.label).inc()
+            return await ex.fail(429, "Too many requests, slow down")
+        if auth_error is not None:
+            return await ex.fail(401, auth_error, [(b"www-authenticate", b"Bearer")])
+        return await self._proxy(ex, route, principal)
+
+    async def _proxy(self, ex: Exchange, route: Route, principal: Principal | None) -> int:
+        """Forwards the request to its service and relays the answer."""
+        try:
+            body = await read_body(ex.receive, self.settings.max_body_bytes)
+        except BodyTooLarge:
+            return await ex.fail(413, "Request body too large")
+        forwarded = upstream_headers(
+            ex.scope["headers"],
+            principal=principal,
+            secret=self.secret,
+            request_id=ex.request_id,
+            client_ip=ex.client_ip,
+            scheme=ex.scope.get("scheme", "http"),
+        )
+        assert self.session is not None, "the lifespan opens the session before any request"
+        try:
+            resp = await forward(
+                self.session,
+                route=route.label,
+                method=ex.method,
+                url=upstream_url(route.upstream, ex.scope),
+                headers=forwarded,
+                body=body,
+            )
+        except UpstreamError as exc:
+            log.warning("upstream_failed", route=route.label, kind=exc.kind)
+            return await ex.fail(exc.status, exc.message)
+        await relay(ex.send, resp, ex.extra, head=ex.head)
+        return resp.status

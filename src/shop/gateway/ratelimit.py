@@ -1,0 +1,119 @@
+"""Rate limits with `limits`: per user when authenticated, per IP otherwise, stricter on auth."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import redis.asyncio as aioredis
+from limits import RateLimitItem, parse
+from limits.aio.strategies import (
+    FixedWindowRateLimiter,
+    MovingWindowRateLimiter,
+    RateLimiter,
+    SlidingWindowCounterRateLimiter,
+)
+from limits.storage import storage_from_string
+
+from shop.common.logging import get_logger
+from shop.gateway.settings import GatewaySettings
+
+log = get_logger("shop.gateway.ratelimit")
+
+_STRATEGIES: dict[str, type[RateLimiter]] = {
+    "fixed-window": FixedWindowRateLimiter,
+    "moving-window": MovingWindowRateLimiter,
+    "sliding-window-counter": SlidingWindowCounterRateLimiter,
+}
+_WARN_EVERY_SECONDS = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The outcome of one hit: allowed or not, and what the client is told about it."""
+
+    allowed: bool
+    limit: int
+    retry_after: int = 0  # whole seconds until the window frees up; >= 1 when refused
+
+    def headers(self) -> list[tuple[bytes, bytes]]:
+        headers = [(b"x-ratelimit-limit", str(self.limit).encode())]
+        if not self.allowed:
+            seconds = str(self.retry_after).encode()
+            headers += [
+                (b"retry-after", seconds),
+                (b"x-ratelimit-remaining", b"0"),
+                (b"x-ratelimit-reset", seconds),
+            ]
+        return headers
+
+
+class GatewayRateLimiter:
+    """Counts hits in memory, or in Redis when REDIS_URL is set (shared by replicas)."""
+
+    def __init__(self, settings: GatewaySettings) -> None:
+        self.enabled = settings.rate_limit_enabled
+        self.default_limit: RateLimitItem = parse(settings.rate_limit_default)
+        self.auth_limit: RateLimitItem = parse(settings.rate_limit_auth)
+        self.prefix = settings.rate_limit_key_prefix
+        self.storage_uri = settings.rate_limit_storage_uri
+        # Our own pool, so shutdown can close its sockets; short timeouts so a stuck Redis
+        # costs a request at most a second before failing open.
+        self._pool: aioredis.ConnectionPool[Any] | None = None
+        options: dict[str, Any] = {}
+        if settings.redis_url:
+            self._pool = aioredis.ConnectionPool.from_url(
+                settings.redis_url, socket_connect_timeout=1.0, socket_timeout=1.0
+            )
+            options = {"implementation": "redispy", "connection_pool": self._pool}
+        storage = storage_from_string(self.storage_uri, **options)
+        self._limiter = _STRATEGIES[settings.rate_limit_strategy](storage)
+        self._last_warning = 0.0
+
+    @property
+    def uses_redis(self) -> bool:
+        return self._pool is not None
+
+    async def close(self) -> None:
+        """Closes the Redis connections, if any."""
+        if self._pool is not None:
+            await self._pool.disconnect()
+
+    async def hit_default(self, *, user_id: str | None, client_ip: str) -> Decision:
+        """One request against the general limit: keyed by user id, else by client IP."""
+        if user_id is not None:
+            return await self._hit(self.default_limit, "user", user_id)
+        return await self._hit(self.default_limit, "ip", client_ip)
+
+    async def hit_auth(self, *, client_ip: str) -> Decision:
+        """One login/register attempt against the stricter per-IP limit."""
+        return await self._hit(self.auth_limit, "auth-ip", client_ip)
+
+    async def _hit(self, item: RateLimitItem, kind: str, identity: str) -> Decision:
+        if not self.enabled:
+            return Decision(allowed=True, limit=item.amount)
+        try:
+            if await self._limiter.hit(item, self.prefix, kind, identity):
+                return Decision(allowed=True, limit=item.amount)
+            stats = await self._limiter.get_window_stats(item, self.prefix, kind, identity)
+        except Exception as exc:
+            # Fail open: a limiter outage must not take the whole platform down with it.
+            self._warn_unavailable(exc)
+            return Decision(allowed=True, limit=item.amount)
+        retry_after = max(1, math.ceil(stats.reset_time - time.time()))
+        return Decision(allowed=False, limit=item.amount, retry_after=retry_after)
+
+    def _warn_unavailable(self, exc: Exception) -> None:
+        now = time.monotonic()
+        if now - self._last_warning >= _WARN_EVERY_SECONDS:
+            self._last_warning = now
+            log.warning("ratelimit_storage_unavailable", error_type=type(exc).__name__)
+
+    async def check_storage(self) -> bool:
+        """True when the storage answers (logged at start-up; Redis may come later)."""
+        try:
+            return bool(await self._limiter.storage.check())
+        except Exception:
+            return False

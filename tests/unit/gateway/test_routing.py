@@ -1,0 +1,103 @@
+"""The route table, the public-route table and the stricter auth-limit routes."""
+
+from __future__ import annotations
+
+import pytest
+
+from shop.gateway.routing import (
+    build_routes,
+    first_segment,
+    has_dot_segment,
+    is_auth_limited,
+    is_public,
+)
+from shop.gateway.settings import GatewaySettings
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/auth/register"),
+        ("POST", "/auth/login"),
+        ("POST", "/auth/refresh"),
+        ("GET", "/products"),
+        ("HEAD", "/products"),
+        ("GET", "/products/abc123"),
+        ("HEAD", "/products/abc123"),
+        ("GET", "/health"),
+        ("GET", "/metrics"),
+    ],
+)
+def test_public_routes(method: str, path: str) -> None:
+    assert is_public(method, path)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/auth/logout"),
+        ("GET", "/auth/login"),
+        ("POST", "/products"),
+        ("PATCH", "/products/abc123"),
+        ("DELETE", "/products/abc123"),
+        ("GET", "/products/abc123/stock"),
+        ("GET", "/products/"),
+        ("GET", "/productsx"),
+        ("GET", "/users/me"),
+        ("GET", "/users"),
+        ("GET", "/orders"),
+        ("POST", "/orders"),
+        ("POST", "/health"),
+    ],
+)
+def test_protected_routes(method: str, path: str) -> None:
+    assert not is_public(method, path)
+
+
+def test_auth_limited_routes() -> None:
+    assert is_auth_limited("POST", "/auth/login")
+    assert is_auth_limited("POST", "/auth/register")
+    assert not is_auth_limited("POST", "/auth/refresh")
+    assert not is_auth_limited("GET", "/auth/login")
+
+
+def test_prefixes_route_to_their_services() -> None:
+    settings = GatewaySettings(
+        user_service_url="http://users:1/",
+        product_service_url="http://products:2",
+        order_service_url="http://orders:3",
+    )
+    routes = build_routes(settings)
+    assert routes["auth"].upstream == routes["users"].upstream == "http://users:1"
+    assert routes["products"].upstream == "http://products:2"
+    assert routes["orders"].upstream == "http://orders:3"
+    assert routes["orders"].label == "/orders"
+
+
+@pytest.mark.parametrize(
+    ("path", "segment"),
+    [
+        ("/products", "products"),
+        ("/products/1", "products"),
+        ("/productsx/1", "productsx"),
+        ("/", ""),
+        ("/orders/1/cancel", "orders"),
+    ],
+)
+def test_first_segment(path: str, segment: str) -> None:
+    assert first_segment(path) == segment
+
+
+@pytest.mark.parametrize(
+    ("path", "dotted"),
+    [
+        ("/products/..", True),
+        ("/products/./1", True),
+        ("/products/../orders", True),
+        ("/products/a.b", False),
+        ("/products/.hidden", False),
+        ("/orders/1", False),
+    ],
+)
+def test_dot_segments(path: str, dotted: bool) -> None:
+    assert has_dot_segment(path) is dotted
