@@ -1,0 +1,25 @@
+-- wrk script: GET one path over and over (BENCH_PATH), optionally sending the gateway
+-- secret (BENCH_SECRET) so the product service can be hit directly, bypassing the gateway.
+-- done() prints one line "WRK_JSON {...}" that bench/products/__main__.py parses.
+
+local path = os.getenv("BENCH_PATH") or "/products"
+local secret = os.getenv("BENCH_SECRET")
+local headers = { ["Accept"] = "application/json" }
+if secret and secret ~= "" then
+  headers["x-gateway-secret"] = secret
+end
+
+function request()
+  return wrk.format("GET", path, headers)
+end
+
+function done(summary, latency, requests)
+  local out = string.format(
+    '{"requests":%d,"duration_us":%d,"non_2xx":%d,"socket_errors":%d,' ..
+    '"p50_ms":%.3f,"p90_ms":%.3f,"p99_ms":%.3f,"max_ms":%.3f,"mean_ms":%.3f}',
+    summary.requests, summary.duration, summary.errors.status,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    latency:percentile(50) / 1000, latency:percentile(90) / 1000,
+    latency:percentile(99) / 1000, latency.max / 1000, latency.mean / 1000)
+  io.write("WRK_JSON " .. out .. "\n")
+end

@@ -1,0 +1,209 @@
+"""The MongoDB store (PyMongo's async client).
+
+Multi-document changes (a reservation and its products, a stock change and its outbox
+event) run in one transaction, so MONGODB_URI must name a replica set (a single-node one
+is enough: `mongod --replSet rs0`). Each stock change is still a conditional
+`find_one_and_update` (`stock: {$gte: q}`), so even a retried transaction never oversells.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+import orjson
+from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, ReturnDocument
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.errors import DuplicateKeyError
+
+from shop.common.context import get_request_id
+from shop.common.errors import AlreadyExists, Conflict
+from shop.common.events import DomainEvent, cloud_event
+from shop.products.domain import (
+    Line,
+    NewProduct,
+    Product,
+    ProductNotFound,
+    ProductQuery,
+    Reservation,
+    new_id,
+    utcnow,
+)
+from shop.products.events import SOURCE
+from shop.products.mongo_inventory import MongoInventory
+from shop.products.mongo_rows import product_from_doc
+
+Doc = dict[str, Any]
+T = TypeVar("T")
+_SORT_FIELDS = {"price": "price", "name": "name", "createdAt": "created_at"}
+
+
+class MongoProductStore(MongoInventory):
+    """ProductStore on MongoDB; ids are uuid hex strings in `_id`, as in the SQL store."""
+
+    def __init__(
+        self, uri: str, *, database: str | None = None, wake_relay: asyncio.Event | None = None
+    ) -> None:
+        self.client: AsyncMongoClient[Doc] = AsyncMongoClient(uri, tz_aware=True)
+        # The URI's database, else `database`, else shop_products (tests pass their own).
+        self.db = self.client.get_default_database(default=database or "shop_products")
+        self.products = self.db["products"]
+        self.reservations = self.db["reservations"]
+        self.outbox = self.db["outbox"]
+        self._wake_relay = wake_relay
+
+    async def prepare(self) -> None:
+        """Creates the indexes the store relies on (idempotent)."""
+        await self.products.create_index("sku", unique=True)
+        await self.products.create_index([("category", ASCENDING), ("price", ASCENDING)])
+        await self.products.create_index("price")
+        await self.products.create_index("created_at")
+        # Search is a case-insensitive substring match, as in the SQL store; the text
+        # index is there for word search and relevance ranking ($text / textScore).
+        await self.products.create_index([("name", "text"), ("description", "text")])
+        await self.reservations.create_index("order_id", unique=True)
+        await self.reservations.create_index([("status", ASCENDING), ("expires_at", ASCENDING)])
+        await self.outbox.create_index([("published_at", ASCENDING), ("seq", ASCENDING)])
+
+    async def _transaction(
+        self, work: Callable[[AsyncClientSession, list[DomainEvent]], Awaitable[T]]
+    ) -> T:
+        """Runs work in a transaction (retried on transient errors) with its events."""
+
+        async def attempt(session: AsyncClientSession) -> T:
+            events: list[DomainEvent] = []
+            result = await work(session, events)
+            if events:
+                await self.outbox.insert_many(
+                    [self._outbox_doc(e) for e in events], session=session
+                )
+            return result
+
+        async with self.client.start_session() as session:
+            result = await session.with_transaction(attempt)
+        if self._wake_relay is not None:
+            self._wake_relay.set()
+        return result
+
+    def _outbox_doc(self, event: DomainEvent) -> Doc:
+        envelope = cloud_event(
+            event_type=event.type, source=SOURCE, data=event.data(), request_id=get_request_id()
+        )
+        return {
+            "_id": envelope["id"],
+            "event_type": event.type,
+            "payload": orjson.dumps(envelope).decode(),
+            "seq": utcnow(),
+            "published_at": None,
+        }
+
+    async def create_product(self, new: NewProduct) -> Product:
+        now = utcnow()
+        doc: Doc = {
+            "_id": new_id(),
+            "name": new.name,
+            "description": new.description,
+            "price": new.price,
+            "category": new.category,
+            "sku": new.sku,
+            "stock": new.stock,
+            "reserved": 0,
+            "sold": 0,
+            "stocked": new.stock,
+            "low_stock_threshold": new.low_stock_threshold,
+            "attributes": new.attributes,
+            "created_at": now,
+            "updated_at": now,
+        }
+        try:
+            await self.products.insert_one(doc)
+        except DuplicateKeyError as exc:
+            raise AlreadyExists(f"A product with sku {new.sku!r} already exists") from exc
+        return product_from_doc(doc)
+
+    async def get_product(self, product_id: str) -> Product | None:
+        doc = await self.products.find_one({"_id": product_id})
+        return product_from_doc(doc) if doc else None
+
+    async def get_products(self, product_ids: Sequence[str]) -> dict[str, Product]:
+        cursor = self.products.find({"_id": {"$in": list(set(product_ids))}})
+        return {doc["_id"]: product_from_doc(doc) async for doc in cursor}
+
+    async def update_product(self, product_id: str, changes: dict[str, Any]) -> Product:
+        try:
+            doc = await self.products.find_one_and_update(
+                {"_id": product_id},
+                {"$set": {**changes, "updated_at": utcnow()}},
+                return_document=ReturnDocument.AFTER,
+            )
+        except DuplicateKeyError as exc:
+            raise AlreadyExists(
+                f"A product with sku {changes.get('sku')!r} already exists"
+            ) from exc
+        if doc is None:
+            raise ProductNotFound(product_id)
+        return product_from_doc(doc)
+
+    async def delete_product(self, product_id: str) -> None:
+        result = await self.products.delete_one({"_id": product_id, "reserved": 0})
+        if result.deleted_count == 0:
+            if await self.products.count_documents({"_id": product_id}, limit=1) == 0:
+                raise ProductNotFound(product_id)
+            raise Conflict("Product has units held by live reservations")
+
+    async def list_products(self, query: ProductQuery) -> tuple[list[Product], int]:
+        selector = catalog_filter(query)
+        direction = DESCENDING if query.descending else ASCENDING
+        cursor = (
+            self.products.find(selector)
+            .sort([(_SORT_FIELDS[query.sort_by], direction), ("_id", direction)])
+            .skip((query.page - 1) * query.limit)
+            .limit(query.limit)
+        )
+        items = [product_from_doc(doc) async for doc in cursor]
+        return items, await self.products.count_documents(selector)
+
+    async def count_products(self) -> int:
+        return await self.products.count_documents({})
+
+    async def reserve(
+        self, *, order_id: str, lines: Sequence[Line], expires_at: datetime
+    ) -> Reservation:
+        try:
+            return await self._transaction(
+                lambda s, events: self._reserve(s, events, order_id, lines, expires_at)
+            )
+        except DuplicateKeyError:
+            twin = await self.get_reservation(order_id)
+            if twin is None:
+                raise
+            return twin
+
+    async def close(self) -> None:
+        await self.client.close()
+
+
+def catalog_filter(query: ProductQuery) -> Doc:
+    """A MongoDB filter built from typed values only: no client text becomes an operator."""
+    selector: Doc = {}
+    if query.search:
+        pattern = {"$regex": re.escape(query.search), "$options": "i"}
+        selector["$or"] = [{"name": pattern}, {"description": pattern}]
+    if query.category is not None:
+        selector["category"] = {"$eq": query.category}
+    price: Doc = {}
+    if query.min_price is not None:
+        price["$gte"] = query.min_price
+    if query.max_price is not None:
+        price["$lte"] = query.max_price
+    if price:
+        selector["price"] = price
+    if query.in_stock is not None:
+        selector["stock"] = {"$gt": 0} if query.in_stock else {"$eq": 0}
+    for key, values in query.attributes.items():
+        # Keys are [A-Za-z0-9_-] only (validated at the edge): no "$" and no "." paths.
+        selector[f"attributes.{key}"] = {"$in": values}
+    return selector

@@ -1,0 +1,115 @@
+"""The gRPC ProductService: translate messages to use cases and back."""
+
+from __future__ import annotations
+
+from typing import Any, TypeAlias
+
+import grpc
+import orjson
+
+from shop.common.grpc_server import translate_errors
+from shop.products import service
+from shop.products.domain import Product, Reservation, ReservationStatus
+from shop.products.store import ProductStore
+from shop.protos.shop.product.v1 import product_pb2 as pb
+from shop.protos.shop.product.v1 import product_pb2_grpc
+
+SERVICE_NAME = "shop.product.v1.ProductService"
+_STATUS = {
+    ReservationStatus.RESERVED: pb.RESERVATION_STATUS_RESERVED,
+    ReservationStatus.COMMITTED: pb.RESERVATION_STATUS_COMMITTED,
+    ReservationStatus.RELEASED: pb.RESERVATION_STATUS_RELEASED,
+    ReservationStatus.EXPIRED: pb.RESERVATION_STATUS_EXPIRED,
+}
+Context: TypeAlias = grpc.aio.ServicerContext[Any, Any]
+
+
+class ProductServicer(product_pb2_grpc.ProductServiceServicer):
+    def __init__(self, *, store: ProductStore, default_ttl_seconds: int) -> None:
+        self._store = store
+        self._ttl = default_ttl_seconds
+
+    @translate_errors("products")
+    async def GetProduct(self, request: pb.GetProductRequest, _: Context) -> pb.GetProductResponse:
+        product = await service.get_product(store=self._store, product_id=request.product_id)
+        return pb.GetProductResponse(product=product_message(product))
+
+    @translate_errors("products")
+    async def CheckInventory(
+        self, request: pb.CheckInventoryRequest, _: Context
+    ) -> pb.CheckInventoryResponse:
+        lines = service.merge_lines((i.product_id, i.quantity) for i in request.items)
+        report = await service.check_inventory(store=self._store, lines=lines)
+        return pb.CheckInventoryResponse(
+            all_available=all(a.in_stock for a in report),
+            items=[
+                pb.ItemAvailability(
+                    product_id=a.product_id,
+                    requested=a.requested,
+                    available=a.available,
+                    in_stock=a.in_stock,
+                    unit_price=a.product.price if a.product else 0,
+                    found=a.product is not None,
+                    name=a.product.name if a.product else "",
+                )
+                for a in report
+            ],
+        )
+
+    @translate_errors("products")
+    async def ReserveInventory(
+        self, request: pb.ReserveInventoryRequest, _: Context
+    ) -> pb.ReserveInventoryResponse:
+        lines = service.merge_lines((i.product_id, i.quantity) for i in request.items)
+        reservation = await service.reserve_inventory(
+            store=self._store,
+            order_id=request.order_id,
+            lines=lines,
+            ttl_seconds=request.ttl_seconds or self._ttl,
+        )
+        return pb.ReserveInventoryResponse(reservation=reservation_message(reservation))
+
+    @translate_errors("products")
+    async def ReduceInventory(
+        self, request: pb.ReduceInventoryRequest, _: Context
+    ) -> pb.ReduceInventoryResponse:
+        reservation = await service.commit_reservation(store=self._store, order_id=request.order_id)
+        return pb.ReduceInventoryResponse(reservation=reservation_message(reservation))
+
+    @translate_errors("products")
+    async def ReleaseInventory(
+        self, request: pb.ReleaseInventoryRequest, _: Context
+    ) -> pb.ReleaseInventoryResponse:
+        reservation = await service.release_reservation(
+            store=self._store, order_id=request.order_id
+        )
+        return pb.ReleaseInventoryResponse(reservation=reservation_message(reservation))
+
+
+def product_message(product: Product) -> pb.Product:
+    return pb.Product(
+        id=product.id,
+        name=product.name,
+        description=product.description,
+        price=product.price,
+        category=product.category,
+        sku=product.sku,
+        stock=product.stock,
+        low_stock_threshold=product.low_stock_threshold,
+        attributes_json=orjson.dumps(product.attributes).decode(),
+        created_at=product.created_at.isoformat(),
+    )
+
+
+def reservation_message(reservation: Reservation) -> pb.Reservation:
+    return pb.Reservation(
+        reservation_id=reservation.id,
+        order_id=reservation.order_id,
+        status=_STATUS[reservation.status],
+        items=[pb.Item(product_id=i.product_id, quantity=i.quantity) for i in reservation.items],
+        expires_at=reservation.expires_at.isoformat(),
+    )
+
+
+def register(server: grpc.aio.Server, servicer: ProductServicer) -> None:
+    product_pb2_grpc.add_ProductServiceServicer_to_server(servicer, server)

@@ -1,0 +1,123 @@
+"""REST shapes: camelCase JSON in and out, integer cents, strict integers."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import orjson
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
+from pydantic.alias_generators import to_camel
+
+from shop.common.errors import ValidationFailed
+from shop.products.domain import NewProduct, Product
+
+SKU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+ATTRIBUTE_PREFIX = "attr."
+_ATTRIBUTE_KEY = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+MAX_ATTRIBUTE_FILTERS = 5
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+
+class ProductCreate(_In):
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field(default="", max_length=5000)
+    price: StrictInt = Field(ge=0)
+    category: str = Field(min_length=1, max_length=100)
+    sku: str = Field(min_length=1, max_length=100, pattern=SKU_PATTERN)
+    stock: StrictInt = Field(ge=0)
+    low_stock_threshold: StrictInt = Field(default=0, ge=0)
+    attributes: dict[str, Any] = Field(default_factory=dict)
+
+    def to_domain(self) -> NewProduct:
+        return NewProduct(**self.model_dump())
+
+
+class ProductUpdate(_In):
+    """Catalog fields only; stock moves through PATCH /products/{id}/stock."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=5000)
+    price: StrictInt | None = Field(default=None, ge=0)
+    category: str | None = Field(default=None, min_length=1, max_length=100)
+    sku: str | None = Field(default=None, min_length=1, max_length=100, pattern=SKU_PATTERN)
+    low_stock_threshold: StrictInt | None = Field(default=None, ge=0)
+    attributes: dict[str, Any] | None = None
+
+    @model_validator(mode="after")
+    def _no_nulls(self) -> ProductUpdate:
+        for name in self.model_fields_set:
+            if getattr(self, name) is None:
+                raise ValueError(f"{to_camel(name)} cannot be null")
+        return self
+
+    def changes(self) -> dict[str, Any]:
+        return self.model_dump(exclude_unset=True)
+
+
+class StockChange(_In):
+    """Exactly one of `delta` (add or remove units) or `stock` (set on-hand units)."""
+
+    delta: StrictInt | None = None
+    stock: StrictInt | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> StockChange:
+        if (self.delta is None) == (self.stock is None):
+            raise ValueError("give exactly one of delta or stock")
+        return self
+
+
+def product_out(product: Product) -> dict[str, Any]:
+    """The contract's product shape (plus reserved and updatedAt)."""
+    return {
+        "id": product.id,
+        "name": product.name,
+        "description": product.description,
+        "price": product.price,
+        "category": product.category,
+        "sku": product.sku,
+        "stock": product.stock,
+        "reserved": product.reserved,
+        "lowStockThreshold": product.low_stock_threshold,
+        "attributes": product.attributes,
+        "createdAt": product.created_at.isoformat(),
+        "updatedAt": product.updated_at.isoformat(),
+    }
+
+
+def attribute_filters(params: list[tuple[str, str]]) -> dict[str, list[Any]]:
+    """`attr.<name>=<value>` query parameters as exact-match filters.
+
+    A value matches the attribute equal to it as a string or, when it parses as a JSON
+    scalar, equal to that scalar (`attr.size=42` finds 42 and "42"). Names are restricted
+    to [A-Za-z0-9_-] so no filter can smuggle an operator or a path into either store.
+    """
+    filters: dict[str, list[Any]] = {}
+    for key, value in params:
+        if not key.startswith(ATTRIBUTE_PREFIX):
+            continue
+        name = key[len(ATTRIBUTE_PREFIX) :]
+        if not _ATTRIBUTE_KEY.match(name):
+            raise ValidationFailed(
+                "Invalid attribute filter",
+                errors=[{"path": key, "message": "attribute names use letters, digits, _ and -"}],
+            )
+        filters[name] = _candidates(value)
+    if len(filters) > MAX_ATTRIBUTE_FILTERS:
+        raise ValidationFailed(f"At most {MAX_ATTRIBUTE_FILTERS} attribute filters")
+    return filters
+
+
+def _candidates(value: str) -> list[Any]:
+    candidates: list[Any] = [value]
+    try:
+        parsed = orjson.loads(value)
+    except orjson.JSONDecodeError:
+        return candidates
+    if isinstance(parsed, bool | int | float):
+        candidates.append(parsed)
+    return candidates

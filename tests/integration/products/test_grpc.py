@@ -1,0 +1,145 @@
+"""The gRPC ProductService end to end on one process, over the SQLite store."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import grpc
+import orjson
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from shop.common.grpc_client import open_channel
+from shop.products.bootstrap import start_grpc
+from shop.products.domain import new_id
+from shop.products.settings import ProductSettings
+from shop.products.sql_store import SqlProductStore
+from shop.protos.shop.product.v1 import product_pb2 as pb
+from shop.protos.shop.product.v1 import product_pb2_grpc
+from tests.integration.products.conftest import new_product, sqlite_store
+
+SECRET = "products-grpc-secret"
+
+
+@pytest.fixture
+async def sqlite(tmp_path: Path) -> AsyncIterator[SqlProductStore]:
+    built = await sqlite_store(tmp_path / "products.db")
+    try:
+        yield built
+    finally:
+        await built.close()
+
+
+@pytest.fixture
+async def target(sqlite: SqlProductStore) -> AsyncIterator[str]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    settings = ProductSettings(gateway_secret=SECRET, reservation_ttl_seconds=60)
+    server = await start_grpc(settings=settings, store=sqlite, port=port, host="127.0.0.1")
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        await server.stop(0)
+
+
+@pytest.fixture
+async def stub(target: str) -> AsyncIterator[product_pb2_grpc.ProductServiceStub]:
+    channel = open_channel(target, secret=SECRET)
+    try:
+        yield product_pb2_grpc.ProductServiceStub(channel)
+    finally:
+        await channel.close()
+
+
+async def code_of(call: object) -> grpc.StatusCode:
+    with pytest.raises(grpc.aio.AioRpcError) as failed:
+        await call  # type: ignore[misc]
+    return failed.value.code()
+
+
+async def test_get_and_check(
+    stub: product_pb2_grpc.ProductServiceStub, sqlite: SqlProductStore
+) -> None:
+    product = await sqlite.create_product(new_product(price=1234, attributes={"color": "red"}))
+    got = (await stub.GetProduct(pb.GetProductRequest(product_id=product.id))).product
+    assert (got.price, got.sku) == (1234, product.sku)
+    assert orjson.loads(got.attributes_json) == {"color": "red"}
+    assert await code_of(stub.GetProduct(pb.GetProductRequest(product_id="nope"))) == (
+        grpc.StatusCode.NOT_FOUND
+    )
+    unknown = new_id()
+    report = await stub.CheckInventory(
+        pb.CheckInventoryRequest(
+            items=[
+                pb.Item(product_id=product.id, quantity=3),
+                pb.Item(product_id=unknown, quantity=1),
+            ]
+        )
+    )
+    assert report.all_available is False
+    first, second = report.items
+    assert (first.available, first.in_stock, first.unit_price, first.found) == (
+        10,
+        True,
+        1234,
+        True,
+    )
+    assert (second.found, second.in_stock) == (False, False)
+
+
+async def test_reservation_lifecycle(
+    stub: product_pb2_grpc.ProductServiceStub, sqlite: SqlProductStore
+) -> None:
+    product = await sqlite.create_product(new_product(stock=4))
+    order_id = new_id()
+    request = pb.ReserveInventoryRequest(
+        order_id=order_id, items=[pb.Item(product_id=product.id, quantity=3)]
+    )
+    held = (await stub.ReserveInventory(request)).reservation
+    again = (await stub.ReserveInventory(request)).reservation
+    assert held.reservation_id == again.reservation_id
+    assert held.status == pb.RESERVATION_STATUS_RESERVED and held.expires_at
+    reduce = pb.ReduceInventoryRequest(order_id=order_id)
+    for _ in range(2):
+        done = (await stub.ReduceInventory(reduce)).reservation
+        assert done.status == pb.RESERVATION_STATUS_COMMITTED
+    release = pb.ReleaseInventoryRequest(order_id=order_id)
+    for _ in range(2):
+        back = (await stub.ReleaseInventory(release)).reservation
+        assert back.status == pb.RESERVATION_STATUS_RELEASED
+    assert await code_of(stub.ReduceInventory(reduce)) == grpc.StatusCode.FAILED_PRECONDITION
+    after = await sqlite.get_product(product.id)
+    assert after is not None and (after.stock, after.reserved, after.sold) == (4, 0, 0)
+
+
+async def test_bad_reservations(
+    stub: product_pb2_grpc.ProductServiceStub, sqlite: SqlProductStore
+) -> None:
+    product = await sqlite.create_product(new_product(stock=1))
+    item = pb.Item(product_id=product.id, quantity=2)
+    short = stub.ReserveInventory(pb.ReserveInventoryRequest(order_id=new_id(), items=[item]))
+    assert await code_of(short) == grpc.StatusCode.FAILED_PRECONDITION
+    empty = stub.ReserveInventory(pb.ReserveInventoryRequest(order_id=new_id()))
+    assert await code_of(empty) == grpc.StatusCode.INVALID_ARGUMENT
+    zero = pb.Item(product_id=product.id, quantity=0)
+    bad = stub.ReserveInventory(pb.ReserveInventoryRequest(order_id=new_id(), items=[zero]))
+    assert await code_of(bad) == grpc.StatusCode.INVALID_ARGUMENT
+    missing = pb.Item(product_id=new_id(), quantity=1)
+    gone = stub.ReserveInventory(pb.ReserveInventoryRequest(order_id=new_id(), items=[missing]))
+    assert await code_of(gone) == grpc.StatusCode.NOT_FOUND
+    unknown = stub.ReleaseInventory(pb.ReleaseInventoryRequest(order_id=new_id()))
+    assert await code_of(unknown) == grpc.StatusCode.NOT_FOUND
+
+
+async def test_health_without_secret_products_only_with_it(target: str) -> None:
+    async with grpc.aio.insecure_channel(target) as channel:
+        health = health_pb2_grpc.HealthStub(channel)
+        for name in ("", "shop.product.v1.ProductService"):
+            reply = await health.Check(health_pb2.HealthCheckRequest(service=name))
+            assert reply.status == health_pb2.HealthCheckResponse.SERVING
+        stub = product_pb2_grpc.ProductServiceStub(channel)
+        refused = stub.GetProduct(pb.GetProductRequest(product_id="x"))
+        assert await code_of(refused) == grpc.StatusCode.UNAUTHENTICATED
