@@ -85,10 +85,10 @@ async def test_worker_consumes_and_dedups_redeliveries(engine: AsyncEngine) -> N
                 aio_pika.Message(orjson.dumps(event)), routing_key="user.registered"
             )
         async with asyncio.timeout(10):
-            while await _count(engine) < 1:
+            while await _count(engine, str(event["id"])) < 1:
                 await asyncio.sleep(0.05)
         await asyncio.sleep(0.5)
-        assert await _count(engine) == 1
+        assert await _count(engine, str(event["id"])) == 1
     finally:
         stop.set()
         await asyncio.wait_for(worker, timeout=10)
