@@ -66,7 +66,7 @@ def test_forged_identity_headers_gain_nothing(stack: Stack) -> None:
 def test_bad_tokens_are_401_in_the_envelope(stack: Stack) -> None:
     for header in (
         "Bearer nonsense",
-        "Bearer ",
+        "Bearer",
         "Basic abc",
         "Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIiwicm9sZSI6ImFkbWluIn0.",
     ):
