@@ -1,0 +1,84 @@
+"""Typed wrappers over the UserService and ProductService stubs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import grpc
+
+from shop.orders.domain import Line
+from shop.orders.peers import Peer
+from shop.protos.shop.product.v1 import product_pb2 as ppb
+from shop.protos.shop.product.v1 import product_pb2_grpc as pgrpc
+from shop.protos.shop.user.v1 import user_pb2 as upb
+from shop.protos.shop.user.v1 import user_pb2_grpc as ugrpc
+
+
+@dataclass(frozen=True, slots=True)
+class Availability:
+    product_id: str
+    requested: int
+    available: int
+    in_stock: bool
+    unit_price: int
+    found: bool
+
+
+class UserClient:
+    def __init__(self, channel: grpc.aio.Channel, peer: Peer) -> None:
+        self._stub = ugrpc.UserServiceStub(channel)
+        self.peer = peer
+
+    async def validate_user(self, user_id: str) -> upb.ValidateUserResponse:
+        request = upb.ValidateUserRequest(user_id=user_id)
+        return await self.peer.call(self._stub.ValidateUser, request, idempotent=True)
+
+    async def addresses(self, user_id: str) -> list[upb.Address]:
+        request = upb.GetUserAddressesRequest(user_id=user_id)
+        response: upb.GetUserAddressesResponse = await self.peer.call(
+            self._stub.GetUserAddresses, request, idempotent=True
+        )
+        return list(response.addresses)
+
+
+def _items(lines: tuple[Line, ...]) -> list[ppb.Item]:
+    return [ppb.Item(product_id=line.product_id, quantity=line.quantity) for line in lines]
+
+
+class ProductClient:
+    """Reserve, Reduce and Release are idempotent by order id on the product side."""
+
+    def __init__(self, channel: grpc.aio.Channel, peer: Peer) -> None:
+        self._stub = pgrpc.ProductServiceStub(channel)
+        self.peer = peer
+
+    async def check(self, lines: tuple[Line, ...]) -> list[Availability]:
+        request = ppb.CheckInventoryRequest(items=_items(lines))
+        response: ppb.CheckInventoryResponse = await self.peer.call(
+            self._stub.CheckInventory, request, idempotent=True
+        )
+        return [
+            Availability(
+                product_id=i.product_id,
+                requested=i.requested,
+                available=i.available,
+                in_stock=i.in_stock,
+                unit_price=i.unit_price,
+                found=i.found,
+            )
+            for i in response.items
+        ]
+
+    async def reserve(self, *, order_id: str, lines: tuple[Line, ...], ttl_seconds: int) -> None:
+        request = ppb.ReserveInventoryRequest(
+            order_id=order_id, items=_items(lines), ttl_seconds=ttl_seconds
+        )
+        await self.peer.call(self._stub.ReserveInventory, request, idempotent=True)
+
+    async def reduce(self, order_id: str) -> None:
+        request = ppb.ReduceInventoryRequest(order_id=order_id)
+        await self.peer.call(self._stub.ReduceInventory, request, idempotent=True)
+
+    async def release(self, order_id: str) -> None:
+        request = ppb.ReleaseInventoryRequest(order_id=order_id)
+        await self.peer.call(self._stub.ReleaseInventory, request, idempotent=True)

@@ -1,0 +1,98 @@
+"""Tables of the order store (PostgreSQL in production, SQLite embedded)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+from shop.common.outbox import define_outbox_table
+
+metadata = MetaData()
+JSON_DOC = JSON().with_variant(JSONB(), "postgresql")
+_ID = BigInteger().with_variant(Integer(), "sqlite")
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("user_id", String(36), nullable=False),
+    Column("user_email", String(320), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("total", BigInteger, nullable=False),
+    Column("shipping_address", JSON_DOC, nullable=False),
+    Column("idempotency_key", String(200), nullable=True),
+    Column("request_hash", String(64), nullable=True),
+    # Why a FAILED order failed, so an idempotent replay answers with the same status code.
+    Column("failure_code", Integer, nullable=True),
+    Column("failure_reason", String(300), nullable=True),
+    # Set once a CANCELLED/FAILED order's stock is released and its charge refunded;
+    # the recovery loop finishes compensations a crash interrupted.
+    Column("settled_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("user_id", "idempotency_key", name="uq_orders_user_idempotency_key"),
+    Index("ix_orders_user_created", "user_id", "created_at"),
+    Index("ix_orders_status_updated", "status", "updated_at"),
+)
+
+order_items = Table(
+    "order_items",
+    metadata,
+    Column("id", _ID, primary_key=True, autoincrement=True),
+    Column("order_id", String(36), ForeignKey("orders.id"), nullable=False, index=True),
+    Column("product_id", String(100), nullable=False),
+    Column("quantity", BigInteger, nullable=False),
+    Column("unit_price", BigInteger, nullable=False),
+)
+
+order_status_history = Table(
+    "order_status_history",
+    metadata,
+    Column("id", _ID, primary_key=True, autoincrement=True),
+    Column("order_id", String(36), ForeignKey("orders.id"), nullable=False, index=True),
+    Column("from_status", String(16), nullable=True),
+    Column("to_status", String(16), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("reason", String(300), nullable=False),
+)
+
+# Our record of an order's payment, written with the transition that settles the order.
+payments = Table(
+    "payments",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("order_id", String(36), ForeignKey("orders.id"), nullable=False, unique=True),
+    Column("provider", String(50), nullable=False),
+    Column("charge_id", String(100), nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# The mock provider's own ledger (a real provider keeps this on its side): one row per
+# order id, so a retried charge returns the first result and is never taken twice.
+mock_charges = Table(
+    "mock_payment_charges",
+    metadata,
+    Column("charge_id", String(36), primary_key=True),
+    Column("order_id", String(36), nullable=False, unique=True),
+    Column("amount", BigInteger, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+outbox = define_outbox_table(metadata)

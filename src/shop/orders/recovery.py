@@ -1,0 +1,83 @@
+"""Finishes what a crash interrupted: PENDING orders and unsettled compensations.
+
+Safe beside live requests and on several replicas: orders this process is driving are
+skipped, only orders idle for the grace period are touched, every status move is a
+compare-and-set, and the payment void fences off a charge still racing elsewhere.
+Recovery never charges: an order with no successful charge ends FAILED.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from shop.common.errors import AppError, Conflict, NotFound
+from shop.common.logging import get_logger
+from shop.common.outbox import utcnow
+from shop.orders import store
+from shop.orders.context import OrderContext
+from shop.orders.domain import SETTLED_BY_COMPENSATION, OrderStatus
+from shop.orders.payments import ChargeStatus
+from shop.orders.settlement import confirm, fail, settle
+
+log = get_logger("shop.orders.recovery")
+S = OrderStatus
+
+
+async def resolve_pending(ctx: OrderContext, order_id: str) -> None:
+    """Drives one PENDING order to CONFIRMED (paid: commit its stock) or FAILED."""
+    async with ctx.sessions() as session:
+        order = await store.get_order(session, order_id)
+    if order is None or order.status is not S.PENDING:
+        return
+    charge = await ctx.payments.void(order_id)
+    if charge.succeeded:
+        try:
+            await confirm(ctx, order, charge)
+        except (Conflict, NotFound):
+            await fail(ctx, order, code=409, reason="reservation lost before stock was committed")
+        return
+    code = 402 if charge.status is ChargeStatus.DECLINED else 503
+    await fail(ctx, order, code=code, reason=f"interrupted; payment {charge.status.value.lower()}")
+
+
+async def recover_once(ctx: OrderContext, *, limit: int = 100) -> int:
+    """One pass; returns how many orders it looked at."""
+    cutoff = utcnow() - timedelta(seconds=ctx.recovery_grace_seconds)
+    async with ctx.sessions() as session:
+        pending = await store.ids_in_status_before(session, S.PENDING, before=cutoff, limit=limit)
+        unsettled = await store.unsettled_ids_before(
+            session, sorted(SETTLED_BY_COMPENSATION), before=cutoff, limit=limit
+        )
+    seen = 0
+    for order_id in pending:
+        if order_id in ctx.in_flight:
+            continue
+        seen += 1
+        try:
+            await resolve_pending(ctx, order_id)
+        except AppError as exc:
+            log.warning("recovery_deferred", order_id=order_id, error=exc.message)
+    for order_id in unsettled:
+        if order_id in ctx.in_flight:
+            continue
+        seen += 1
+        try:
+            await settle(ctx, order_id)
+        except AppError as exc:
+            log.warning("settle_deferred", order_id=order_id, error=exc.message)
+    if seen:
+        log.info("recovery_pass", orders=seen)
+    return seen
+
+
+async def run_recovery_loop(ctx: OrderContext, *, interval_seconds: float) -> None:
+    """At start-up, then every interval, until cancelled; a failing pass is retried later."""
+    while True:
+        try:
+            await recover_once(ctx)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a database outage must not end the loop
+            log.warning("recovery_pass_failed", error=type(exc).__name__)
+        await asyncio.sleep(interval_seconds)

@@ -1,0 +1,94 @@
+"""Pydantic shapes of the REST API (camelCase JSON)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+from shop.orders.domain import Order
+
+
+class _Camel(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
+
+
+class OrderItemCreate(_Camel):
+    product_id: str = Field(min_length=1, max_length=100)
+    quantity: int = Field(ge=1, le=10_000)
+
+
+class PaymentIn(_Camel):
+    method: str = Field(min_length=1, max_length=20)
+    token: str = Field(min_length=1, max_length=200)
+
+
+class OrderCreate(_Camel):
+    items: list[OrderItemCreate] = Field(min_length=1, max_length=100)
+    shipping_address_id: str = Field(min_length=1, max_length=100)
+    payment: PaymentIn
+
+
+class OrderStatusUpdate(_Camel):
+    status: str = Field(min_length=1, max_length=20)
+
+
+class OrderItemRead(_Camel):
+    product_id: str
+    quantity: int
+    unit_price: int
+
+
+class StatusChangeRead(_Camel):
+    from_status: str | None
+    to_status: str
+    at: datetime
+    reason: str
+
+
+class OrderRead(_Camel):
+    id: str
+    user_id: str
+    status: str
+    items: list[OrderItemRead]
+    total: int
+    shipping_address: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+    status_history: list[StatusChangeRead] | None = None
+
+    @classmethod
+    def of(cls, order: Order) -> OrderRead:
+        return cls(
+            id=order.id,
+            user_id=order.user_id,
+            status=order.status.value,
+            items=[
+                OrderItemRead(product_id=i.product_id, quantity=i.quantity, unit_price=i.unit_price)
+                for i in order.items
+            ],
+            total=order.total,
+            shipping_address=order.shipping_address,
+            created_at=aware(order.created_at),
+            updated_at=aware(order.updated_at),
+            status_history=[
+                StatusChangeRead(
+                    from_status=h.from_status.value if h.from_status else None,
+                    to_status=h.to_status.value,
+                    at=aware(h.at),
+                    reason=h.reason,
+                )
+                for h in order.history
+            ]
+            or None,
+        )
+
+    def body(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def aware(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes; every stored time is UTC."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

@@ -1,0 +1,91 @@
+"""Crash recovery with real processes: the order service killed -9 inside the saga, and the
+product service killed while reservations are in flight. Every order must end CONFIRMED
+(paid once, stock committed) or FAILED (nothing charged, nothing held)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import httpx
+import pytest
+
+from tests.e2e.test_orders_support import (
+    assert_ledger_matches,
+    new_product,
+    new_shopper,
+    order_body,
+    place,
+    stock_of,
+    wait_until_settled,
+)
+from tests.support.stack import Stack
+
+FAST_RECOVERY = {"ORDER_RECOVERY_GRACE_SECONDS": "1", "ORDER_RECOVERY_INTERVAL_SECONDS": "1"}
+
+
+def _wait_dead(stack: Stack, name: str, timeout: float = 30) -> None:
+    proc = stack.supervisor.procs[name]
+    deadline = time.monotonic() + timeout
+    while proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert proc.poll() is not None, f"{name} did not crash"
+    stack.kill(name)  # forget the dead process
+
+
+@pytest.fixture
+def fast_recovery(stack: Stack) -> object:
+    stack.restart("orders", extra_env=FAST_RECOVERY)
+    yield None
+    stack.restart("orders")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("point", "final", "ledger"),
+    [("after_reserve", "FAILED", []), ("after_payment", "CONFIRMED", ["SUCCEEDED"])],
+)
+def test_order_service_killed_inside_the_saga(
+    stack: Stack, fast_recovery: object, point: str, final: str, ledger: list[str]
+) -> None:
+    shopper, product = new_shopper(stack), new_product(stack, stock=4)
+    stack.restart("orders", extra_env={**FAST_RECOVERY, "ORDER_FAULT_INJECT": point})
+    resp = place(stack, shopper, [(product, 3)])
+    assert resp.status_code >= 500  # the process died under the request
+    _wait_dead(stack, "orders")
+    stack.start("orders", extra_env=FAST_RECOVERY)
+    (order,) = wait_until_settled(stack, shopper)
+    assert order["status"] == final
+    assert stock_of(stack, product) == (1 if final == "CONFIRMED" else 4)
+    assert_ledger_matches(stack, [order])
+
+
+@pytest.mark.slow
+async def test_product_service_killed_mid_reservation(stack: Stack, fast_recovery: object) -> None:
+    product = new_product(stack, stock=100)
+    shoppers = [new_shopper(stack) for _ in range(30)]
+
+    async def buy(client: httpx.AsyncClient, index: int) -> int:
+        shopper = shoppers[index]
+        try:
+            resp = await client.post(
+                "/orders", json=order_body(shopper, [(product, 2)]), headers=shopper.headers
+            )
+        except httpx.HTTPError:
+            return 0
+        return resp.status_code
+
+    async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=60) as client:
+        burst = [asyncio.create_task(buy(client, i)) for i in range(len(shoppers))]
+        await asyncio.sleep(0.15)
+        await asyncio.to_thread(stack.kill, "products")
+        codes = await asyncio.gather(*burst)
+    assert all(code in {0, 201, 409, 500, 502, 503, 504} for code in codes), codes
+    await asyncio.to_thread(stack.start, "products")
+
+    settled = [await asyncio.to_thread(wait_until_settled, stack, s, 90) for s in shoppers]
+    orders = [o for batch in settled for o in batch]
+    assert {o["status"] for o in orders} <= {"CONFIRMED", "FAILED"}
+    confirmed_units = sum(2 for o in orders if o["status"] == "CONFIRMED")
+    assert stock_of(stack, product) == 100 - confirmed_units
+    assert_ledger_matches(stack, orders)

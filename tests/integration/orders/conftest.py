@@ -1,0 +1,94 @@
+"""Fixtures: the order service's parts on real PostgreSQL and SQLite, gRPC test doubles."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from shop.common.db import create_engine
+from shop.common.grpc_server import GrpcServer, start_grpc_server
+from shop.common.migrations import upgrade_to_head_async
+from shop.orders.bootstrap import OrderService, build
+from shop.orders.models import mock_charges
+from shop.orders.settings import OrderSettings
+from shop.protos.shop.product.v1 import product_pb2_grpc
+from shop.protos.shop.user.v1 import user_pb2_grpc
+from tests.integration.orders.fakes import FakeProducts, FakeUsers, World
+
+MIGRATIONS = Path(__file__).parents[3] / "src" / "shop" / "orders" / "migrations"
+SECRET = "integration-test-secret"
+_migrated: set[str] = set()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+async def world() -> AsyncIterator[tuple[World, FakeProducts, int]]:
+    state = World()
+    products = FakeProducts(state)
+    port = _free_port()
+
+    def register(server: object) -> None:
+        user_pb2_grpc.add_UserServiceServicer_to_server(FakeUsers(state), server)
+        product_pb2_grpc.add_ProductServiceServicer_to_server(products, server)
+
+    server: GrpcServer = await start_grpc_server(
+        port=port, secrets=[SECRET], register=register, service_names=[], host="127.0.0.1"
+    )
+    yield state, products, port
+    await server.server.stop(0)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'orders.db'}"
+    else:
+        url = str(request.getfixturevalue("postgres_url"))
+    if url not in _migrated:
+        await upgrade_to_head_async(MIGRATIONS, url)
+        _migrated.add(url)
+    return url
+
+
+@pytest.fixture
+async def orders(
+    world: tuple[World, FakeProducts, int], database_url: str, tmp_path: Path
+) -> AsyncIterator[OrderService]:
+    _, _, port = world
+    settings = OrderSettings(
+        gateway_secret=SECRET,
+        data_dir=tmp_path,
+        rabbitmq_url=None,
+        user_service_grpc=f"127.0.0.1:{port}",
+        product_service_grpc=f"127.0.0.1:{port}",
+        grpc_deadline_seconds=2.0,
+        grpc_retry_base_seconds=0.01,
+        breaker_failure_threshold=3,
+        breaker_reset_seconds=0.5,
+        order_recovery_grace_seconds=0,
+        idempotency_wait_seconds=5,
+    )
+    engine = create_engine(database_url)
+    service = build(settings=settings, engine=engine)
+    yield service
+    for channel in service.channels:
+        await channel.close()
+    await engine.dispose()
+
+
+async def charges_for(service: OrderService, order_id: str) -> list[str]:
+    """The mock provider's ledger rows for an order (their statuses)."""
+    async with service.ctx.sessions() as session:
+        rows = await session.scalars(
+            select(mock_charges.c.status).where(mock_charges.c.order_id == order_id)
+        )
+        return list(rows.all())

@@ -1,0 +1,136 @@
+"""The order saga against real databases, with gRPC test doubles for the peers."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+from sqlalchemy import select
+
+from shop.common.errors import Conflict, NotFound, PaymentRequired, ValidationFailed
+from shop.orders.bootstrap import OrderService
+from shop.orders.domain import Line, OrderStatus
+from shop.orders.models import outbox
+from shop.orders.placement import PlaceOrder, place_order
+from tests.integration.orders.conftest import charges_for
+from tests.integration.orders.fakes import FakeProducts, World
+
+S = OrderStatus
+Env = tuple[World, FakeProducts, int]
+
+
+def request(
+    user: tuple[str, str], *lines: tuple[str, int], token: str = "tok_ok", key: str | None = None
+) -> PlaceOrder:
+    return PlaceOrder(
+        user_id=user[0],
+        lines=tuple(Line(p, q) for p, q in lines),
+        shipping_address_id=user[1],
+        payment_method="card",
+        payment_token=token,
+        idempotency_key=key,
+    )
+
+
+async def events_for(service: OrderService, order_id: str) -> list[str]:
+    async with service.ctx.sessions() as session:
+        rows = (await session.execute(select(outbox.c.event_type, outbox.c.payload))).all()
+    return [r.event_type for r in rows if order_id in r.payload]
+
+
+async def test_happy_path_confirms_with_server_prices(orders: OrderService, world: Env) -> None:
+    w, _, _ = world
+    user, a, b = w.new_user(), w.new_product(price=1250, stock=5), w.new_product(price=99)
+    order = await place_order(ctx=orders.ctx, request=request(user, (a, 2), (b, 1), (a, 1)))
+    assert order.status is S.CONFIRMED
+    assert {(i.product_id, i.quantity, i.unit_price) for i in order.items} == {
+        (a, 3, 1250),
+        (b, 1, 99),
+    }
+    assert order.total == 3 * 1250 + 99
+    assert order.shipping_address["line1"] == "1 Main St"
+    assert [h.to_status for h in order.history] == [S.PENDING, S.CONFIRMED]
+    assert w.products[a].sold == 3 and w.products[a].stock == 2 and w.products[a].reserved == 0
+    assert await charges_for(orders, order.id) == ["SUCCEEDED"]
+    assert await events_for(orders, order.id) == ["order.created"]
+
+
+async def test_declined_payment_releases_stock(orders: OrderService, world: Env) -> None:
+    w, _, _ = world
+    user, a = w.new_user(), w.new_product(stock=4)
+    with pytest.raises(PaymentRequired):
+        await place_order(ctx=orders.ctx, request=request(user, (a, 3), token="tok_declined"))
+    assert w.products[a].stock == 4 and w.products[a].reserved == 0
+    (order_id,) = list(w.reservations)
+    async with orders.ctx.sessions() as session:
+        from shop.orders import store
+
+        order = await store.get_order(session, order_id)
+    assert order is not None and order.status is S.FAILED and order.failure_code == 402
+    assert await charges_for(orders, order_id) == ["DECLINED"]
+    assert await events_for(orders, order_id) == ["order.status_changed"]
+
+
+async def test_short_stock_stores_and_holds_nothing(orders: OrderService, world: Env) -> None:
+    w, _, _ = world
+    user, a = w.new_user(), w.new_product(stock=1)
+    with pytest.raises(Conflict):
+        await place_order(ctx=orders.ctx, request=request(user, (a, 2)))
+    assert "ReserveInventory" not in w.calls
+    assert w.products[a].stock == 1
+
+
+async def test_bad_input_refused_before_any_call(orders: OrderService, world: Env) -> None:
+    w, _, _ = world
+    user, a = w.new_user(), w.new_product()
+    with pytest.raises(ValidationFailed):
+        await place_order(ctx=orders.ctx, request=request(user, (a, 1), token="tok_bogus"))
+    with pytest.raises(NotFound):
+        await place_order(ctx=orders.ctx, request=request(user, (uuid.uuid4().hex, 1)))
+    with pytest.raises(NotFound):
+        await place_order(ctx=orders.ctx, request=request((user[0], "nope"), (a, 1)))
+    assert "ReserveInventory" not in w.calls
+
+
+async def test_idempotent_replay_and_key_reuse(orders: OrderService, world: Env) -> None:
+    w, _, _ = world
+    user, a = w.new_user(), w.new_product(stock=10)
+    key = uuid.uuid4().hex
+    first = await place_order(ctx=orders.ctx, request=request(user, (a, 2), key=key))
+    again = await place_order(ctx=orders.ctx, request=request(user, (a, 2), key=key))
+    assert again.id == first.id and w.products[a].sold == 2
+    assert await charges_for(orders, first.id) == ["SUCCEEDED"]
+    with pytest.raises(Conflict):
+        await place_order(ctx=orders.ctx, request=request(user, (a, 3), key=key))
+    declined_key = uuid.uuid4().hex
+    for _ in range(2):
+        with pytest.raises(PaymentRequired):
+            declined = request(user, (a, 1), token="tok_declined", key=declined_key)
+            await place_order(ctx=orders.ctx, request=declined)
+    assert len(w.reservations) == 2
+
+
+async def test_concurrent_twins_create_one_order(orders: OrderService, world: Env) -> None:
+    w, _, _ = world
+    user, a = w.new_user(), w.new_product(stock=10)
+    key = uuid.uuid4().hex
+    results = await asyncio.gather(
+        *(place_order(ctx=orders.ctx, request=request(user, (a, 1), key=key)) for _ in range(5))
+    )
+    assert len({r.id for r in results}) == 1
+    assert w.products[a].sold == 1 and len(w.reservations) == 1
+
+
+async def test_last_units_sold_exactly_once(orders: OrderService, world: Env) -> None:
+    w, _, _ = world
+    a = w.new_product(stock=5)
+    users = [w.new_user() for _ in range(20)]
+    results = await asyncio.gather(
+        *(place_order(ctx=orders.ctx, request=request(u, (a, 1))) for u in users),
+        return_exceptions=True,
+    )
+    confirmed = [r for r in results if not isinstance(r, BaseException)]
+    assert len(confirmed) == 5
+    assert all(isinstance(r, Conflict) for r in results if isinstance(r, BaseException))
+    assert w.products[a].stock == 0 and w.products[a].sold == 5 and w.products[a].reserved == 0
