@@ -79,4 +79,3 @@ async def current_admin(principal: Annotated[Principal, Depends(current_principa
 OptionalPrincipal = Annotated[Principal | None, Depends(_principal)]
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 CurrentAdmin = Annotated[Principal, Depends(current_admin)]
-

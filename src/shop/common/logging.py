@@ -15,8 +15,20 @@ from shop.common.context import get_request_id
 
 _SECRET_KEY = re.compile(r"password|token|secret|authorization|cookie", re.IGNORECASE)
 # Keys seen on every request line; checked once here, not matched per line.
-_SAFE_KEYS = frozenset({"event", "level", "timestamp", "service", "request_id", "method",
-                        "route", "status", "duration_ms", "logger"})
+_SAFE_KEYS = frozenset(
+    {
+        "event",
+        "level",
+        "timestamp",
+        "service",
+        "request_id",
+        "method",
+        "route",
+        "status",
+        "duration_ms",
+        "logger",
+    }
+)
 
 
 def _add_request_id(_: WrappedLogger, __: str, event: EventDict) -> EventDict:
