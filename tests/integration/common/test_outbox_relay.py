@@ -48,6 +48,8 @@ async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
         await conn.run_sync(metadata.drop_all)
         await conn.run_sync(metadata.create_all)
     yield engine
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.drop_all)
     await engine.dispose()
 
 

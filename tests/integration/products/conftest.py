@@ -32,7 +32,7 @@ async def sqlite_store(path: Path) -> SqlProductStore:
 
 
 async def postgres_store(url: str) -> SqlProductStore:
-    if url not in _migrated:  # one database per session: migrate it once
+    if url not in _migrated:  # one database per test package: migrate it once
         await migrate_sql(url)
         _migrated.add(url)
     return SqlProductStore(create_engine(url, pool_size=20))

@@ -24,7 +24,7 @@ async def engine(
     if request.param == "sqlite":
         url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('users') / 'users.db'}"
     else:
-        url = request.getfixturevalue("mysql_url")
+        url = request.getfixturevalue("databases").mysql("users")
     await migrate(url)
     built = create_engine(url)
     yield built
