@@ -18,19 +18,13 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tests.support.databases import (
-    create_mysql_database,
-    create_postgres_database,
-    drop_mysql_database,
-    drop_postgres_database,
-)
-from tests.support.stack import Stack, stack_env
+from tests.support.stack import Stack
+
+from bench.platform import bench_platform
 
 HERE = Path(__file__).parent
 RESULTS = HERE.parent / "results"
@@ -121,27 +115,14 @@ def main() -> int:
         print("wrk is required (apt-get install wrk)", file=sys.stderr)
         return 2
 
-    users_db, users_url = create_mysql_database("shop_bench_users")
-    products_db, products_url = create_postgres_database("shop_bench_products")
-    orders_db, orders_url = create_postgres_database("shop_bench_orders")
-    root = Path(tempfile.mkdtemp(prefix="shop-bench-"))
-    env = stack_env(
-        data_dir=root / "data",
-        mysql_url=users_url,
-        products_url=products_url,
-        orders_url=orders_url,
-    )
-    env["LOG_LEVEL"] = "WARNING"
-    stack = Stack(env, log_dir=root / "logs")
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     RESULTS.mkdir(exist_ok=True)
     profile = RESULTS / f"orders-profile-{stamp}.txt"
-    try:
-        stack.supervisor.start_all()
-        shoppers = root / "shoppers.txt"
+    with bench_platform() as stack:
+        shoppers = stack.log_dir.parent / "shoppers.txt"
         seed(stack, shoppers=args.shoppers, products=args.products, path=shoppers)
         if args.profile:
-            start_profiled_orders(stack, profile, root / "logs" / "orders-profiled.log")
+            start_profiled_orders(stack, profile, stack.log_dir / "orders-profiled.log")
         out = run_wrk(
             stack.gateway_url,
             shoppers,
@@ -185,12 +166,6 @@ def main() -> int:
         print(json.dumps(result, indent=2))
         print(f"written to {path}")
         return 0
-    finally:
-        stack.close()
-        time.sleep(0.5)
-        drop_mysql_database(users_db)
-        drop_postgres_database(products_db)
-        drop_postgres_database(orders_db)
 
 
 if __name__ == "__main__":
