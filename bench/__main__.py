@@ -1,8 +1,9 @@
 """`make bench`: every benchmark, each against a platform it starts on real databases.
 
-1. catalog reads (GET /products/{id}, GET /products?searchTerm=) through the gateway and
+1. the gateway alone, proxying to a constant upstream (bench.gateway);
+2. catalog reads (GET /products/{id}, GET /products?searchTerm=) through the gateway and
    directly against the product service (bench.products);
-2. order placement, the full saga, through the gateway (bench.orders).
+3. order placement, the full saga, through the gateway (bench.orders).
 Each prints its figures and writes JSON under bench/results/.
 """
 
@@ -15,6 +16,7 @@ from bench.platform import bench_platform
 
 
 def main() -> int:
+    gateway = subprocess.run([sys.executable, "-m", "bench.gateway"], check=False)
     with bench_platform(extra_env={"SEED_DEMO_DATA": "1"}) as stack:
         catalog = subprocess.run(
             [
@@ -31,7 +33,7 @@ def main() -> int:
             check=False,
         )
     orders = subprocess.run([sys.executable, "-m", "bench.orders"], check=False)
-    return catalog.returncode or orders.returncode
+    return gateway.returncode or catalog.returncode or orders.returncode
 
 
 if __name__ == "__main__":

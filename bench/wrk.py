@@ -1,0 +1,56 @@
+"""Runs wrk (the load tool) and reads its figures from a Lua done() hook as JSON."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import urllib.parse
+from pathlib import Path
+from typing import Any
+
+GET_SCRIPT = Path(__file__).parent / "get.lua"
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+def loopback(url: str) -> str:
+    """The URL, if it is on this machine: benchmarks never send load anywhere else."""
+    host = urllib.parse.urlsplit(url).hostname
+    if host not in LOOPBACK:
+        raise SystemExit(f"refusing non-loopback target {url}")
+    return url.rstrip("/")
+
+
+def require_wrk() -> None:
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is required: apt-get install wrk")
+
+
+def run_wrk(
+    *,
+    base: str,
+    path: str,
+    headers: dict[str, str] | None = None,
+    connections: int = 32,
+    threads: int = 2,
+    duration: int = 10,
+    script: Path = GET_SCRIPT,
+) -> dict[str, Any]:
+    """One wrk run of GET base+path; requests/s and latency percentiles in ms."""
+    env = {**os.environ, "BENCH_PATH": path, "BENCH_HEADERS": json.dumps(headers or {})}
+    command = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{duration}s",
+        "--latency",
+        "-s",
+        str(script),
+        loopback(base),
+    ]
+    out = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
+    line = next(x for x in out.splitlines() if x.startswith("WRK_JSON "))
+    stats: dict[str, Any] = json.loads(line.removeprefix("WRK_JSON "))
+    stats["requests_per_s"] = round(stats["requests"] / (stats["duration_us"] / 1e6), 1)
+    return stats
