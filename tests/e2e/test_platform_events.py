@@ -2,48 +2,28 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlsplit
 
-import aio_pika
-import orjson
 import pytest
 
-from shop.common.outbox_relay import declare_exchange
 from tests.support.databases import RABBITMQ_URL
+from tests.support.events import Queue, bound_queue, first_matching
 from tests.support.stack import Stack
 from tests.support.tcp_proxy import TcpProxy
 
 
 @pytest.fixture
-async def registered_events() -> AsyncIterator[aio_pika.abc.AbstractQueue]:
-    connection = await aio_pika.connect(RABBITMQ_URL)
-    channel = await connection.channel()
-    exchange = await declare_exchange(channel)
-    queue = await channel.declare_queue(exclusive=True, auto_delete=True)
-    await queue.bind(exchange, routing_key="user.registered")
-    yield queue
-    await connection.close()
+async def registered_events() -> AsyncIterator[Queue]:
+    async with bound_queue("user.registered") as queue:
+        yield queue
 
 
-async def _event_for(
-    queue: aio_pika.abc.AbstractQueue, email: str, timeout: float
-) -> dict[str, Any] | None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while loop.time() < deadline:
-        message = await queue.get(fail=False)
-        if message is None:
-            await asyncio.sleep(0.05)
-            continue
-        await message.ack()
-        event: dict[str, Any] = orjson.loads(message.body)
-        if event["data"].get("email") == email:
-            return event
-    return None
+async def _event_for(queue: Queue, email: str, timeout: float) -> dict[str, Any] | None:
+    found = await first_matching(queue, lambda e: e["data"].get("email") == email, within=timeout)
+    return found[0] if found else None
 
 
 def _register(stack: Stack, request_id: str) -> str:
@@ -57,9 +37,7 @@ def _register(stack: Stack, request_id: str) -> str:
     return email
 
 
-async def test_user_registered_reaches_the_exchange(
-    stack: Stack, registered_events: aio_pika.abc.AbstractQueue
-) -> None:
+async def test_user_registered_reaches_the_exchange(stack: Stack, registered_events: Queue) -> None:
     email = _register(stack, "reg-trace-1")
     event = await _event_for(registered_events, email, timeout=15)
     assert event is not None
@@ -70,7 +48,7 @@ async def test_user_registered_reaches_the_exchange(
 
 
 async def test_registration_survives_a_broker_outage(
-    stack: Stack, registered_events: aio_pika.abc.AbstractQueue
+    stack: Stack, registered_events: Queue
 ) -> None:
     broker = urlsplit(RABBITMQ_URL)
     proxy = TcpProxy(broker.hostname or "127.0.0.1", broker.port or 5672)

@@ -14,42 +14,31 @@ import pytest
 from sqlalchemy import select
 
 from shop.common.events import EXCHANGE
-from shop.common.outbox_relay import declare_exchange
 from shop.users.bootstrap import create_app
 from shop.users.container import UserContext, build_context
 from shop.users.models import outbox
 from tests.integration.users.support import PASSWORD, SECRET, make_settings, unique_email
 from tests.support.databases import RABBITMQ_URL
+from tests.support.events import Queue, bound_queue, first_matching
 
 DEAD_BROKER = "amqp://guest:guest@127.0.0.1:1/"
 
 
 @pytest.fixture
-async def queue() -> AsyncIterator[aio_pika.abc.AbstractQueue]:
+async def queue() -> AsyncIterator[Queue]:
     """A throwaway queue bound to shop.events for user.registered."""
-    connection = await aio_pika.connect(RABBITMQ_URL)
-    channel = await connection.channel()
-    exchange = await declare_exchange(channel)
-    q = await channel.declare_queue(exclusive=True, auto_delete=True)
-    await q.bind(exchange, routing_key="user.registered")
-    yield q
-    await connection.close()
+    async with bound_queue("user.registered") as q:
+        yield q
 
 
-async def received(queue: aio_pika.abc.AbstractQueue, email: str) -> dict[str, Any]:
+async def received(queue: Queue, email: str) -> dict[str, Any]:
     """The event about `email` (other tests' leftover events may arrive too)."""
-    async with asyncio.timeout(15):
-        while True:
-            message = await queue.get(fail=False)
-            if message is None:
-                await asyncio.sleep(0.05)
-                continue
-            await message.ack()
-            body: dict[str, Any] = orjson.loads(message.body)
-            if body["data"].get("email") == email:
-                assert message.routing_key == "user.registered"
-                assert message.delivery_mode == aio_pika.DeliveryMode.PERSISTENT
-                return body
+    found = await first_matching(queue, lambda e: e["data"].get("email") == email, within=15)
+    assert found is not None, f"no user.registered event for {email}"
+    body, message = found
+    assert message.routing_key == "user.registered"
+    assert message.delivery_mode == aio_pika.DeliveryMode.PERSISTENT
+    return body
 
 
 async def register_through(app_ctx: UserContext, email: str, request_id: str) -> None:

@@ -1,0 +1,51 @@
+"""Listening on the real `shop.events` exchange from a test."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import aio_pika
+import orjson
+
+from shop.common.outbox_relay import declare_exchange
+from tests.support.databases import RABBITMQ_URL
+
+Queue = aio_pika.abc.AbstractQueue
+
+
+@asynccontextmanager
+async def bound_queue(routing_key: str) -> AsyncIterator[Queue]:
+    """A throwaway queue bound to shop.events, gone when the block ends."""
+    connection = await aio_pika.connect(RABBITMQ_URL)
+    try:
+        channel = await connection.channel()
+        exchange = await declare_exchange(channel)
+        queue = await channel.declare_queue(exclusive=True, auto_delete=True)
+        await queue.bind(exchange, routing_key=routing_key)
+        yield queue
+    finally:
+        await connection.close()
+
+
+async def first_matching(
+    queue: Queue, matches: Callable[[dict[str, Any]], bool], *, within: float
+) -> tuple[dict[str, Any], aio_pika.abc.AbstractIncomingMessage] | None:
+    """The first event (and its message) for which matches() holds; None after `within` s.
+
+    Other tests share the broker, so unrelated events are read and dropped on the way.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while loop.time() < deadline:
+        message = await queue.get(fail=False)
+        if message is None:
+            await asyncio.sleep(0.05)
+            continue
+        await message.ack()
+        event: dict[str, Any] = orjson.loads(message.body)
+        if matches(event):
+            return event, message
+    return None
