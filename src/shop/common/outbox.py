@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 # SQLite autoincrements only INTEGER PRIMARY KEY; everywhere else a BIGINT is right.
@@ -38,3 +39,25 @@ def define_outbox_table(metadata: MetaData) -> Table:
         Column("attempts", Integer, nullable=False, default=0),
         Index("ix_outbox_unpublished", "published_at", "id"),
     )
+
+
+def create_outbox_table_v1() -> None:
+    """The outbox as every service's first migration creates it (call inside upgrade()).
+
+    Versioned by name: a later change to the outbox gets a new function and a new
+    migration, so this one keeps describing what old migrations did.
+    """
+    from alembic import op
+
+    op.create_table(
+        "outbox",
+        Column("id", _ID, primary_key=True, autoincrement=True),
+        Column("event_id", String(64), nullable=False),
+        Column("event_type", String(100), nullable=False),
+        Column("payload", Text(), nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("published_at", DateTime(timezone=True), nullable=True),
+        Column("attempts", Integer(), nullable=False),
+        UniqueConstraint("event_id", name="uq_outbox_event_id"),
+    )
+    op.create_index("ix_outbox_unpublished", "outbox", ["published_at", "id"])
