@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -52,7 +53,8 @@ F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
 
 
 def translate_errors(service: str) -> Callable[[F], F]:
-    """Decorates a servicer method: AppError becomes its gRPC status, counted in metrics."""
+    """Decorates a servicer method: AppError becomes its gRPC status; each call is counted
+    and logged (with the caller's request id, bound by the interceptor)."""
 
     def decorate(method: F) -> F:
         name = method.__name__
@@ -61,13 +63,25 @@ def translate_errors(service: str) -> Callable[[F], F]:
         async def wrapper(
             self: Any, request: Any, context: grpc.aio.ServicerContext[Any, Any]
         ) -> Any:
+            started = time.perf_counter()
+            code = "OK"
             try:
-                response = await method(self, request, context)
+                return await method(self, request, context)
             except AppError as exc:
-                GRPC_REQUESTS.labels(service, name, exc.grpc_code.name).inc()
+                code = exc.grpc_code.name
                 await context.abort(exc.grpc_code, exc.message)
-            GRPC_REQUESTS.labels(service, name, "OK").inc()
-            return response
+            except Exception:
+                code = grpc.StatusCode.UNKNOWN.name
+                log.exception("rpc_failed", method=name)
+                raise
+            finally:
+                GRPC_REQUESTS.labels(service, name, code).inc()
+                log.info(
+                    "rpc",
+                    method=name,
+                    code=code,
+                    duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                )
 
         return wrapper  # type: ignore[return-value]
 
