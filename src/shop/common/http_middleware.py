@@ -62,7 +62,7 @@ class ServiceMiddleware:
             route = _route_template(scope)
             elapsed = time.perf_counter() - started
             HTTP_REQUESTS.labels(self.service, scope["method"], route, str(status)).inc()
-            HTTP_LATENCY.labels(self.service, scope["method"], route).observe(elapsed)
+            HTTP_LATENCY.labels(self.service, scope["method"], route, str(status)).observe(elapsed)
             if path not in OPEN_PATHS:
                 log.info(
                     "request",

@@ -19,7 +19,7 @@ RATE_LIMITED = Counter("gateway_rate_limited_total", "Requests refused with 429"
 # Label lookups take a lock and build a tuple; the set of label values is small and
 # bounded, so the children are cached on the hot path.
 _counters: dict[tuple[str, str, int], Counter] = {}
-_histograms: dict[tuple[str, str], Histogram] = {}
+_histograms: dict[tuple[str, str, int], Histogram] = {}
 
 
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:
@@ -31,10 +31,10 @@ def observe_request(method: str, route: str, status: int, seconds: float) -> Non
         counter = HTTP_REQUESTS.labels(SERVICE, method, route, str(status))
         _counters[(method, route, status)] = counter
     counter.inc()
-    histogram = _histograms.get((method, route))
+    histogram = _histograms.get((method, route, status))
     if histogram is None:
-        histogram = HTTP_LATENCY.labels(SERVICE, method, route)
-        _histograms[(method, route)] = histogram
+        histogram = HTTP_LATENCY.labels(SERVICE, method, route, str(status))
+        _histograms[(method, route, status)] = histogram
     histogram.observe(seconds)
 
 
