@@ -29,6 +29,7 @@ from shop.orders.domain import (
     Order,
     OrderStatus,
     PricedLine,
+    StatusChange,
     is_plausible_id,
     merge_lines,
     order_total,
@@ -36,6 +37,7 @@ from shop.orders.domain import (
 from shop.orders.settlement import confirm, fail
 
 S = OrderStatus
+PLACED_REASON = "order placed"
 _FAILURES: dict[int, type[AppError]] = {
     402: PaymentRequired,
     404: NotFound,
@@ -72,28 +74,35 @@ async def place_order(*, ctx: OrderContext, request: PlaceOrder) -> Order:
     _check_ids(request)
     lines = merge_lines(list(request.lines))
     digest = request_hash(request)
-    if request.idempotency_key:
-        first = await _replay(ctx, request, digest)
-        if first is not None:
-            return first
-    order = await _new_order(ctx, request, lines, digest)
+    try:
+        order = await _new_order(ctx, request, lines, digest)
+    except AppError:
+        # A replay answers with the first result even if validating it again fails now
+        # (stock sold out since, a peer down): only then is the key worth a look-up.
+        first = await _replay(ctx, request, digest) if request.idempotency_key else None
+        if first is None:
+            raise
+        return first
     try:
         async with ctx.uow() as uow:
             # PENDING is committed before any stock moves: a crash always leaves a record.
-            await store.insert_order(uow.session, order, reason="order placed")
+            # The unique (user, key) constraint is the idempotency check: a replay (or a
+            # twin racing us) fails this insert, and nothing has been touched yet.
+            await store.insert_order(uow.session, order, reason=PLACED_REASON)
             await uow.commit()
     except IntegrityError:
-        # A concurrent request with the same key won the insert: answer as it does.
-        first = await _replay(ctx, request, digest)
+        # The key was used before, or a concurrent request with it won: answer as it does.
+        first = await _replay(ctx, request, digest) if request.idempotency_key else None
         if first is None:  # pragma: no cover - the unique key is the only constraint
             raise
         return first
     ctx.in_flight.add(order.id)
     try:
-        await _run_saga(ctx, order, request.payment_token)
+        confirmed = await _run_saga(ctx, order, request.payment_token)
     finally:
         ctx.in_flight.discard(order.id)
-    return await outcome(ctx, order.id)
+    # The order as we confirmed it is what a read would return; any other end is read back.
+    return confirmed or await outcome(ctx, order.id)
 
 
 def _check_ids(request: PlaceOrder) -> None:
@@ -118,17 +127,28 @@ def _check_ids(request: PlaceOrder) -> None:
 async def _new_order(
     ctx: OrderContext, request: PlaceOrder, lines: tuple[Line, ...], digest: str
 ) -> Order:
-    validation = await ctx.users.validate_user(request.user_id)
+    # Independent reads: asked together, answered in the order the checks are made.
+    validation, addresses, availability = await asyncio.gather(
+        ctx.users.validate_user(request.user_id),
+        ctx.users.addresses(request.user_id),
+        ctx.products.check(lines),
+        return_exceptions=True,
+    )
+    if isinstance(validation, BaseException):
+        raise validation
     if not validation.valid:
         raise Forbidden(validation.reason or "User may not place orders")
-    addresses = await ctx.users.addresses(request.user_id)
+    if isinstance(addresses, BaseException):
+        raise addresses
     address = next((a for a in addresses if a.id == request.shipping_address_id), None)
     if address is None:
         raise NotFound(
             "Shipping address not found",
             errors=[{"path": "shippingAddressId", "message": "not one of your addresses"}],
         )
-    prices = _prices(lines, await ctx.products.check(lines))
+    if isinstance(availability, BaseException):
+        raise availability
+    prices = _prices(lines, availability)
     priced = tuple(PricedLine(ln.product_id, ln.quantity, prices[ln.product_id]) for ln in lines)
     now = utcnow()
     return Order(
@@ -151,6 +171,7 @@ async def _new_order(
         updated_at=now,
         idempotency_key=request.idempotency_key,
         request_hash=digest,
+        history=(StatusChange(None, S.PENDING, now, PLACED_REASON),),
     )
 
 
@@ -179,7 +200,8 @@ def _prices(lines: tuple[Line, ...], availability: list[Availability]) -> dict[s
     return {pid: a.unit_price for pid, a in by_id.items()}
 
 
-async def _run_saga(ctx: OrderContext, order: Order, token: str) -> None:
+async def _run_saga(ctx: OrderContext, order: Order, token: str) -> Order | None:
+    """The CONFIRMED order if this request confirmed it; None for any other end."""
     try:
         await ctx.products.reserve(
             order_id=order.id,
@@ -188,23 +210,23 @@ async def _run_saga(ctx: OrderContext, order: Order, token: str) -> None:
         )
     except Conflict as exc:  # short at reservation time: the product service held nothing
         await fail(ctx, order, code=409, reason=f"insufficient stock: {exc.message}")
-        return
+        return None
     except NotFound as exc:
         await fail(ctx, order, code=404, reason=f"product not found: {exc.message}")
-        return
+        return None
     except (ServiceUnavailable, UpstreamTimeout) as exc:
         # Whether a reservation was taken is unknown: fail now; settle releases it (or the
         # recovery loop does, once the product service answers again).
         await fail(ctx, order, code=503, reason=f"reservation failed: {exc.message}")
-        return
+        return None
     ctx.faults.reached("after_reserve")
     charge = await ctx.payments.charge(order_id=order.id, amount=order.total, token=token)
     ctx.faults.reached("after_payment")
     if not charge.succeeded:
         await fail(ctx, order, code=402, reason=f"payment {charge.status.value.lower()}")
-        return
+        return None
     try:
-        await confirm(ctx, order, charge)
+        return await confirm(ctx, order, charge)
     except (Conflict, NotFound):
         # The reservation expired or was released under us: the charge is refunded.
         await fail(ctx, order, code=409, reason="reservation lost before stock was committed")
@@ -212,6 +234,7 @@ async def _run_saga(ctx: OrderContext, order: Order, token: str) -> None:
         # Paid, stock not yet committed: the order stays PENDING and the recovery loop
         # finishes it (ReduceInventory is idempotent); a replay then answers with the result.
         pass
+    return None
 
 
 def _lines(order: Order) -> list[Line]:

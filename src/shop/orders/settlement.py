@@ -7,13 +7,15 @@ the others see the result; every remote step they repeat is idempotent by order 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from shop.common.errors import NotFound, ServiceUnavailable, UpstreamTimeout
 from shop.common.logging import get_logger
+from shop.common.outbox import utcnow
 from shop.orders import store
 from shop.orders.context import OrderContext
-from shop.orders.domain import Order, OrderStatus, PricedLine
+from shop.orders.domain import Order, OrderStatus, PricedLine, StatusChange
 from shop.orders.events import OrderCreated, OrderStatusChanged
 from shop.orders.payments import Charge, ChargeStatus
 
@@ -21,20 +23,27 @@ log = get_logger("shop.orders.settlement")
 S = OrderStatus
 
 
-async def confirm(ctx: OrderContext, order: Order, charge: Charge) -> None:
+CONFIRM_REASON = "payment captured, stock committed"
+
+
+async def confirm(ctx: OrderContext, order: Order, charge: Charge) -> Order | None:
     """Commits the reserved stock, then PENDING -> CONFIRMED with order.created.
 
-    ReduceInventory's errors propagate: Conflict/NotFound (the reservation is gone) or
-    ServiceUnavailable (try again later: the order stays PENDING for recovery).
+    Returns the order as this call confirmed it (so the caller need not read it back), or
+    None when someone else moved it first. ReduceInventory's errors propagate:
+    Conflict/NotFound (the reservation is gone) or ServiceUnavailable (try again later: the
+    order stays PENDING for recovery).
     """
     await ctx.products.reduce(order.id)
+    now = utcnow()
     async with ctx.uow() as uow:
         won = await store.compare_and_set_status(
             uow.session,
             order.id,
             expected=S.PENDING,
             target=S.CONFIRMED,
-            reason="payment captured, stock committed",
+            reason=CONFIRM_REASON,
+            now=now,
         )
         if won:
             await store.record_payment(uow.session, charge, provider=ctx.payments.name)
@@ -49,6 +58,12 @@ async def confirm(ctx: OrderContext, order: Order, charge: Charge) -> None:
                 )
             )
         await uow.commit()
+    if not won:
+        return None
+    change = StatusChange(
+        from_status=S.PENDING, to_status=S.CONFIRMED, at=now, reason=CONFIRM_REASON
+    )
+    return replace(order, status=S.CONFIRMED, updated_at=now, history=(*order.history, change))
 
 
 def _item(line: PricedLine) -> dict[str, Any]:

@@ -9,10 +9,12 @@ import pytest
 from sqlalchemy import select
 
 from shop.common.errors import Conflict, NotFound, PaymentRequired, ValidationFailed
+from shop.orders import store
 from shop.orders.bootstrap import OrderService
 from shop.orders.domain import Line, OrderStatus
 from shop.orders.models import outbox
 from shop.orders.placement import PlaceOrder, place_order
+from shop.orders.schemas import OrderRead
 from tests.integration.orders.conftest import charges_for
 from tests.integration.orders.fakes import FakeProducts, World
 
@@ -54,6 +56,37 @@ async def test_happy_path_confirms_with_server_prices(orders: OrderService, worl
     assert w.products[a].sold == 3 and w.products[a].stock == 2 and w.products[a].reserved == 0
     assert await charges_for(orders, order.id) == ["SUCCEEDED"]
     assert await events_for(orders, order.id) == ["order.created"]
+
+
+async def test_placed_order_answers_as_a_read_would(orders: OrderService, world: Env) -> None:
+    """The placement answers from memory: it must match what reading the order gives."""
+    w, _, _ = world
+    user, a, b = w.new_user(), w.new_product(price=1250, stock=5), w.new_product(price=99)
+    key = uuid.uuid4().hex
+    placed = await place_order(ctx=orders.ctx, request=request(user, (b, 1), (a, 2), key=key))
+    async with orders.ctx.sessions() as session:
+        stored = await store.get_order(session, placed.id)
+    assert stored is not None
+    assert OrderRead.of(placed).body() == OrderRead.of(stored).body()
+    replayed = await place_order(ctx=orders.ctx, request=request(user, (b, 1), (a, 2), key=key))
+    assert OrderRead.of(replayed).body() == OrderRead.of(placed).body()
+
+
+async def test_replay_answers_even_when_revalidation_would_fail(
+    orders: OrderService, world: Env
+) -> None:
+    w, _, _ = world
+    user, a = w.new_user(), w.new_product(stock=2)
+    key = uuid.uuid4().hex
+    first = await place_order(ctx=orders.ctx, request=request(user, (a, 2), key=key))
+    assert w.products[a].stock == 0  # a fresh request for 2 would now be a 409
+    again = await place_order(ctx=orders.ctx, request=request(user, (a, 2), key=key))
+    assert again.id == first.id and w.products[a].sold == 2 and len(w.reservations) == 1
+    w.product_down = True  # a peer outage does not stop a replay either
+    again = await place_order(ctx=orders.ctx, request=request(user, (a, 2), key=key))
+    assert again.id == first.id
+    w.product_down = False
+    orders.ctx.products.peer.breaker.record_success()
 
 
 async def test_declined_payment_releases_stock(orders: OrderService, world: Env) -> None:
