@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
@@ -69,6 +69,29 @@ class StockChange(_In):
         if (self.delta is None) == (self.stock is None):
             raise ValueError("give exactly one of delta or stock")
         return self
+
+
+class CatalogParams(BaseModel):
+    """GET /products query parameters; `attr.<name>` filters are read apart."""
+
+    search_term: str | None = Field(default=None, alias="searchTerm", max_length=200)
+    category: str | None = Field(default=None, max_length=100)
+    min_price: int | None = Field(default=None, alias="minPrice", ge=0)
+    max_price: int | None = Field(default=None, alias="maxPrice", ge=0)
+    in_stock: bool | None = Field(default=None, alias="inStock")
+    page: int = Field(default=1, ge=1, le=100_000)
+    limit: int = Field(default=20, ge=1, le=100)
+    sort_by: Literal["price", "name", "createdAt"] = Field(default="createdAt", alias="sortBy")
+    sort_order: Literal["asc", "desc"] = Field(default="desc", alias="sortOrder")
+
+    @classmethod
+    def openapi_parameters(cls) -> list[dict[str, Any]]:
+        """The fields as OpenAPI query parameters."""
+        schema = cls.model_json_schema(by_alias=True)
+        return [
+            {"name": name, "in": "query", "required": False, "schema": field}
+            for name, field in schema["properties"].items()
+        ]
 
 
 def product_out(product: Product) -> dict[str, Any]:

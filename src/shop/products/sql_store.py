@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Executable, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -16,9 +16,19 @@ from shop.common.unit_of_work import UnitOfWork
 from shop.products.domain import NewProduct, Product, ProductNotFound, ProductQuery, new_id, utcnow
 from shop.products.events import SOURCE
 from shop.products.models import outbox, products
+from shop.products.pg_reader import PgReader
 from shop.products.sql_inventory import SqlInventory
-from shop.products.sql_rows import catalog_page, product_from_row
+from shop.products.sql_rows import (
+    CATALOG_TOTAL,
+    PRODUCT_BY_ID,
+    catalog_count,
+    catalog_page,
+    catalog_params,
+    catalog_shape,
+    product_from_row,
+)
 
+READ_POOL_SIZE = 20
 CATALOG_FIELDS = frozenset(
     {"name", "description", "price", "category", "sku", "low_stock_threshold", "attributes"}
 )
@@ -32,6 +42,12 @@ class SqlProductStore(SqlInventory):
         self._sessions = session_factory(engine)
         self._wake_relay = wake_relay
         self._dialect = engine.dialect.name
+        # Catalog reads are the hot path; on PostgreSQL they bypass SQLAlchemy's execution.
+        self._reader = (
+            PgReader(engine.url, dialect=engine.dialect, size=READ_POOL_SIZE)
+            if engine.url.get_driver_name() == "asyncpg"
+            else None
+        )
 
     def _uow(self) -> UnitOfWork:
         return UnitOfWork(self._sessions, outbox=outbox, source=SOURCE, wake_relay=self._wake_relay)
@@ -64,12 +80,18 @@ class SqlProductStore(SqlInventory):
             await uow.commit()
         return product_from_row(row._mapping)
 
+    async def _read(
+        self, statement: Executable, params: dict[str, Any]
+    ) -> Sequence[Mapping[Any, Any]]:
+        """Rows of one read-only statement (PostgreSQL: straight through asyncpg)."""
+        if self._reader is not None:
+            return await self._reader.fetch(statement, params)
+        async with self.engine.connect() as conn:
+            return (await conn.execute(statement, params)).mappings().all()
+
     async def get_product(self, product_id: str) -> Product | None:
-        async with self._sessions() as session:
-            row = (
-                await session.execute(select(products).where(products.c.id == product_id))
-            ).first()
-        return product_from_row(row._mapping) if row else None
+        rows = await self._read(PRODUCT_BY_ID, {"id": product_id})
+        return product_from_row(rows[0]) if rows else None
 
     async def get_products(self, product_ids: Sequence[str]) -> dict[str, Product]:
         async with self._sessions() as session:
@@ -116,15 +138,20 @@ class SqlProductStore(SqlInventory):
             await uow.commit()
 
     async def list_products(self, query: ProductQuery) -> tuple[list[Product], int]:
-        page, count = catalog_page(query, dialect=self._dialect)
-        async with self._sessions() as session:
-            rows = (await session.execute(page)).all()
-            total = int(await session.scalar(count) or 0)
-        return [product_from_row(row._mapping) for row in rows], total
+        shape, params = catalog_shape(query), catalog_params(query, dialect=self._dialect)
+        rows = await self._read(catalog_page(shape, dialect=self._dialect), params)
+        if rows:
+            return [product_from_row(row) for row in rows], int(rows[0][CATALOG_TOTAL])
+        if query.page == 1:
+            return [], 0
+        counted = await self._read(catalog_count(shape, dialect=self._dialect), params)
+        return [], int(counted[0][CATALOG_TOTAL])
 
     async def count_products(self) -> int:
         async with self._sessions() as session:
             return int(await session.scalar(select(func.count()).select_from(products)) or 0)
 
     async def close(self) -> None:
+        if self._reader is not None:
+            await self._reader.close()
         await self.engine.dispose()
