@@ -15,8 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
-import subprocess
 import sys
 import urllib.parse
 import urllib.request
@@ -24,17 +22,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.wrk import loopback, require_wrk, run_wrk
+
 HERE = Path(__file__).parent
 RESULTS = HERE.parent / "results"
-SCRIPT = HERE / "get.lua"
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
-
-
-def loopback(url: str) -> str:
-    host = urllib.parse.urlsplit(url).hostname
-    if host not in LOOPBACK:
-        raise SystemExit(f"refusing non-loopback target {url}")
-    return url.rstrip("/")
 
 
 def first_product_id(gateway: str) -> str:
@@ -43,27 +34,6 @@ def first_product_id(gateway: str) -> str:
     if not items:
         raise SystemExit("the catalog is empty: start with SEED_DEMO_DATA=1 or pass --product-id")
     return str(items[0]["id"])
-
-
-def run_wrk(
-    *, base: str, path: str, secret: str | None, connections: int, threads: int, duration: int
-) -> dict[str, Any]:
-    env = {**os.environ, "BENCH_PATH": path, "BENCH_SECRET": secret or ""}
-    command = [
-        "wrk",
-        f"-t{threads}",
-        f"-c{connections}",
-        f"-d{duration}s",
-        "--latency",
-        "-s",
-        str(SCRIPT),
-        base,
-    ]
-    out = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
-    line = next(x for x in out.splitlines() if x.startswith("WRK_JSON "))
-    stats: dict[str, Any] = json.loads(line.removeprefix("WRK_JSON "))
-    stats["requests_per_s"] = round(stats["requests"] / (stats["duration_us"] / 1e6), 1)
-    return stats
 
 
 def main() -> None:
@@ -77,8 +47,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--duration", type=int, default=15)
     args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        raise SystemExit("wrk not found: apt-get install -y wrk")
+    require_wrk()
     gateway, service = loopback(args.gateway), loopback(args.service)
     secret = args.secret.split(",")[0] or None
     product_id = args.product_id or first_product_id(gateway)
@@ -92,7 +61,7 @@ def main() -> None:
             stats = run_wrk(
                 base=base,
                 path=path,
-                secret=sent_secret,
+                headers={"x-gateway-secret": sent_secret} if sent_secret else None,
                 connections=args.connections,
                 threads=args.threads,
                 duration=args.duration,

@@ -27,7 +27,7 @@ def async_url(url: str) -> str:
     return f"{_DRIVERS.get(scheme, scheme)}://{rest}"
 
 
-def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
+def create_engine(url: str, *, pool_size: int = 20, echo: bool = False) -> AsyncEngine:
     """An async engine tuned for its dialect."""
     url = async_url(url)
     backend = make_url(url).get_backend_name()
@@ -36,7 +36,9 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
         # SQLite allows one writer; a long busy timeout queues writers instead of failing.
         kwargs["connect_args"] = {"timeout": 30}
     else:
-        kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
+        # A pool as large as the usual concurrency: connections opened past it are closed
+        # again after each use, and that churn costs more than idle connections do.
+        kwargs.update(pool_size=pool_size, max_overflow=10, pool_recycle=1800)
     engine = create_async_engine(url, **kwargs)
     if backend == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

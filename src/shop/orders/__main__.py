@@ -20,7 +20,7 @@ async def main() -> None:
     log = get_logger("shop.orders")
     url = settings.database_url()
     await upgrade_to_head_async(MIGRATIONS, url)
-    engine = create_engine(url, pool_size=20)
+    engine = create_engine(url)
     service = build(settings=settings, engine=engine)
     if settings.order_fault_inject:
         log.warning("fault_injection_enabled", point=settings.order_fault_inject)
