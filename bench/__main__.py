@@ -27,8 +27,8 @@ def main() -> int:
                 stack.gateway_url,
                 "--service",
                 stack.url("products"),
-                "--secret",
-                stack.secret,
+                # One token: a random secret may begin with "-", which argparse would misread.
+                f"--secret={stack.secret}",
             ],
             check=False,
         )

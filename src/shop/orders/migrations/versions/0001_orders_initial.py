@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
+from shop.common.outbox import create_outbox_table_v1
+
 revision: str = "0001_orders_initial"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
@@ -82,17 +84,7 @@ def upgrade() -> None:
         sa.Column("created_at", TS, nullable=False),
         sa.Column("updated_at", TS, nullable=False),
     )
-    op.create_table(
-        "outbox",
-        sa.Column("id", _ID, primary_key=True, autoincrement=True),
-        sa.Column("event_id", sa.String(64), nullable=False, unique=True),
-        sa.Column("event_type", sa.String(100), nullable=False),
-        sa.Column("payload", sa.Text(), nullable=False),
-        sa.Column("created_at", TS, nullable=False),
-        sa.Column("published_at", TS, nullable=True),
-        sa.Column("attempts", sa.Integer(), nullable=False),
-    )
-    op.create_index("ix_outbox_unpublished", "outbox", ["published_at", "id"])
+    create_outbox_table_v1()
 
 
 def downgrade() -> None:

@@ -11,13 +11,14 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
+from shop.common.outbox import create_outbox_table_v1
+
 revision: str = "0001_products_initial"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 JSON_DOC = sa.JSON().with_variant(JSONB(), "postgresql")
-_OUTBOX_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
 def upgrade() -> None:
@@ -64,18 +65,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("order_id", name="uq_reservations_order_id"),
     )
     op.create_index("ix_reservations_status_expires", "reservations", ["status", "expires_at"])
-    op.create_table(
-        "outbox",
-        sa.Column("id", _OUTBOX_ID, primary_key=True, autoincrement=True),
-        sa.Column("event_id", sa.String(64), nullable=False),
-        sa.Column("event_type", sa.String(100), nullable=False),
-        sa.Column("payload", sa.Text(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.UniqueConstraint("event_id", name="uq_outbox_event_id"),
-    )
-    op.create_index("ix_outbox_unpublished", "outbox", ["published_at", "id"])
+    create_outbox_table_v1()
 
 
 def downgrade() -> None:
