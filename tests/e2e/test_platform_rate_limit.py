@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from shop.launcher import Supervisor
+from shop.launcher.supervisor import Supervisor
 from tests.support.stack import Stack, free_port
 
 

@@ -12,7 +12,8 @@ from typing import Any
 
 import httpx
 
-from shop.launcher import SERVICES, Supervisor
+from shop.launcher.specs import SERVICES
+from shop.launcher.supervisor import Supervisor
 from tests.support.databases import RABBITMQ_URL
 
 

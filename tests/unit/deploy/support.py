@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from shop.launcher import SERVICES
+from shop.launcher.specs import SERVICES
 
 ROOT = Path(__file__).resolve().parents[3]
 DEPLOY = ROOT / "deploy"

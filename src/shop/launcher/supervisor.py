@@ -1,12 +1,7 @@
-"""Starts every process of the platform and supervises them: `make run` and the e2e tests.
-
-Not a service: it only spawns `python -m shop.<service>` children with the contract's env,
-waits until each answers /health, and stops them all on SIGINT/SIGTERM.
-"""
+"""Child processes of the platform: start, wait until ready, kill, stop."""
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import subprocess
@@ -14,54 +9,10 @@ import sys
 import time
 import urllib.request
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-# Start order: the order service needs its peers; the gateway goes last so that a
-# client never sees it before what it routes to.
-START_ORDER = ("notifications", "users", "products", "orders", "gateway")
-
-
-@dataclass(frozen=True)
-class ServiceSpec:
-    name: str
-    module: str
-    rest_port_env: str | None = None
-    rest_port_default: int | None = None
-    grpc_port_env: str | None = None
-    grpc_port_default: int | None = None
-
-    def rest_port(self, env: Mapping[str, str]) -> int | None:
-        if self.rest_port_env is None or self.rest_port_default is None:
-            return None
-        return int(env.get(self.rest_port_env, self.rest_port_default))
-
-    def grpc_port(self, env: Mapping[str, str]) -> int | None:
-        if self.grpc_port_env is None or self.grpc_port_default is None:
-            return None
-        return int(env.get(self.grpc_port_env, self.grpc_port_default))
-
-
-SERVICES: dict[str, ServiceSpec] = {
-    "users": ServiceSpec(
-        "users", "shop.users", "USER_SERVICE_PORT", 3001, "USER_SERVICE_GRPC_PORT", 50053
-    ),
-    "products": ServiceSpec(
-        "products",
-        "shop.products",
-        "PRODUCT_SERVICE_PORT",
-        3002,
-        "PRODUCT_SERVICE_GRPC_PORT",
-        50051,
-    ),
-    "orders": ServiceSpec(
-        "orders", "shop.orders", "ORDER_SERVICE_PORT", 3003, "ORDER_SERVICE_GRPC_PORT", 50052
-    ),
-    "gateway": ServiceSpec("gateway", "shop.gateway", "GATEWAY_PORT", 3000),
-    # The worker serves no port: it is ready once it has stayed up through start-up.
-    "notifications": ServiceSpec("notifications", "shop.notifications"),
-}
+from shop.launcher.specs import SERVICES, START_ORDER
 
 
 def _port_open(port: int) -> bool:
@@ -165,42 +116,3 @@ class Supervisor:
             if proc.poll() is not None:
                 return name
         return None
-
-
-def main() -> int:
-    """Runs the whole platform in the foreground until Ctrl-C or SIGTERM."""
-    env = dict(os.environ)
-    supervisor = Supervisor(env)
-    stopping = False
-
-    def _stop(signum: int, _: object) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGINT, _stop)
-    signal.signal(signal.SIGTERM, _stop)
-    try:
-        for name in START_ORDER:
-            if stopping:
-                break
-            supervisor.start(name)
-        if not stopping:
-            gateway = SERVICES["gateway"].rest_port(env) or 3000
-            print(
-                f"shop is up: http://127.0.0.1:{gateway} (Ctrl-C stops every process)",
-                file=sys.stderr,
-                flush=True,
-            )
-        while not stopping:
-            exited = supervisor.first_exited()
-            if exited is not None:
-                print(f"{exited} exited; stopping the platform", file=sys.stderr, flush=True)
-                return 1
-            time.sleep(0.5)
-        return 0
-    finally:
-        supervisor.stop_all()
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
