@@ -5,14 +5,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import sys
 from collections.abc import Awaitable, Callable, Coroutine, Generator
 from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
+from pydantic import ValidationError
 
 from shop.common.grpc_server import GrpcServer
 from shop.common.logging import get_logger
+from shop.common.settings import SecretMissingError
 
 log = get_logger("shop.runner")
 
@@ -75,11 +78,16 @@ async def serve(
                 await rest_task
 
 
-def run(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
-    """asyncio.run with uvloop when available."""
+def run(main: Callable[[], Coroutine[Any, Any, None]], *, name: str = "shop") -> None:
+    """asyncio.run with uvloop; a configuration error exits 1 with one plain line."""
     try:
         import uvloop
     except ImportError:  # pragma: no cover - uvloop is a dependency, but not on Windows
-        asyncio.run(main())
-        return
-    uvloop.run(main())
+        runner: Callable[[Coroutine[Any, Any, None]], None] = asyncio.run
+    else:
+        runner = uvloop.run
+    try:
+        runner(main())
+    except (SecretMissingError, ValidationError) as exc:
+        # A start-up error, stated plainly: no traceback, no silent default.
+        sys.exit(f"{name}: invalid configuration: {exc}")

@@ -26,4 +26,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    run(main)
+    run(main, name="users")
