@@ -11,7 +11,8 @@ from shop.common.http_app import CurrentAdmin, CurrentPrincipal
 from shop.orders import service
 from shop.orders.context import OrderContext
 from shop.orders.domain import Line
-from shop.orders.placement import PlaceOrder, place_order
+from shop.orders.placement import place_order
+from shop.orders.placement_request import PlaceOrder
 from shop.orders.schemas import OrderCreate, OrderRead, OrderStatusUpdate
 
 router = APIRouter(prefix="/orders", tags=["orders"])

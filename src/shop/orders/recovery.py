@@ -14,7 +14,7 @@ from datetime import timedelta
 from shop.common.errors import AppError, Conflict, NotFound
 from shop.common.logging import get_logger
 from shop.common.outbox import utcnow
-from shop.orders import store
+from shop.orders import store_reads
 from shop.orders.context import OrderContext
 from shop.orders.domain import SETTLED_BY_COMPENSATION, OrderStatus
 from shop.orders.payments import ChargeStatus
@@ -27,7 +27,7 @@ S = OrderStatus
 async def resolve_pending(ctx: OrderContext, order_id: str) -> None:
     """Drives one PENDING order to CONFIRMED (paid: commit its stock) or FAILED."""
     async with ctx.sessions() as session:
-        order = await store.get_order(session, order_id)
+        order = await store_reads.get_order(session, order_id)
     if order is None or order.status is not S.PENDING:
         return
     charge = await ctx.payments.void(order_id)
@@ -45,8 +45,10 @@ async def recover_once(ctx: OrderContext, *, limit: int = 100) -> int:
     """One pass; returns how many orders it looked at."""
     cutoff = utcnow() - timedelta(seconds=ctx.recovery_grace_seconds)
     async with ctx.sessions() as session:
-        pending = await store.ids_in_status_before(session, S.PENDING, before=cutoff, limit=limit)
-        unsettled = await store.unsettled_ids_before(
+        pending = await store_reads.ids_in_status_before(
+            session, S.PENDING, before=cutoff, limit=limit
+        )
+        unsettled = await store_reads.unsettled_ids_before(
             session, sorted(SETTLED_BY_COMPENSATION), before=cutoff, limit=limit
         )
     seen = 0

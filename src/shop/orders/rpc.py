@@ -10,7 +10,8 @@ from shop.common.grpc_server import translate_errors
 from shop.orders import service
 from shop.orders.context import OrderContext
 from shop.orders.domain import Line, Order
-from shop.orders.placement import PlaceOrder, place_order
+from shop.orders.placement import place_order
+from shop.orders.placement_request import PlaceOrder
 from shop.orders.schemas import aware
 from shop.protos.shop.order.v1 import order_pb2 as pb
 from shop.protos.shop.order.v1 import order_pb2_grpc

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from shop.common.errors import Conflict, NotFound, ValidationFailed
 from shop.common.tokens import Principal
-from shop.orders import store
+from shop.orders import store_reads, store_writes
 from shop.orders.context import OrderContext
 from shop.orders.domain import (
     Order,
@@ -35,7 +35,7 @@ async def get_order(
     if not is_plausible_id(order_id):
         raise NotFound("Order not found")
     async with ctx.sessions() as session:
-        return _visible(await store.get_order(session, order_id), principal)
+        return _visible(await store_reads.get_order(session, order_id), principal)
 
 
 def status_filter(value: str | None) -> OrderStatus | None:
@@ -55,7 +55,7 @@ async def list_orders(
 ) -> tuple[list[Order], int]:
     """The caller's own orders (an admin's: everyone's), newest first."""
     async with ctx.sessions() as session:
-        return await store.list_orders(
+        return await store_reads.list_orders(
             session,
             user_id=None if principal.role == "admin" else principal.user_id,
             status=status_filter(status),
@@ -73,7 +73,7 @@ async def cancel_order(
     if not can_transition(order.status, S.CANCELLED):
         raise Conflict(f"An order in status {order.status.value} cannot be cancelled")
     async with ctx.uow() as uow:
-        won = await store.compare_and_set_status(
+        won = await store_writes.compare_and_set_status(
             uow.session,
             order.id,
             expected=order.status,
@@ -120,7 +120,7 @@ async def change_status(*, ctx: OrderContext, order_id: str, status: str) -> Ord
         await fail(ctx, order, code=409, reason="failed by admin")
         return await get_order(ctx=ctx, order_id=order_id)
     async with ctx.uow() as uow:
-        won = await store.compare_and_set_status(
+        won = await store_writes.compare_and_set_status(
             uow.session, order.id, expected=order.status, target=target, reason="set by admin"
         )
         if not won:

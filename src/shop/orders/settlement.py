@@ -13,7 +13,7 @@ from typing import Any
 from shop.common.errors import NotFound, ServiceUnavailable, UpstreamTimeout
 from shop.common.logging import get_logger
 from shop.common.outbox import utcnow
-from shop.orders import store
+from shop.orders import store_writes
 from shop.orders.context import OrderContext
 from shop.orders.domain import Order, OrderStatus, PricedLine, StatusChange
 from shop.orders.events import OrderCreated, OrderStatusChanged
@@ -37,7 +37,7 @@ async def confirm(ctx: OrderContext, order: Order, charge: Charge) -> Order | No
     await ctx.products.reduce(order.id)
     now = utcnow()
     async with ctx.uow() as uow:
-        won = await store.compare_and_set_status(
+        won = await store_writes.compare_and_set_status(
             uow.session,
             order.id,
             expected=S.PENDING,
@@ -46,7 +46,7 @@ async def confirm(ctx: OrderContext, order: Order, charge: Charge) -> Order | No
             now=now,
         )
         if won:
-            await store.record_payment(uow.session, charge, provider=ctx.payments.name)
+            await store_writes.record_payment(uow.session, charge, provider=ctx.payments.name)
             uow.emit(
                 OrderCreated(
                     order_id=order.id,
@@ -73,7 +73,7 @@ def _item(line: PricedLine) -> dict[str, Any]:
 async def fail(ctx: OrderContext, order: Order, *, code: int, reason: str) -> None:
     """PENDING -> FAILED (if still pending), then gives back whatever the order holds."""
     async with ctx.uow() as uow:
-        won = await store.compare_and_set_status(
+        won = await store_writes.compare_and_set_status(
             uow.session,
             order.id,
             expected=S.PENDING,
@@ -115,7 +115,7 @@ async def settle(ctx: OrderContext, order_id: str) -> bool:
         return False
     async with ctx.uow() as uow:
         if charge is not None and charge.status is not ChargeStatus.VOIDED:
-            await store.record_payment(uow.session, charge, provider=ctx.payments.name)
-        await store.mark_settled(uow.session, order_id)
+            await store_writes.record_payment(uow.session, charge, provider=ctx.payments.name)
+        await store_writes.mark_settled(uow.session, order_id)
         await uow.commit()
     return True

@@ -12,9 +12,12 @@ from aio_pika.abc import AbstractConnection, AbstractExchange
 from pymongo import ASCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 
+from shop.common.context import get_request_id
+from shop.common.events import DomainEvent, cloud_event
 from shop.common.logging import get_logger
 from shop.common.outbox_relay import declare_exchange
 from shop.products.domain import utcnow
+from shop.products.events import SOURCE
 
 log = get_logger("shop.products.mongo_outbox")
 
@@ -84,3 +87,17 @@ class MongoOutboxRelay:
         if connection is not None:
             with contextlib.suppress(Exception):
                 await connection.close()
+
+
+def outbox_doc(event: DomainEvent) -> dict[str, Any]:
+    """The outbox document for an event, in the shape MongoOutboxRelay reads."""
+    envelope = cloud_event(
+        event_type=event.type, source=SOURCE, data=event.data(), request_id=get_request_id()
+    )
+    return {
+        "_id": envelope["id"],
+        "event_type": event.type,
+        "payload": orjson.dumps(envelope).decode(),
+        "seq": utcnow(),
+        "published_at": None,
+    }

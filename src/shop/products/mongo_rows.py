@@ -1,10 +1,20 @@
-"""Document <-> domain mapping for the MongoDB store."""
+"""Document <-> domain mapping and the catalog filter for the MongoDB store."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from shop.products.domain import Product, Reservation, ReservationStatus, as_utc, lines_from_json
+from shop.products.domain import (
+    Product,
+    ProductQuery,
+    Reservation,
+    ReservationStatus,
+    as_utc,
+    lines_from_json,
+)
+
+Doc = dict[str, Any]
 
 
 def product_from_doc(doc: dict[str, Any]) -> Product:
@@ -35,3 +45,26 @@ def reservation_from_doc(doc: dict[str, Any]) -> Reservation:
         expires_at=as_utc(doc["expires_at"]),
         created_at=as_utc(doc["created_at"]),
     )
+
+
+def catalog_filter(query: ProductQuery) -> Doc:
+    """A MongoDB filter built from typed values only: no client text becomes an operator."""
+    selector: Doc = {}
+    if query.search:
+        pattern = {"$regex": re.escape(query.search), "$options": "i"}
+        selector["$or"] = [{"name": pattern}, {"description": pattern}]
+    if query.category is not None:
+        selector["category"] = {"$eq": query.category}
+    price: Doc = {}
+    if query.min_price is not None:
+        price["$gte"] = query.min_price
+    if query.max_price is not None:
+        price["$lte"] = query.max_price
+    if price:
+        selector["price"] = price
+    if query.in_stock is not None:
+        selector["stock"] = {"$gt": 0} if query.in_stock else {"$eq": 0}
+    for key, values in query.attributes.items():
+        # Keys are [A-Za-z0-9_-] only (validated at the edge): no "$" and no "." paths.
+        selector[f"attributes.{key}"] = {"$in": values}
+    return selector

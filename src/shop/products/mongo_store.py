@@ -9,39 +9,34 @@ is enough: `mongod --replSet rs0`). Each stock change is still a conditional
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime
 from typing import Any, TypeVar
 
-import orjson
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
-from shop.common.context import get_request_id
 from shop.common.errors import AlreadyExists, Conflict
-from shop.common.events import DomainEvent, cloud_event
+from shop.common.events import DomainEvent
 from shop.products.domain import (
-    Line,
     NewProduct,
     Product,
     ProductNotFound,
     ProductQuery,
-    Reservation,
     new_id,
     utcnow,
 )
-from shop.products.events import SOURCE
-from shop.products.mongo_inventory import MongoInventory
-from shop.products.mongo_rows import product_from_doc
+from shop.products.mongo_outbox import outbox_doc
+from shop.products.mongo_reservations import MongoReservations
+from shop.products.mongo_rows import catalog_filter, product_from_doc
+from shop.products.mongo_stock import MongoStock
 
 Doc = dict[str, Any]
 T = TypeVar("T")
 _SORT_FIELDS = {"price": "price", "name": "name", "createdAt": "created_at"}
 
 
-class MongoProductStore(MongoInventory):
+class MongoProductStore(MongoStock, MongoReservations):
     """ProductStore on MongoDB; ids are uuid hex strings in `_id`, as in the SQL store."""
 
     def __init__(
@@ -77,9 +72,7 @@ class MongoProductStore(MongoInventory):
             events: list[DomainEvent] = []
             result = await work(session, events)
             if events:
-                await self.outbox.insert_many(
-                    [self._outbox_doc(e) for e in events], session=session
-                )
+                await self.outbox.insert_many([outbox_doc(e) for e in events], session=session)
             return result
 
         async with self.client.start_session() as session:
@@ -87,18 +80,6 @@ class MongoProductStore(MongoInventory):
         if self._wake_relay is not None:
             self._wake_relay.set()
         return result
-
-    def _outbox_doc(self, event: DomainEvent) -> Doc:
-        envelope = cloud_event(
-            event_type=event.type, source=SOURCE, data=event.data(), request_id=get_request_id()
-        )
-        return {
-            "_id": envelope["id"],
-            "event_type": event.type,
-            "payload": orjson.dumps(envelope).decode(),
-            "seq": utcnow(),
-            "published_at": None,
-        }
 
     async def create_product(self, new: NewProduct) -> Product:
         now = utcnow()
@@ -169,41 +150,5 @@ class MongoProductStore(MongoInventory):
     async def count_products(self) -> int:
         return await self.products.count_documents({})
 
-    async def reserve(
-        self, *, order_id: str, lines: Sequence[Line], expires_at: datetime
-    ) -> Reservation:
-        try:
-            return await self._transaction(
-                lambda s, events: self._reserve(s, events, order_id, lines, expires_at)
-            )
-        except DuplicateKeyError:
-            twin = await self.get_reservation(order_id)
-            if twin is None:
-                raise
-            return twin
-
     async def close(self) -> None:
         await self.client.close()
-
-
-def catalog_filter(query: ProductQuery) -> Doc:
-    """A MongoDB filter built from typed values only: no client text becomes an operator."""
-    selector: Doc = {}
-    if query.search:
-        pattern = {"$regex": re.escape(query.search), "$options": "i"}
-        selector["$or"] = [{"name": pattern}, {"description": pattern}]
-    if query.category is not None:
-        selector["category"] = {"$eq": query.category}
-    price: Doc = {}
-    if query.min_price is not None:
-        price["$gte"] = query.min_price
-    if query.max_price is not None:
-        price["$lte"] = query.max_price
-    if price:
-        selector["price"] = price
-    if query.in_stock is not None:
-        selector["stock"] = {"$gt": 0} if query.in_stock else {"$eq": 0}
-    for key, values in query.attributes.items():
-        # Keys are [A-Za-z0-9_-] only (validated at the edge): no "$" and no "." paths.
-        selector[f"attributes.{key}"] = {"$in": values}
-    return selector

@@ -17,7 +17,7 @@ from shop.products.domain import NewProduct, Product, ProductNotFound, ProductQu
 from shop.products.events import SOURCE
 from shop.products.models import outbox, products
 from shop.products.pg_reader import PgReader
-from shop.products.sql_inventory import SqlInventory
+from shop.products.sql_reservations import SqlReservations
 from shop.products.sql_rows import (
     CATALOG_TOTAL,
     PRODUCT_BY_ID,
@@ -27,6 +27,7 @@ from shop.products.sql_rows import (
     catalog_shape,
     product_from_row,
 )
+from shop.products.sql_stock import SqlStock
 
 READ_POOL_SIZE = 20
 CATALOG_FIELDS = frozenset(
@@ -34,7 +35,7 @@ CATALOG_FIELDS = frozenset(
 )
 
 
-class SqlProductStore(SqlInventory):
+class SqlProductStore(SqlStock, SqlReservations):
     """ProductStore on SQLAlchemy; each public method is one transaction."""
 
     def __init__(self, engine: AsyncEngine, *, wake_relay: asyncio.Event | None = None) -> None:

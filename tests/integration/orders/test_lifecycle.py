@@ -8,9 +8,9 @@ import pytest
 
 from shop.common.errors import Conflict, NotFound, ServiceUnavailable
 from shop.common.tokens import Principal
-from shop.orders import service, store
+from shop.orders import service
 from shop.orders.bootstrap import OrderService
-from shop.orders.domain import OrderStatus
+from shop.orders.domain import Order, OrderStatus
 from shop.orders.faults import FaultInjector
 from shop.orders.placement import place_order
 from shop.orders.recovery import recover_once
@@ -33,7 +33,7 @@ class CrashAt(FaultInjector):
             raise SimulatedCrash(point)
 
 
-async def only_order(orders: OrderService, user_id: str) -> store.Order:
+async def only_order(orders: OrderService, user_id: str) -> Order:
     principal = Principal(user_id=user_id, email="", role="user")
     found, total = await service.list_orders(
         ctx=orders.ctx, principal=principal, status=None, page=1, limit=10

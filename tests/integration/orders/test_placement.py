@@ -9,11 +9,12 @@ import pytest
 from sqlalchemy import select
 
 from shop.common.errors import Conflict, NotFound, PaymentRequired, ValidationFailed
-from shop.orders import store
+from shop.orders import store_reads
 from shop.orders.bootstrap import OrderService
 from shop.orders.domain import Line, OrderStatus
 from shop.orders.models import outbox
-from shop.orders.placement import PlaceOrder, place_order
+from shop.orders.placement import place_order
+from shop.orders.placement_request import PlaceOrder
 from shop.orders.schemas import OrderRead
 from tests.integration.orders.conftest import charges_for
 from tests.integration.orders.fakes import FakeProducts, World
@@ -65,7 +66,7 @@ async def test_placed_order_answers_as_a_read_would(orders: OrderService, world:
     key = uuid.uuid4().hex
     placed = await place_order(ctx=orders.ctx, request=request(user, (b, 1), (a, 2), key=key))
     async with orders.ctx.sessions() as session:
-        stored = await store.get_order(session, placed.id)
+        stored = await store_reads.get_order(session, placed.id)
     assert stored is not None
     assert OrderRead.of(placed).body() == OrderRead.of(stored).body()
     replayed = await place_order(ctx=orders.ctx, request=request(user, (b, 1), (a, 2), key=key))
@@ -97,9 +98,9 @@ async def test_declined_payment_releases_stock(orders: OrderService, world: Env)
     assert w.products[a].stock == 4 and w.products[a].reserved == 0
     (order_id,) = list(w.reservations)
     async with orders.ctx.sessions() as session:
-        from shop.orders import store
+        from shop.orders import store_reads
 
-        order = await store.get_order(session, order_id)
+        order = await store_reads.get_order(session, order_id)
     assert order is not None and order.status is S.FAILED and order.failure_code == 402
     assert await charges_for(orders, order_id) == ["DECLINED"]
     assert await events_for(orders, order_id) == ["order.status_changed"]

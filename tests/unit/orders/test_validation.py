@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from shop.common.errors import ValidationFailed
 from shop.orders.domain import Line, PricedLine, merge_lines, order_total
 from shop.orders.payments import MockPaymentProvider
-from shop.orders.placement import PlaceOrder, request_hash
+from shop.orders.placement_request import PlaceOrder, request_hash
 from shop.orders.schemas import OrderCreate
 from shop.orders.settings import OrderSettings
 

@@ -1,141 +1,16 @@
-"""The order repository: reads and conditional writes on a session (never commits)."""
+"""The order repository's reads: one order, a page of orders, ids the recovery loop needs."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shop.common.outbox import utcnow
 from shop.orders.domain import Order, OrderStatus, PricedLine, StatusChange
-from shop.orders.models import order_items, order_status_history, orders, payments
-from shop.orders.payments import Charge
-from shop.orders.sql import Insert, conflict_insert, dialect_name
-
-# Statements built once: per-call construction (.values(...)) was a visible share of the
-# CPU an order costs; the parameters go with each execute instead.
-_INSERT_ORDER = insert(orders)
-_INSERT_ITEMS = insert(order_items)
-_INSERT_HISTORY = insert(order_status_history)
-_MOVE = update(orders).where(
-    orders.c.id == bindparam("b_order_id"), orders.c.status == bindparam("b_expected")
-)
-
-
-async def insert_order(session: AsyncSession, order: Order, *, reason: str) -> None:
-    """The order row, its lines and its first history entry."""
-    await session.execute(
-        _INSERT_ORDER,
-        {
-            "id": order.id,
-            "user_id": order.user_id,
-            "user_email": order.user_email,
-            "status": order.status.value,
-            "total": order.total,
-            "shipping_address": order.shipping_address,
-            "idempotency_key": order.idempotency_key,
-            "request_hash": order.request_hash,
-            "created_at": order.created_at,
-            "updated_at": order.updated_at,
-        },
-    )
-    await session.execute(
-        _INSERT_ITEMS,
-        [
-            {
-                "order_id": order.id,
-                "product_id": line.product_id,
-                "quantity": line.quantity,
-                "unit_price": line.unit_price,
-            }
-            for line in order.items
-        ],
-    )
-    await _add_history(session, order.id, None, order.status, reason, order.created_at)
-
-
-async def compare_and_set_status(
-    session: AsyncSession,
-    order_id: str,
-    *,
-    expected: OrderStatus,
-    target: OrderStatus,
-    reason: str,
-    failure_code: int | None = None,
-    now: datetime | None = None,
-) -> bool:
-    """Moves the order only if it is still in `expected` (the claim that makes concurrent
-    deciders safe: exactly one of them wins); records the move (at `now`) in the history."""
-    now = now or utcnow()
-    values: dict[str, Any] = {
-        "b_order_id": order_id,
-        "b_expected": expected.value,
-        "status": target.value,
-        "updated_at": now,
-    }
-    if failure_code is not None:
-        values.update(failure_code=failure_code, failure_reason=reason[:300])
-    result = await session.execute(_MOVE, values)
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        return False
-    await _add_history(session, order_id, expected, target, reason, now)
-    return True
-
-
-async def mark_settled(session: AsyncSession, order_id: str) -> None:
-    await session.execute(update(orders).where(orders.c.id == order_id).values(settled_at=utcnow()))
-
-
-async def record_payment(session: AsyncSession, charge: Charge, *, provider: str) -> None:
-    """Our copy of the provider's charge (one per order; a newer status overwrites)."""
-    now = utcnow()
-    await session.execute(
-        _upsert_payment(dialect_name(session)),
-        {
-            "id": charge.charge_id,
-            "order_id": charge.order_id,
-            "provider": provider,
-            "charge_id": charge.charge_id,
-            "amount": charge.amount,
-            "status": charge.status.value,
-            "created_at": now,
-            "updated_at": now,
-        },
-    )
-
-
-@functools.cache
-def _upsert_payment(dialect: str) -> Insert:
-    # One statement instead of select-then-insert/update; the row is unique per order id.
-    stmt = conflict_insert(dialect, payments)
-    return stmt.on_conflict_do_update(
-        index_elements=[payments.c.order_id],
-        set_={"status": stmt.excluded.status, "updated_at": stmt.excluded.updated_at},
-    )
-
-
-async def _add_history(
-    session: AsyncSession,
-    order_id: str,
-    from_status: OrderStatus | None,
-    to_status: OrderStatus,
-    reason: str,
-    at: datetime,
-) -> None:
-    await session.execute(
-        _INSERT_HISTORY,
-        {
-            "order_id": order_id,
-            "from_status": from_status.value if from_status else None,
-            "to_status": to_status.value,
-            "at": at,
-            "reason": reason[:300],
-        },
-    )
+from shop.orders.models import order_items, order_status_history, orders
 
 
 async def get_order(session: AsyncSession, order_id: str) -> Order | None:

@@ -1,8 +1,8 @@
-"""Stock and reservations on the SQL store: every change one conditional UPDATE.
+"""Reservations on the SQL store: every change one conditional UPDATE.
 
-A row lock (PostgreSQL) or the database write lock (SQLite, BEGIN IMMEDIATE) makes each
-`UPDATE ... WHERE stock >= :q` atomic, so no interleaving can take stock below zero, and
-status moves (`WHERE status = 'reserved'`) let exactly one of two racing callers win.
+Taking stock is `UPDATE ... WHERE stock >= :q` (atomic under the row or database write
+lock, see sql_stock), and status moves (`WHERE status = 'reserved'`) let exactly one of
+two racing callers win.
 """
 
 from __future__ import annotations
@@ -18,75 +18,28 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from shop.common.unit_of_work import UnitOfWork
 from shop.products.domain import (
     Line,
-    OutOfStock,
-    Product,
-    ProductNotFound,
     Reservation,
     ReservationClosed,
     ReservationNotFound,
     ReservationStatus,
-    crossed_below,
     lines_to_json,
     new_id,
     utcnow,
 )
-from shop.products.events import LowStock
-from shop.products.models import products, reservations
-from shop.products.sql_rows import product_from_row, reservation_by_order, reservation_from_row
+from shop.products.models import reservations
+from shop.products.sql_rows import reservation_by_order, reservation_from_row
+from shop.products.sql_stock import reserve_units, shift_units
 
-_SET_STOCK_ATTEMPTS = 20
 R = ReservationStatus
 
 
-class SqlInventory:
-    """The inventory half of SqlProductStore."""
+class SqlReservations:
+    """The reservation half of SqlProductStore (on-hand stock is SqlStock)."""
 
     _sessions: async_sessionmaker[AsyncSession]
 
     def _uow(self) -> UnitOfWork:
         raise NotImplementedError
-
-    async def change_stock(
-        self, product_id: str, *, delta: int | None = None, set_to: int | None = None
-    ) -> Product:
-        for _ in range(_SET_STOCK_ATTEMPTS):
-            async with self._uow() as uow:
-                session = uow.session
-                condition: Any
-                if set_to is not None:
-                    # Compare-and-set on the value read, so the change is exactly known.
-                    current = await session.scalar(
-                        select(products.c.stock).where(products.c.id == product_id)
-                    )
-                    if current is None:
-                        raise ProductNotFound(product_id)
-                    step, condition = set_to - int(current), products.c.stock == current
-                else:
-                    step = delta or 0
-                    condition = products.c.stock + step >= 0
-                row = (
-                    await session.execute(
-                        update(products)
-                        .where(products.c.id == product_id, condition)
-                        .values(
-                            stock=products.c.stock + step,
-                            stocked=products.c.stocked + step,
-                            updated_at=utcnow(),
-                        )
-                        .returning(products)
-                    )
-                ).first()
-                if row is None:
-                    if set_to is not None:
-                        continue  # stock moved under us: read again
-                    if await _exists(session, product_id):
-                        raise OutOfStock(product_id)
-                    raise ProductNotFound(product_id)
-                product = product_from_row(row._mapping)
-                _emit_if_crossed(uow, product, before=product.stock - step)
-                await uow.commit()
-                return product
-        raise OutOfStock(product_id)  # pragma: no cover - only under relentless contention
 
     async def reserve(
         self, *, order_id: str, lines: Sequence[Line], expires_at: datetime
@@ -119,7 +72,7 @@ class SqlInventory:
                 row = None
             if row is not None:
                 for line in ordered:
-                    await _take(uow, line)
+                    await reserve_units(uow, line)
                 await uow.commit()
                 return reservation_from_row(row._mapping)
         twin = await self.get_reservation(order_id)
@@ -144,7 +97,7 @@ class SqlInventory:
                 closed = "expired" if current.status is R.RESERVED else current.status.value
                 raise ReservationClosed(order_id, closed)
             for line in moved.items:
-                await _shift(uow.session, line, reserved=-line.quantity, sold=line.quantity)
+                await shift_units(uow.session, line, reserved=-line.quantity, sold=line.quantity)
             await uow.commit()
             return moved
 
@@ -158,7 +111,9 @@ class SqlInventory:
             if moved is None:
                 return await _current(uow.session, order_id)
             for line in moved.items:
-                await _shift(uow.session, line, stock=line.quantity, **{source: -line.quantity})
+                await shift_units(
+                    uow.session, line, stock=line.quantity, **{source: -line.quantity}
+                )
             await uow.commit()
             return moved
 
@@ -182,41 +137,12 @@ class SqlInventory:
                 if moved is None:
                     continue  # committed or released meanwhile: that caller won
                 for line in moved.items:
-                    await _shift(uow.session, line, stock=line.quantity, reserved=-line.quantity)
+                    await shift_units(
+                        uow.session, line, stock=line.quantity, reserved=-line.quantity
+                    )
                 await uow.commit()
                 expired += 1
         return expired
-
-
-async def _exists(session: AsyncSession, product_id: str) -> bool:
-    found = await session.scalar(select(products.c.id).where(products.c.id == product_id))
-    return found is not None
-
-
-async def _take(uow: UnitOfWork, line: Line) -> None:
-    row = (
-        await uow.session.execute(
-            update(products)
-            .where(products.c.id == line.product_id, products.c.stock >= line.quantity)
-            .values(
-                stock=products.c.stock - line.quantity,
-                reserved=products.c.reserved + line.quantity,
-                updated_at=utcnow(),
-            )
-            .returning(products)
-        )
-    ).first()
-    if row is None:
-        if await _exists(uow.session, line.product_id):
-            raise OutOfStock(line.product_id, requested=line.quantity)
-        raise ProductNotFound(line.product_id)
-    product = product_from_row(row._mapping)
-    _emit_if_crossed(uow, product, before=product.stock + line.quantity)
-
-
-async def _shift(session: AsyncSession, line: Line, **deltas: int) -> None:
-    values: dict[str, Any] = {name: products.c[name] + d for name, d in deltas.items()}
-    await session.execute(update(products).where(products.c.id == line.product_id).values(**values))
 
 
 async def _move(
@@ -239,16 +165,3 @@ async def _current(session: AsyncSession, order_id: str) -> Reservation:
     if row is None:
         raise ReservationNotFound(order_id)
     return reservation_from_row(row._mapping)
-
-
-def _emit_if_crossed(uow: UnitOfWork, product: Product, *, before: int) -> None:
-    if crossed_below(before=before, after=product.stock, threshold=product.low_stock_threshold):
-        uow.emit(
-            LowStock(
-                product_id=product.id,
-                sku=product.sku,
-                name=product.name,
-                stock=product.stock,
-                low_stock_threshold=product.low_stock_threshold,
-            )
-        )

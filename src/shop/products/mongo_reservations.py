@@ -1,4 +1,4 @@
-"""Stock and reservations on MongoDB: conditional updates inside transactions."""
+"""Reservations on MongoDB: conditional updates inside transactions."""
 
 from __future__ import annotations
 
@@ -9,24 +9,23 @@ from typing import Any, TypeVar
 from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError
 
 from shop.common.events import DomainEvent
 from shop.products.domain import (
     Line,
     OutOfStock,
-    Product,
     ProductNotFound,
     Reservation,
     ReservationClosed,
     ReservationNotFound,
     ReservationStatus,
-    crossed_below,
     lines_to_json,
     new_id,
     utcnow,
 )
-from shop.products.events import LowStock
 from shop.products.mongo_rows import product_from_doc, reservation_from_doc
+from shop.products.mongo_stock import emit_if_crossed
 
 Doc = dict[str, Any]
 T = TypeVar("T")
@@ -34,8 +33,8 @@ R = ReservationStatus
 Events = list[DomainEvent]
 
 
-class MongoInventory:
-    """The inventory half of MongoProductStore."""
+class MongoReservations:
+    """The reservation half of MongoProductStore (on-hand stock is MongoStock)."""
 
     products: AsyncCollection[Doc]
     reservations: AsyncCollection[Doc]
@@ -43,27 +42,18 @@ class MongoInventory:
     async def _transaction(self, work: Callable[[AsyncClientSession, Events], Awaitable[T]]) -> T:
         raise NotImplementedError
 
-    async def change_stock(
-        self, product_id: str, *, delta: int | None = None, set_to: int | None = None
-    ) -> Product:
-        async def work(session: AsyncClientSession, events: Events) -> Product:
-            current = await self.products.find_one({"_id": product_id}, session=session)
-            if current is None:
-                raise ProductNotFound(product_id)
-            step = (set_to - int(current["stock"])) if set_to is not None else (delta or 0)
-            doc = await self.products.find_one_and_update(
-                {"_id": product_id, "stock": {"$gte": -step}},
-                {"$inc": {"stock": step, "stocked": step}, "$set": {"updated_at": utcnow()}},
-                session=session,
-                return_document=ReturnDocument.AFTER,
+    async def reserve(
+        self, *, order_id: str, lines: Sequence[Line], expires_at: datetime
+    ) -> Reservation:
+        try:
+            return await self._transaction(
+                lambda s, events: self._reserve(s, events, order_id, lines, expires_at)
             )
-            if doc is None:
-                raise OutOfStock(product_id)
-            product = product_from_doc(doc)
-            _emit_if_crossed(events, product, before=product.stock - step)
-            return product
-
-        return await self._transaction(work)
+        except DuplicateKeyError:
+            twin = await self.get_reservation(order_id)
+            if twin is None:
+                raise
+            return twin
 
     async def _reserve(
         self,
@@ -89,7 +79,7 @@ class MongoInventory:
                     raise OutOfStock(line.product_id, requested=line.quantity)
                 raise ProductNotFound(line.product_id)
             product = product_from_doc(doc)
-            _emit_if_crossed(events, product, before=product.stock + line.quantity)
+            emit_if_crossed(events, product, before=product.stock + line.quantity)
         now = utcnow()
         reservation: Doc = {
             "_id": new_id(),
@@ -190,16 +180,3 @@ class MongoInventory:
                 {"$inc": {name: sign * line.quantity for name, sign in signs.items()}},
                 session=session,
             )
-
-
-def _emit_if_crossed(events: Events, product: Product, *, before: int) -> None:
-    if crossed_below(before=before, after=product.stock, threshold=product.low_stock_threshold):
-        events.append(
-            LowStock(
-                product_id=product.id,
-                sku=product.sku,
-                name=product.name,
-                stock=product.stock,
-                low_stock_threshold=product.low_stock_threshold,
-            )
-        )

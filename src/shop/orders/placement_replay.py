@@ -1,0 +1,61 @@
+"""Idempotent placement: what a placement answers, and a replayed key's first result."""
+
+from __future__ import annotations
+
+import asyncio
+
+from shop.common.errors import (
+    AppError,
+    Conflict,
+    NotFound,
+    PaymentRequired,
+    ServiceUnavailable,
+)
+from shop.orders import store_reads
+from shop.orders.context import OrderContext
+from shop.orders.domain import Order, OrderStatus
+from shop.orders.placement_request import PlaceOrder
+
+S = OrderStatus
+_FAILURES: dict[int, type[AppError]] = {
+    402: PaymentRequired,
+    404: NotFound,
+    409: Conflict,
+    503: ServiceUnavailable,
+}
+
+
+async def outcome(ctx: OrderContext, order_id: str) -> Order:
+    """What a placement answers for an order: the order, or the error it ended with."""
+    async with ctx.sessions() as session:
+        order = await store_reads.get_order(session, order_id)
+    if order is None:  # pragma: no cover - orders are never deleted
+        raise NotFound("Order not found")
+    if order.status is S.FAILED:
+        error = _FAILURES.get(order.failure_code or 503, ServiceUnavailable)
+        raise error(f"Order {order.id} failed: {order.failure_reason or 'unknown reason'}")
+    if order.status is S.PENDING:
+        raise ServiceUnavailable(
+            f"Order {order.id} is still being processed; retry with the same Idempotency-Key"
+        )
+    return order
+
+
+async def replay(ctx: OrderContext, request: PlaceOrder, digest: str) -> Order | None:
+    """The first result for this user's key, waiting for a twin still in flight."""
+    assert request.idempotency_key is not None
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + ctx.idempotency_wait_seconds
+    while True:
+        async with ctx.sessions() as session:
+            first = await store_reads.find_by_key(session, request.user_id, request.idempotency_key)
+        if first is None:
+            return None
+        if first.request_hash != digest:
+            raise Conflict(
+                "Idempotency-Key was already used with a different request",
+                errors=[{"path": "Idempotency-Key", "message": "reused with another body"}],
+            )
+        if first.status is not S.PENDING or loop.time() >= deadline:
+            return await outcome(ctx, first.id)
+        await asyncio.sleep(0.05)

@@ -1,0 +1,116 @@
+"""Stock counters on the SQL store: on-hand changes and the units reservations move.
+
+Every change is one conditional UPDATE: a row lock (PostgreSQL) or the database write
+lock (SQLite, BEGIN IMMEDIATE) makes each `UPDATE ... WHERE stock >= :q` atomic, so no
+interleaving can take stock below zero.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shop.common.unit_of_work import UnitOfWork
+from shop.products.domain import Line, OutOfStock, Product, ProductNotFound, crossed_below, utcnow
+from shop.products.events import LowStock
+from shop.products.models import products
+from shop.products.sql_rows import product_from_row
+
+_SET_STOCK_ATTEMPTS = 20
+
+
+class SqlStock:
+    """The stock half of SqlProductStore (reservations are SqlReservations)."""
+
+    def _uow(self) -> UnitOfWork:
+        raise NotImplementedError
+
+    async def change_stock(
+        self, product_id: str, *, delta: int | None = None, set_to: int | None = None
+    ) -> Product:
+        for _ in range(_SET_STOCK_ATTEMPTS):
+            async with self._uow() as uow:
+                session = uow.session
+                condition: Any
+                if set_to is not None:
+                    # Compare-and-set on the value read, so the change is exactly known.
+                    current = await session.scalar(
+                        select(products.c.stock).where(products.c.id == product_id)
+                    )
+                    if current is None:
+                        raise ProductNotFound(product_id)
+                    step, condition = set_to - int(current), products.c.stock == current
+                else:
+                    step = delta or 0
+                    condition = products.c.stock + step >= 0
+                row = (
+                    await session.execute(
+                        update(products)
+                        .where(products.c.id == product_id, condition)
+                        .values(
+                            stock=products.c.stock + step,
+                            stocked=products.c.stocked + step,
+                            updated_at=utcnow(),
+                        )
+                        .returning(products)
+                    )
+                ).first()
+                if row is None:
+                    if set_to is not None:
+                        continue  # stock moved under us: read again
+                    if await _exists(session, product_id):
+                        raise OutOfStock(product_id)
+                    raise ProductNotFound(product_id)
+                product = product_from_row(row._mapping)
+                _emit_if_crossed(uow, product, before=product.stock - step)
+                await uow.commit()
+                return product
+        raise OutOfStock(product_id)  # pragma: no cover - only under relentless contention
+
+
+async def reserve_units(uow: UnitOfWork, line: Line) -> None:
+    """Moves a line's units from stock to reserved; OutOfStock / ProductNotFound."""
+    row = (
+        await uow.session.execute(
+            update(products)
+            .where(products.c.id == line.product_id, products.c.stock >= line.quantity)
+            .values(
+                stock=products.c.stock - line.quantity,
+                reserved=products.c.reserved + line.quantity,
+                updated_at=utcnow(),
+            )
+            .returning(products)
+        )
+    ).first()
+    if row is None:
+        if await _exists(uow.session, line.product_id):
+            raise OutOfStock(line.product_id, requested=line.quantity)
+        raise ProductNotFound(line.product_id)
+    product = product_from_row(row._mapping)
+    _emit_if_crossed(uow, product, before=product.stock + line.quantity)
+
+
+async def shift_units(session: AsyncSession, line: Line, **deltas: int) -> None:
+    """Adds each delta to its counter (stock, reserved, sold) of the line's product."""
+    values: dict[str, Any] = {name: products.c[name] + d for name, d in deltas.items()}
+    await session.execute(update(products).where(products.c.id == line.product_id).values(**values))
+
+
+async def _exists(session: AsyncSession, product_id: str) -> bool:
+    found = await session.scalar(select(products.c.id).where(products.c.id == product_id))
+    return found is not None
+
+
+def _emit_if_crossed(uow: UnitOfWork, product: Product, *, before: int) -> None:
+    if crossed_below(before=before, after=product.stock, threshold=product.low_stock_threshold):
+        uow.emit(
+            LowStock(
+                product_id=product.id,
+                sku=product.sku,
+                name=product.name,
+                stock=product.stock,
+                low_stock_threshold=product.low_stock_threshold,
+            )
+        )
