@@ -66,13 +66,11 @@ async def test_product_service_killed_mid_reservation(stack: Stack, fast_recover
     shoppers = [new_shopper(stack) for _ in range(30)]
 
     async def buy(client: httpx.AsyncClient, index: int) -> int:
+        # Only the product service dies: the gateway and order service must answer every one.
         shopper = shoppers[index]
-        try:
-            resp = await client.post(
-                "/orders", json=order_body(shopper, [(product, 2)]), headers=shopper.headers
-            )
-        except httpx.HTTPError:
-            return 0
+        resp = await client.post(
+            "/orders", json=order_body(shopper, [(product, 2)]), headers=shopper.headers
+        )
         return resp.status_code
 
     async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=60) as client:
@@ -80,7 +78,7 @@ async def test_product_service_killed_mid_reservation(stack: Stack, fast_recover
         await asyncio.sleep(0.15)
         await asyncio.to_thread(stack.kill, "products")
         codes = await asyncio.gather(*burst)
-    assert all(code in {0, 201, 409, 500, 502, 503, 504} for code in codes), codes
+    assert all(code in {201, 409, 502, 503, 504} for code in codes), codes
     await asyncio.to_thread(stack.start, "products")
 
     settled = [await asyncio.to_thread(wait_until_settled, stack, s, 90) for s in shoppers]
