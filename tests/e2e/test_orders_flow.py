@@ -8,12 +8,10 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
-import aio_pika
 import httpx
 import orjson
 import pytest
 
-from shop.common.outbox_relay import declare_exchange
 from tests.e2e.test_orders_support import (
     charges,
     new_product,
@@ -22,22 +20,17 @@ from tests.e2e.test_orders_support import (
     place,
     stock_of,
 )
-from tests.support.databases import RABBITMQ_URL
+from tests.support.events import Queue, bound_queue
 from tests.support.stack import Stack
 
 
 @pytest.fixture
-async def order_events() -> AsyncIterator[aio_pika.abc.AbstractQueue]:
-    connection = await aio_pika.connect(RABBITMQ_URL)
-    channel = await connection.channel()
-    exchange = await declare_exchange(channel)
-    queue = await channel.declare_queue(exclusive=True, auto_delete=True)
-    await queue.bind(exchange, routing_key="order.*")
-    yield queue
-    await connection.close()
+async def order_events() -> AsyncIterator[Queue]:
+    async with bound_queue("order.*") as queue:
+        yield queue
 
 
-async def _events(queue: aio_pika.abc.AbstractQueue, order_id: str, want: int) -> list[str]:
+async def _events(queue: Queue, order_id: str, want: int) -> list[str]:
     seen: list[str] = []
     loop = asyncio.get_running_loop()
     deadline = loop.time() + 15
@@ -53,9 +46,7 @@ async def _events(queue: aio_pika.abc.AbstractQueue, order_id: str, want: int) -
     return seen
 
 
-async def test_happy_path_then_cancel(
-    stack: Stack, order_events: aio_pika.abc.AbstractQueue
-) -> None:
+async def test_happy_path_then_cancel(stack: Stack, order_events: Queue) -> None:
     shopper, product = new_shopper(stack), new_product(stack, stock=5, price=1250)
     resp = place(stack, shopper, [(product, 2)])
     assert resp.status_code == 201, resp.text

@@ -47,7 +47,14 @@ class OutboxRelay:
         self._exchange: AbstractExchange | None = None
 
     async def run(self) -> None:
-        """Runs until cancelled; broker or database outages only delay publication."""
+        """Runs until cancelled (closing its connection then); broker or database outages
+        only delay publication."""
+        try:
+            await self._run()
+        finally:
+            await self._disconnect()
+
+    async def _run(self) -> None:
         backoff = 0.2
         while True:
             try:

@@ -11,6 +11,7 @@ import grpc
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shop.common.background import running
 from shop.common.db import session_factory
 from shop.common.grpc_client import open_channel
 from shop.common.grpc_server import GrpcServer, start_grpc_server
@@ -84,11 +85,10 @@ def create_app(service: OrderService, *, background: bool = True) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        tasks: list[asyncio.Task[None]] = []
-        relay: OutboxRelay | None = None
+        loops = []
         if background:
             interval = settings.order_recovery_interval_seconds
-            tasks.append(asyncio.create_task(run_recovery_loop(ctx, interval_seconds=interval)))
+            loops.append(run_recovery_loop(ctx, interval_seconds=interval))
             if settings.rabbitmq_url is not None and ctx.wake_relay is not None:
                 relay = OutboxRelay(
                     engine=service.engine,
@@ -98,17 +98,11 @@ def create_app(service: OrderService, *, background: bool = True) -> FastAPI:
                     wake=ctx.wake_relay,
                     poll_seconds=settings.outbox_poll_seconds,
                 )
-                tasks.append(asyncio.create_task(relay.run()))
+                loops.append(relay.run())
         try:
-            yield
+            async with running(*loops):
+                yield
         finally:
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-            if relay is not None:
-                await relay.close()
             for channel in service.channels:
                 await channel.close()
 

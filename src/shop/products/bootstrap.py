@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from shop.common.background import running
 from shop.common.db import create_engine
 from shop.common.grpc_server import GrpcServer, start_grpc_server
 from shop.common.http_app import create_service_app
@@ -84,23 +85,17 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        tasks: list[asyncio.Task[None]] = []
+        loops = []
         if background:
             if settings.seed_demo_data:
                 await seed_demo_catalog(store)
             interval = settings.reservation_sweep_seconds
-            tasks.append(asyncio.create_task(run_sweeper(store=store, interval_seconds=interval)))
+            loops.append(run_sweeper(store=store, interval_seconds=interval))
             relay = _relay(store, settings, wake)
             if relay is not None:
-                tasks.append(asyncio.create_task(relay()))
-        try:
+                loops.append(relay())
+        async with running(*loops):
             yield
-        finally:
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
 
     app = create_service_app(
         service=SERVICE,

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 from fastapi import FastAPI
 
+from shop.common.background import running
 from shop.common.grpc_server import GrpcServer, start_grpc_server
 from shop.common.http_app import create_service_app
 from shop.common.logging import get_logger
@@ -61,14 +61,8 @@ def create_app(ctx: UserContext) -> FastAPI:
             wake=ctx.wake,
             poll_seconds=ctx.settings.outbox_poll_seconds,
         )
-        task = asyncio.create_task(relay.run(), name="users-outbox-relay")
-        try:
+        async with running(relay.run()):
             yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-            await relay.close()
 
     app = create_service_app(
         service=SERVICE,
