@@ -62,6 +62,24 @@ class NewProduct:
     low_stock_threshold: int
     attributes: dict[str, Any]
 
+    def fields(self, now: datetime) -> dict[str, Any]:
+        """The stored fields of the new product (every store adds its own id key)."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "price": self.price,
+            "category": self.category,
+            "sku": self.sku,
+            "stock": self.stock,
+            "reserved": 0,
+            "sold": 0,
+            "stocked": self.stock,
+            "low_stock_threshold": self.low_stock_threshold,
+            "attributes": self.attributes,
+            "created_at": now,
+            "updated_at": now,
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class ProductQuery:

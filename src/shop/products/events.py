@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from shop.common.events import DomainEvent
+from shop.products.domain import Product, crossed_below
 
 SOURCE = "shop/products"
 
@@ -20,3 +21,16 @@ class LowStock(DomainEvent):
     name: str
     stock: int
     low_stock_threshold: int
+
+
+def low_stock_event(product: Product, *, before: int) -> LowStock | None:
+    """product.low_stock when this change took stock below its threshold, else None."""
+    if not crossed_below(before=before, after=product.stock, threshold=product.low_stock_threshold):
+        return None
+    return LowStock(
+        product_id=product.id,
+        sku=product.sku,
+        name=product.name,
+        stock=product.stock,
+        low_stock_threshold=product.low_stock_threshold,
+    )

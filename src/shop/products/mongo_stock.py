@@ -10,8 +10,8 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 
 from shop.common.events import DomainEvent
-from shop.products.domain import OutOfStock, Product, ProductNotFound, crossed_below, utcnow
-from shop.products.events import LowStock
+from shop.products.domain import OutOfStock, Product, ProductNotFound, utcnow
+from shop.products.events import low_stock_event
 from shop.products.mongo_rows import product_from_doc
 
 Doc = dict[str, Any]
@@ -52,13 +52,6 @@ class MongoStock:
 
 def emit_if_crossed(events: Events, product: Product, *, before: int) -> None:
     """Adds product.low_stock to events when this change took stock below its threshold."""
-    if crossed_below(before=before, after=product.stock, threshold=product.low_stock_threshold):
-        events.append(
-            LowStock(
-                product_id=product.id,
-                sku=product.sku,
-                name=product.name,
-                stock=product.stock,
-                low_stock_threshold=product.low_stock_threshold,
-            )
-        )
+    event = low_stock_event(product, before=before)
+    if event is not None:
+        events.append(event)

@@ -83,22 +83,7 @@ class MongoProductStore(MongoStock, MongoReservations):
 
     async def create_product(self, new: NewProduct) -> Product:
         now = utcnow()
-        doc: Doc = {
-            "_id": new_id(),
-            "name": new.name,
-            "description": new.description,
-            "price": new.price,
-            "category": new.category,
-            "sku": new.sku,
-            "stock": new.stock,
-            "reserved": 0,
-            "sold": 0,
-            "stocked": new.stock,
-            "low_stock_threshold": new.low_stock_threshold,
-            "attributes": new.attributes,
-            "created_at": now,
-            "updated_at": now,
-        }
+        doc: Doc = {"_id": new_id(), **new.fields(now)}
         try:
             await self.products.insert_one(doc)
         except DuplicateKeyError as exc:

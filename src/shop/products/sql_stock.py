@@ -13,8 +13,8 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shop.common.unit_of_work import UnitOfWork
-from shop.products.domain import Line, OutOfStock, Product, ProductNotFound, crossed_below, utcnow
-from shop.products.events import LowStock
+from shop.products.domain import Line, OutOfStock, Product, ProductNotFound, utcnow
+from shop.products.events import low_stock_event
 from shop.products.models import products
 from shop.products.sql_rows import product_from_row
 
@@ -104,13 +104,6 @@ async def _exists(session: AsyncSession, product_id: str) -> bool:
 
 
 def _emit_if_crossed(uow: UnitOfWork, product: Product, *, before: int) -> None:
-    if crossed_below(before=before, after=product.stock, threshold=product.low_stock_threshold):
-        uow.emit(
-            LowStock(
-                product_id=product.id,
-                sku=product.sku,
-                name=product.name,
-                stock=product.stock,
-                low_stock_threshold=product.low_stock_threshold,
-            )
-        )
+    event = low_stock_event(product, before=before)
+    if event is not None:
+        uow.emit(event)

@@ -55,22 +55,7 @@ class SqlProductStore(SqlStock, SqlReservations):
 
     async def create_product(self, new: NewProduct) -> Product:
         now = utcnow()
-        values: dict[str, Any] = {
-            "id": new_id(),
-            "name": new.name,
-            "description": new.description,
-            "price": new.price,
-            "category": new.category,
-            "sku": new.sku,
-            "stock": new.stock,
-            "reserved": 0,
-            "sold": 0,
-            "stocked": new.stock,
-            "low_stock_threshold": new.low_stock_threshold,
-            "attributes": new.attributes,
-            "created_at": now,
-            "updated_at": now,
-        }
+        values: dict[str, Any] = {"id": new_id(), **new.fields(now)}
         async with self._uow() as uow:
             try:
                 row = (
