@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -49,6 +50,26 @@ class Product:
     attributes: dict[str, Any]
     created_at: datetime
     updated_at: datetime
+
+
+def product_from_fields(fields: Mapping[str, Any], *, product_id: str) -> Product:
+    """A Product from its stored fields (a SQL row or a Mongo document alike)."""
+    return Product(
+        id=product_id,
+        name=fields["name"],
+        description=fields["description"],
+        price=int(fields["price"]),
+        category=fields["category"],
+        sku=fields["sku"],
+        stock=int(fields["stock"]),
+        reserved=int(fields["reserved"]),
+        sold=int(fields["sold"]),
+        stocked=int(fields["stocked"]),
+        low_stock_threshold=int(fields["low_stock_threshold"]),
+        attributes=dict(fields.get("attributes") or {}),
+        created_at=as_utc(fields["created_at"]),
+        updated_at=as_utc(fields["updated_at"]),
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,28 +12,14 @@ from shop.products.domain import (
     ReservationStatus,
     as_utc,
     lines_from_json,
+    product_from_fields,
 )
 
 Doc = dict[str, Any]
 
 
 def product_from_doc(doc: dict[str, Any]) -> Product:
-    return Product(
-        id=doc["_id"],
-        name=doc["name"],
-        description=doc["description"],
-        price=int(doc["price"]),
-        category=doc["category"],
-        sku=doc["sku"],
-        stock=int(doc["stock"]),
-        reserved=int(doc["reserved"]),
-        sold=int(doc["sold"]),
-        stocked=int(doc["stocked"]),
-        low_stock_threshold=int(doc["low_stock_threshold"]),
-        attributes=dict(doc.get("attributes") or {}),
-        created_at=as_utc(doc["created_at"]),
-        updated_at=as_utc(doc["updated_at"]),
-    )
+    return product_from_fields(doc, product_id=doc["_id"])
 
 
 def reservation_from_doc(doc: dict[str, Any]) -> Reservation:

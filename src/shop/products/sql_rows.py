@@ -27,6 +27,7 @@ from shop.products.domain import (
     ReservationStatus,
     as_utc,
     lines_from_json,
+    product_from_fields,
 )
 from shop.products.models import products, reservations
 
@@ -38,22 +39,7 @@ _SORT_COLUMNS = {
 
 
 def product_from_row(row: Mapping[Any, Any]) -> Product:
-    return Product(
-        id=row["id"],
-        name=row["name"],
-        description=row["description"],
-        price=int(row["price"]),
-        category=row["category"],
-        sku=row["sku"],
-        stock=int(row["stock"]),
-        reserved=int(row["reserved"]),
-        sold=int(row["sold"]),
-        stocked=int(row["stocked"]),
-        low_stock_threshold=int(row["low_stock_threshold"]),
-        attributes=dict(row["attributes"] or {}),
-        created_at=as_utc(row["created_at"]),
-        updated_at=as_utc(row["updated_at"]),
-    )
+    return product_from_fields(row, product_id=row["id"])
 
 
 def reservation_from_row(row: RowMapping) -> Reservation:
