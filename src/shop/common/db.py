@@ -64,7 +64,3 @@ def _sqlite_begin_immediate(connection: Any) -> None:
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[Any]:
     return async_sessionmaker(engine, expire_on_commit=False)
-
-
-def dialect_of(engine: AsyncEngine) -> str:
-    return engine.dialect.name

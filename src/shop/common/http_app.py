@@ -76,6 +76,5 @@ async def current_admin(principal: Annotated[Principal, Depends(current_principa
     return principal
 
 
-OptionalPrincipal = Annotated[Principal | None, Depends(_principal)]
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 CurrentAdmin = Annotated[Principal, Depends(current_admin)]

@@ -17,7 +17,7 @@ GRPC_REQUESTS = Counter("grpc_requests_total", "gRPC calls served", ["service", 
 OUTBOX_PUBLISHED = Counter(
     "outbox_published_total", "Outbox events confirmed by the broker", ["service"]
 )
-OUTBOX_PENDING = Counter(
+OUTBOX_PUBLISH_FAILURES = Counter(
     "outbox_publish_failures_total", "Outbox publish attempts that failed", ["service"]
 )
 

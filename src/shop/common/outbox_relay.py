@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shop.common.events import EXCHANGE
 from shop.common.logging import get_logger
-from shop.common.metrics import OUTBOX_PENDING, OUTBOX_PUBLISHED
+from shop.common.metrics import OUTBOX_PUBLISH_FAILURES, OUTBOX_PUBLISHED
 from shop.common.outbox import utcnow
 
 log = get_logger("shop.outbox")
@@ -63,7 +63,7 @@ class OutboxRelay:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                OUTBOX_PENDING.labels(self._service).inc()
+                OUTBOX_PUBLISH_FAILURES.labels(self._service).inc()
                 log.warning(
                     "outbox_publish_failed", error=type(exc).__name__, retry_in=round(backoff, 2)
                 )
