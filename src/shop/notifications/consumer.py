@@ -119,6 +119,7 @@ class Worker:
         log.warning(
             "notification_retry",
             event_type=kind,
+            message_id=message.message_id,
             attempt=attempt,
             retry_in=round(delay, 2),
             reason=reason,
