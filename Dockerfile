@@ -47,6 +47,6 @@ WORKDIR /app
 USER 10001:10001
 # REST: gateway 3000, users 3001, products 3002, orders 3003; gRPC: products 50051,
 # orders 50052, users 50053. Each process listens on its own subset.
-EXPOSE 3000 3001 3002 3003 50051 50052 50053
+EXPOSE 3000 3001 3002 3003 3005 50051 50052 50053
 STOPSIGNAL SIGTERM
 CMD ["python", "-m", "shop.gateway"]
