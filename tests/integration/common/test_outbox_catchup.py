@@ -64,6 +64,7 @@ async def _pending(engine: AsyncEngine) -> int:
         return int((await conn.execute(query)).scalar_one())
 
 
+@pytest.mark.timeout(400)
 async def test_backlog_of_5000_is_published_once_each(engine: AsyncEngine) -> None:
     routing_key = f"test.catchup.{uuid.uuid4().hex[:8]}"
     connection = await aio_pika.connect(RABBITMQ_URL)
@@ -82,7 +83,7 @@ async def test_backlog_of_5000_is_published_once_each(engine: AsyncEngine) -> No
     started = time.perf_counter()
     task = asyncio.create_task(relay.run())
     try:
-        async with asyncio.timeout(100):
+        async with asyncio.timeout(300):
             while await _pending(engine):
                 await asyncio.sleep(0.05)
         elapsed = time.perf_counter() - started
