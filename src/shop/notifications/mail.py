@@ -68,7 +68,7 @@ def _address(recipient: str) -> Address:
     # no line breaks.
     _, addr = parseaddr(recipient)
     local, sep, domain = addr.rpartition("@")
-    if not sep or not local or not domain or any(c.isspace() for c in addr):
+    if addr != recipient or not sep or not local or not domain or any(c in addr for c in " ,<>"):
         raise PermanentFailure("recipient is not a single email address")
     try:
         return Address(addr_spec=addr)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import re
 import time
 import uuid
 from collections.abc import Callable
@@ -79,7 +80,11 @@ async def test_poison_is_dead_lettered_at_once_and_the_worker_stays_idle(
     used = worker.cpu_seconds() - before
     print(f"\nworker CPU over 2 s after the poison: {used:.3f} s")
     assert used < 0.5
-    assert 'notifications_total{result="dead_lettered",type="invalid"} 7.0' in worker.metrics()
+    counted = re.search(
+        r'notifications_total\{result="dead_lettered",type="invalid"\} (\S+)', worker.metrics()
+    )
+    # At least ours: other runs on the shared broker may publish to shop.events too.
+    assert counted is not None and float(counted.group(1)) >= len(poison)
 
 
 async def test_421_is_retried_with_growing_delays_then_sent_once(
