@@ -57,8 +57,13 @@ class Worker:
                 pause = min(pause * 2, 10)
                 continue
             pause = 0.5
-            async with connection:
-                await self._consume(connection)
+            try:
+                async with connection:
+                    await self._consume(connection)
+            except (OSError, aio_pika.exceptions.AMQPError, TimeoutError) as exc:
+                # A lost channel or a refused declaration: start over on a new connection.
+                log.warning("broker_session_lost", error=type(exc).__name__, retry_in=pause)
+                await asyncio.sleep(pause)
 
     async def _consume(self, connection: aio_pika.abc.AbstractConnection) -> None:
         channel = await connection.channel(publisher_confirms=True)
