@@ -60,7 +60,7 @@ class Worker:
             try:
                 async with connection:
                     await self._consume(connection)
-            except (OSError, aio_pika.exceptions.AMQPError, TimeoutError) as exc:
+            except Exception as exc:
                 # A lost channel or a refused declaration: start over on a new connection.
                 log.warning("broker_session_lost", error=type(exc).__name__, retry_in=pause)
                 await asyncio.sleep(pause)
