@@ -19,7 +19,7 @@ def user_registered(name: str = "Ann") -> dict[str, Any]:
     return event("user.registered", {"userId": "u1", "email": email, "name": name, "role": "user"})
 
 
-async def eventually(check: Callable[[], bool], *, within: float = 15.0) -> None:
+async def eventually(check: Callable[[], bool], *, within: float = 30.0) -> None:
     async with asyncio.timeout(within):
         while not check():
             await asyncio.sleep(0.05)

@@ -12,15 +12,25 @@ from typing import Any
 
 import aio_pika
 import orjson
+import pytest
 
 from tests.integration.notifications.conftest import WorkerFactory
 from tests.integration.notifications.support import eventually, user_registered
 from tests.support.databases import RABBITMQ_URL
 from tests.support.smtp import MailServer
 
+# Each test starts worker processes; on a loaded machine that alone takes a while.
+pytestmark = pytest.mark.timeout(300)
 
-async def _dead_letters(queue: str, *, count: int, within: float = 10) -> list[Any]:
-    """The first `count` messages of the DLQ (acked: taken out)."""
+
+async def _dead_letters(
+    queue: str, *, count: int, of: Callable[[bytes], bool], within: float = 30
+) -> list[Any]:
+    """The first `count` messages of the DLQ whose body `of` accepts (taken out).
+
+    Others are taken out too: events other runs publish on the shared broker reach this
+    worker as well.
+    """
     connection = await aio_pika.connect(RABBITMQ_URL)
     async with connection:
         dlq = await (await connection.channel()).declare_queue(f"{queue}.dlq", passive=True)
@@ -32,8 +42,13 @@ async def _dead_letters(queue: str, *, count: int, within: float = 10) -> list[A
                     await asyncio.sleep(0.05)
                     continue
                 await message.ack()
-                found.append(message)
+                if of(message.body):
+                    found.append(message)
         return found
+
+
+def _is(event: dict[str, Any]) -> Callable[[bytes], bool]:
+    return lambda body: event["id"].encode() in body
 
 
 async def _dlq_depth(queue: str) -> int:
@@ -64,8 +79,9 @@ async def test_poison_is_dead_lettered_at_once_and_the_worker_stays_idle(
         await publish(body, routing_key="user.registered")
     await publish(valid)
     started = time.monotonic()
-    letters = await _dead_letters(queue_name, count=len(poison))
-    assert time.monotonic() - started < 10
+    bodies = {body for body, _ in poison}
+    letters = await _dead_letters(queue_name, count=len(poison), of=bodies.__contains__)
+    assert time.monotonic() - started < 30  # loose: "within seconds", on a loaded machine
     reasons = sorted(str(m.headers["x-shop-error"]) for m in letters)
     for (_, expected), body in zip(poison, [b for b, _ in poison], strict=True):
         matching = [m for m in letters if m.body == body]
@@ -90,12 +106,12 @@ async def test_poison_is_dead_lettered_at_once_and_the_worker_stays_idle(
 async def test_421_is_retried_with_growing_delays_then_sent_once(
     worker_factory: WorkerFactory, smtp: MailServer, publish: Callable[..., Any]
 ) -> None:
-    smtp.replies = ["421 4.3.2 busy, try later"] * 4
     worker = worker_factory(NOTIFICATION_RETRY_BASE_SECONDS="0.4")
     e = user_registered()
+    smtp.replies[e["id"]] = ["421 4.3.2 busy, try later"] * 4
     await publish(e)
-    await eventually(lambda: bool(smtp.mails_for(e["id"])), within=30)
-    times = [t for t, mid in smtp.attempts if mid == f"<{e['id']}@shop>"]
+    await eventually(lambda: bool(smtp.mails_for(e["id"])), within=60)
+    times = smtp.attempts_for(e["id"])
     assert len(times) == 5
     gaps = [b - a for a, b in itertools.pairwise(times)]
     # After failed attempt n the wait is at least base * 2**(n-1) / 2 (jitter takes at most
@@ -114,10 +130,10 @@ async def test_550_is_dead_lettered_without_retry(
     queue_name: str,
 ) -> None:
     worker_factory()
-    smtp.refuse_rcpt = "550 5.1.1 no such user"
     e = user_registered()
+    smtp.refuse_rcpt[e["data"]["email"]] = "550 5.1.1 no such user"
     await publish(e)
-    [letter] = await _dead_letters(queue_name, count=1)
+    [letter] = await _dead_letters(queue_name, count=1, of=_is(e))
     assert orjson.loads(letter.body)["id"] == e["id"]
     assert "550" in str(letter.headers["x-shop-error"])
     assert letter.headers["x-shop-attempts"] == 1
@@ -129,11 +145,11 @@ async def test_attempts_used_up_go_to_the_dlq(
     publish: Callable[..., Any],
     queue_name: str,
 ) -> None:
-    smtp.replies = ["451 4.3.0 later"] * 100
     worker_factory(NOTIFICATION_MAX_ATTEMPTS="3", NOTIFICATION_RETRY_BASE_SECONDS="0.1")
     e = user_registered()
+    smtp.replies[e["id"]] = ["451 4.3.0 later"] * 100
     await publish(e)
-    [letter] = await _dead_letters(queue_name, count=1)
+    [letter] = await _dead_letters(queue_name, count=1, of=_is(e))
     assert letter.headers["x-shop-attempts"] == 3
     assert "gave up after 3 attempts" in str(letter.headers["x-shop-error"])
 
@@ -145,30 +161,29 @@ async def test_replay_dlq_brings_a_dead_letter_back_once_the_cause_is_gone(
     queue_name: str,
 ) -> None:
     worker = worker_factory()
-    smtp.refuse_rcpt = "550 5.7.1 relaying denied"
     e = user_registered()
+    smtp.refuse_rcpt[e["data"]["email"]] = "550 5.7.1 relaying denied"
     await publish(e)
     await eventually(lambda: 'result="dead_lettered",type="user.registered"' in worker.metrics())
     assert await _dlq_depth(queue_name) >= 1
-    smtp.refuse_rcpt = None  # the cause is fixed
+    del smtp.refuse_rcpt[e["data"]["email"]]  # the cause is fixed
     assert "replayed" in worker.replay_dlq()
     await eventually(lambda: bool(smtp.mails_for(e["id"])))
     await asyncio.sleep(0.5)
     assert len(smtp.mails_for(e["id"])) == 1
-    assert await _dlq_depth(queue_name) == 0
 
 
 async def test_queue_gets_only_the_contract_routing_keys(
     worker_factory: WorkerFactory, publish: Callable[..., Any], queue_name: str
 ) -> None:
-    worker = worker_factory()
-    await publish(b"not for the worker", routing_key="product.created")
-    await publish(b"[]", routing_key="product.low_stock")  # bound: it arrives, and is refused
-    await eventually(lambda: 'type="invalid"' in worker.metrics())
-    await asyncio.sleep(0.3)
-    letters = await _dead_letters(queue_name, count=1)
-    assert [m.body for m in letters] == [b"[]"]
-    assert await _dlq_depth(queue_name) == 0  # the product.created one never arrived
+    worker_factory()
+    marker = uuid.uuid4().hex.encode()
+    unbound, bound = b"unbound " + marker, b"bound " + marker  # neither is JSON
+    await publish(unbound, routing_key="product.created")
+    await publish(bound, routing_key="product.low_stock")
+    # Both would be dead-lettered on arrival, in order; only the bound one arrives.
+    letters = await _dead_letters(queue_name, count=1, of=lambda body: marker in body)
+    assert [m.body for m in letters] == [bound]
 
 
 async def test_auto_delete_worker_leaves_no_queue_behind(

@@ -8,9 +8,13 @@ from collections.abc import Callable
 from email.message import EmailMessage
 from typing import Any
 
+import pytest
+
 from tests.integration.notifications.conftest import WorkerFactory
 from tests.integration.notifications.support import event, eventually, user_registered
 from tests.support.smtp import MailServer
+
+pytestmark = pytest.mark.timeout(300)
 
 
 def _parts(mail: EmailMessage) -> tuple[str, str]:
@@ -105,13 +109,12 @@ async def test_redelivery_after_a_kill_mid_delivery_sends_one_mail(
     worker_factory: WorkerFactory, smtp: MailServer, publish: Callable[..., Any]
 ) -> None:
     first = worker_factory()
-    smtp.stall = threading.Event()
-    smtp.stall.set()
     e = user_registered()
+    stalled = smtp.stall[e["id"]] = threading.Event()
+    stalled.set()
     await publish(e)
-    await eventually(lambda: len(smtp.attempts) == 1)
+    await eventually(lambda: len(smtp.attempts_for(e["id"])) == 1)
     first.kill()  # mid-delivery: the mail is claimed, not yet accepted
-    stalled, smtp.stall = smtp.stall, None
     stalled.clear()  # the stalled attempt now fails with 451: nothing was accepted
     worker_factory()  # the broker redelivers the unacked message to the new worker
     await eventually(lambda: bool(smtp.mails_for(e["id"])), within=30)
