@@ -41,8 +41,13 @@ class OrderItemRead(_Camel):
     unit_price: int
 
 
+def _absent_when_none(value: object) -> bool:
+    return value is None
+
+
 class StatusChangeRead(_Camel):
-    from_status: str | None
+    # The first entry has no previous status: the key is left out rather than null.
+    from_status: str | None = Field(default=None, exclude_if=_absent_when_none)
     to_status: str
     at: datetime
     reason: str
@@ -57,7 +62,10 @@ class OrderRead(_Camel):
     shipping_address: dict[str, Any]
     created_at: datetime
     updated_at: datetime
-    status_history: list[StatusChangeRead] | None = None
+    # Only a single order's read carries its history; lists leave the key out.
+    status_history: list[StatusChangeRead] | None = Field(
+        default=None, exclude_if=_absent_when_none
+    )
 
     @classmethod
     def of(cls, order: Order) -> OrderRead:
