@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import uuid
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -115,3 +116,35 @@ class DocumentedApi:
                 if errors_documented and not any(400 <= c < 500 for c in codes):
                     missing.append(f"{method.upper()} {template}: no error checked")
         return missing
+
+
+ADMIN = Caller(user_id="contract-admin", email="admin@example.com", role="admin")
+NOBODY = Caller(user_id=uuid.uuid4().hex, email="gone@example.com")
+ADDRESS = {"line1": "1 Schema Street", "city": "Specville", "postalCode": "12345", "country": "US"}
+
+
+def tag() -> str:
+    """A unique suffix, so no test depends on another's rows."""
+    return uuid.uuid4().hex[:10]
+
+
+def register_user(users: DocumentedApi) -> tuple[Caller, dict[str, Any]]:
+    """A new user (its caller identity) and its login session."""
+    credentials = {"email": f"contract-{tag()}@example.com", "password": "contract-pass-1"}
+    body = users.call(
+        "POST", "/auth/register", expect=201, json={**credentials, "name": "Contract User"}
+    )
+    user = body["data"]["user"]
+    session = users.call("POST", "/auth/login", expect=200, json=credentials)["data"]
+    return Caller(user_id=user["id"], email=user["email"]), session
+
+
+def new_product(products: DocumentedApi, *, stock: int = 5) -> dict[str, Any]:
+    """A new product in a category of its own (so a filtered list finds only it)."""
+    unique = tag()
+    body = {"name": f"Contract {unique}", "price": 1250, "category": f"contract-{unique}"}
+    body |= {"sku": f"CT-{unique}", "stock": stock, "attributes": {"size": 42}}
+    created: dict[str, Any] = products.call(
+        "POST", "/products", expect=201, caller=ADMIN, json=body
+    )["data"]
+    return created
