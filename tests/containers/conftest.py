@@ -16,7 +16,7 @@ from tests.containers.base_images import ensure_base_images
 from tests.containers.deployment import Deployed, deployed
 from tests.containers.local_env import Stores, allocate_ports, compose_variables, local_env
 from tests.containers.platform import ContainerPlatform
-from tests.containers.podman import inspect, missing_tools, podman, remove_image
+from tests.containers.podman import inspect, missing_tools, podman
 from tests.support.databases import (
     RABBITMQ_URL,
     REDIS_URL,
@@ -29,6 +29,7 @@ from tests.unit.deploy.support import DOCKERFILE, ROOT
 
 # Names of this run's image, containers, volumes, queue: other runs share this machine.
 RUN_ID = uuid.uuid4().hex[:8]
+IMAGE_LABEL = "org.shop.containers-test"
 _REPORT: list[str] = []
 
 
@@ -62,11 +63,13 @@ def image(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltImage]:
         pytest.fail(f"not installed: {', '.join(missing)} (.ci/run installs them)")
     ensure_base_images(say=False)  # `make test-containers` made them already
     tag = f"localhost/shop:containers-{RUN_ID}"
+    # Earlier runs' images stay an hour as the build cache (untagged), then go.
+    podman("image", "prune", "--force", f"--filter=label={IMAGE_LABEL}", "--filter=until=1h")
     log: Path = tmp_path_factory.mktemp("build") / "build.log"
     started = time.monotonic()
     # --pull=never: the bases are the local stand-ins; host network: uv reaches PyPI.
     build = podman(
-        *("build", "--pull=never", "--network=host", f"--tag={tag}"),
+        *("build", "--pull=never", "--network=host", f"--tag={tag}", f"--label={IMAGE_LABEL}"),
         *("--file", str(DOCKERFILE), str(ROOT)),
         timeout=900,
         check=False,
@@ -78,7 +81,7 @@ def image(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltImage]:
     try:
         yield built
     finally:
-        remove_image(tag)
+        podman("untag", tag, check=False)
 
 
 @pytest.fixture(scope="session")

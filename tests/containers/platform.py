@@ -125,7 +125,8 @@ class ContainerPlatform:
         return stopped
 
     def remove_all(self) -> None:
-        for name in self.envs:
-            podman("rm", "--force", "--time=0", self.container(name), check=False)
-        for volume in self.volumes:
-            podman("volume", "rm", "--force", volume, check=False)
+        if self.envs:
+            names = [self.container(name) for name in self.envs]
+            podman("rm", "--force", "--time=0", *names, check=False)
+        if self.volumes:
+            podman("volume", "rm", "--force", *self.volumes, check=False)

@@ -56,7 +56,3 @@ def inspect(kind: str, name: str) -> dict[str, Any]:
     (data,) = json.loads(podman(kind, "inspect", name).stdout)
     result: dict[str, Any] = data
     return result
-
-
-def remove_image(reference: str) -> None:
-    podman("rmi", "--force", reference, check=False)

@@ -29,8 +29,10 @@ from tests.unit.deploy.support import k8s_by_kind
 # rate-limit keys on the shared broker and Redis (see local_env.py).
 TEST_ONLY_ENV = {"PRODUCT_SQL_URI", "NOTIFICATION_QUEUE", "NOTIFICATION_QUEUE_AUTO_DELETE"}
 TEST_ONLY_ENV |= {"RATE_LIMIT_KEY_PREFIX"}
+# Run by `podman exec` as the container's user: what the process (found by its command line)
+# runs with, and which paths the container lets that user write.
 LOCKDOWN_CHECK = """
-import json, os
+import json, os, sys
 def writable(path):
     try:
         with open(os.path.join(path, ".probe"), "w"):
@@ -39,10 +41,14 @@ def writable(path):
         return True
     except OSError:
         return False
-status = dict(line.split(":\\t", 1) for line in open("/proc/self/status").read().splitlines())
+command = "\\0".join(json.loads(sys.argv[1])) + "\\0"
+(pid,) = [p for p in os.listdir("/proc") if p.isdigit()
+          and open(f"/proc/{p}/cmdline").read() == command]
+status = dict(line.split(":\\t", 1) for line in open(f"/proc/{pid}/status").read().splitlines())
 print(json.dumps({
-    "uid": os.getuid(), "gid": os.getgid(),
-    "capabilities": int(status["CapEff"], 16), "no_new_privs": status["NoNewPrivs"].strip(),
+    "uid": status["Uid"].split(), "gid": status["Gid"].split(),
+    "capabilities": [int(status[k], 16) for k in ("CapEff", "CapPrm", "CapBnd", "CapAmb")],
+    "no_new_privs": status["NoNewPrivs"].strip(),
     "writable": sorted(p for p in ("/", "/app", "/app/.venv", "/etc", "/tmp", "/data")
                        if writable(p)),
 }))
@@ -58,10 +64,13 @@ def run_port(running: Running, name: str, container_port: int) -> int:
 def test_each_container_is_locked_down_as_deployed(running: Running) -> None:
     for name, process in running.platform.processes.items():
         container = running.platform.container(name)
-        out = podman("exec", container, "python", "-c", LOCKDOWN_CHECK).stdout
+        command = json.dumps(process.command)
+        out = podman("exec", container, "python", "-c", LOCKDOWN_CHECK, command).stdout
         seen = json.loads(out)
-        assert (seen["uid"], seen["gid"]) == (10001, 10001), name
-        assert seen["capabilities"] == 0 and seen["no_new_privs"] == "1", name
+        # Real, effective, saved and filesystem ids alike.
+        assert (seen["uid"], seen["gid"]) == (["10001"] * 4, ["10001"] * 4), name
+        # The bounding set too: no capability can be gained back, not even by a setuid file.
+        assert seen["capabilities"] == [0, 0, 0, 0] and seen["no_new_privs"] == "1", name
         # Exactly the declared mounts are writable, and nothing of the image.
         assert seen["writable"] == sorted([*process.tmpfs, *process.volumes]), name
         host = inspect("container", container)["HostConfig"]
