@@ -134,7 +134,7 @@ def deployed(name: str, compose_env: dict[str, str]) -> Deployed:
         name=name,
         command=service["command"],
         user=f"{security['runAsUser']}:{security['runAsGroup']}",
-        read_only=bool(service.get("read_only")) and security["readOnlyRootFilesystem"],
+        read_only=bool(service.get("read_only")) or security["readOnlyRootFilesystem"],
         tmpfs={path: sizes.get(path) for path in service.get("tmpfs", [])},
         volumes=named,
         cap_drop=list(service.get("cap_drop", [])),

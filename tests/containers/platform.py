@@ -64,7 +64,6 @@ class ContainerPlatform:
             self.volumes.append(volume)
             volumes[path] = volume
         self.envs[name] = dict(env)
-        env_flags = [f"--env={key}={value}" for key, value in env.items()]
         podman(
             "run",
             "--detach",
@@ -72,9 +71,10 @@ class ContainerPlatform:
             "--network=host",
             f"--label=shop.containers-test={self.run_id}",
             *run_flags(process, volumes),
-            *env_flags,
+            *(f"--env={key}" for key in env),
             self.image,
             *process.command,
+            env=env,
         )
 
     def rest_url(self, name: str) -> str:
@@ -111,8 +111,7 @@ class ContainerPlatform:
         """SIGTERM to every container at once; waits for each up to its grace period."""
         names = list(self.envs)
         sent = time.monotonic()
-        for name in names:
-            podman("kill", "--signal=TERM", self.container(name))
+        podman("kill", "--signal=TERM", *(self.container(name) for name in names))
         stopped = {}
         for name in names:
             left = self.processes[name].grace_seconds - (time.monotonic() - sent)

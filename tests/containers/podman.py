@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -19,23 +20,25 @@ class PodmanError(RuntimeError):
     """A podman command failed; the message carries its stderr."""
 
 
-def environment() -> dict[str, str]:
-    env = dict(os.environ)
-    env.setdefault("CONTAINERS_CONF", str(CONTAINERS_CONF))
-    return env
-
-
 def podman(
-    *args: str, timeout: float = 120, stdin: Any = None, check: bool = True
+    *args: str,
+    timeout: float = 120,
+    stdin: Any = None,
+    check: bool = True,
+    env: Mapping[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Runs `podman ARGS`; raises PodmanError with its stderr when it fails and check is set."""
+    """Runs `podman ARGS`; raises PodmanError with its stderr when it fails and check is set.
+
+    `env` is added to podman's own environment, where `--env NAME` (no value) takes it from:
+    secrets then never appear on a command line.
+    """
     result = subprocess.run(
         [PODMAN, *args],
         stdin=stdin,
         capture_output=True,
         text=True,
         timeout=timeout,
-        env=environment(),
+        env={"CONTAINERS_CONF": str(CONTAINERS_CONF), **os.environ, **(env or {})},
         check=False,
     )
     if check and result.returncode != 0:

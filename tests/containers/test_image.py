@@ -94,14 +94,17 @@ def test_a_process_as_pid_1_stops_cleanly_on_sigterm(image: BuiltImage) -> None:
     flags = [f for f in run_flags(gateway, {}) if f != "--init"]
     port = free_port()
     name = f"shop-containers-{RUN_ID}-pid1"
+    env = {
+        "SHOP_ENV": "production",
+        "GATEWAY_PORT": str(port),
+        "JWT_SECRET": secrets.token_hex(32),
+        "GATEWAY_SECRET": secrets.token_hex(16),
+    }
     podman(
         *("run", "--detach", f"--name={name}", "--network=host", *flags),
-        *("--env=SHOP_ENV=production", f"--env=GATEWAY_PORT={port}"),
-        *(
-            f"--env=JWT_SECRET={secrets.token_hex(32)}",
-            f"--env=GATEWAY_SECRET={secrets.token_hex(16)}",
-        ),
+        *(f"--env={key}" for key in env),
         *(image.tag, *gateway.command),
+        env=env,
     )
     try:
         deadline = time.monotonic() + 60
