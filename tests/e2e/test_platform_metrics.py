@@ -19,7 +19,8 @@ def test_metrics_count_requests_by_route_and_status(stack: Stack, service: str) 
         "orders": "/orders/nope",
     }[service]
     httpx.get(base + path, headers=headers)
-    text = httpx.get(f"{base}/metrics").text
+    metrics_base = stack.gateway_metrics_url if service == "gateway" else base
+    text = httpx.get(f"{metrics_base}/metrics").text
     # Bounded labels: a route template, never the raw id from the path.
     assert "nope" not in text
     label = f'service="{service}"'

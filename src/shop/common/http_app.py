@@ -14,6 +14,7 @@ from shop.common.errors import Forbidden, Unauthorized
 from shop.common.http_errors import ORJSONResponse, install_error_handlers
 from shop.common.http_middleware import ServiceMiddleware
 from shop.common.metrics import render_latest
+from shop.common.readiness import READY_PATH, Check, readiness
 from shop.common.tokens import Principal
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -25,8 +26,10 @@ def create_service_app(
     gateway_secrets: Sequence[str],
     routers: Sequence[APIRouter],
     lifespan: Lifespan | None = None,
+    checks: Sequence[Check] = (),
 ) -> FastAPI:
-    """A service's REST app; only /health and /metrics answer without the gateway secret."""
+    """A service's REST app; only /health, /health/ready and /metrics answer without the
+    gateway secret. `checks` are what /health/ready runs."""
     app = FastAPI(
         title=f"shop {service} service",
         default_response_class=ORJSONResponse,
@@ -39,6 +42,11 @@ def create_service_app(
     @app.get("/health", include_in_schema=False)
     async def health() -> dict[str, Any]:
         return {"status": "healthy", "timestamp": datetime.now(UTC).isoformat(), "service": service}
+
+    @app.get(READY_PATH, include_in_schema=False)
+    async def ready() -> Response:
+        status, body = await readiness(checks)
+        return ORJSONResponse(body, status_code=status)
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics() -> Response:

@@ -12,10 +12,11 @@ from shop.common.context import REQUEST_ID_HEADER, accept_request_id, set_reques
 from shop.common.envelope import error
 from shop.common.logging import get_logger
 from shop.common.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from shop.common.readiness import READY_PATH
 from shop.common.security import GATEWAY_SECRET_HEADER, secret_matches
 
 log = get_logger("shop.http")
-OPEN_PATHS = frozenset({"/health", "/metrics"})
+OPEN_PATHS = frozenset({"/health", READY_PATH, "/metrics"})
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -62,7 +63,7 @@ class ServiceMiddleware:
             route = _route_template(scope)
             elapsed = time.perf_counter() - started
             HTTP_REQUESTS.labels(self.service, scope["method"], route, str(status)).inc()
-            HTTP_LATENCY.labels(self.service, scope["method"], route, str(status)).observe(elapsed)
+            HTTP_LATENCY.labels(self.service, scope["method"], route).observe(elapsed)
             if path not in OPEN_PATHS:
                 log.info(
                     "request",

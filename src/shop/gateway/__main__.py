@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from shop.common.logging import configure_logging
 from shop.common.settings import SecretMissingError
 from shop.gateway.app import Gateway
+from shop.gateway.metrics import serve_metrics
 from shop.gateway.settings import GatewaySettings
 
 
@@ -27,6 +28,7 @@ def main() -> None:
         # A start-up error, stated plainly: no traceback, no silent default.
         sys.exit(f"gateway: invalid configuration: {exc}")
     configure_logging(service="gateway", level=settings.log_level)
+    serve_metrics(settings.gateway_metrics_host, settings.gateway_metrics_port)
     # uvicorn drains in-flight requests on SIGINT/SIGTERM, then re-raises the signal for the
     # previous handler: this one, so a requested stop exits 0 like the other services.
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -10,6 +10,7 @@ from starlette.types import Receive, Scope, Send
 
 from shop.common.context import REQUEST_ID_HEADER, set_request_id
 from shop.common.logging import get_logger
+from shop.common.readiness import READY_PATH
 from shop.common.tokens import InvalidTokenError, Principal
 from shop.gateway import metrics
 from shop.gateway.asgi import BodyTooLarge, read_body
@@ -17,12 +18,12 @@ from shop.gateway.auth import TokenVerifier
 from shop.gateway.cors import Cors
 from shop.gateway.exchange import Exchange
 from shop.gateway.headers import upstream_headers
-from shop.gateway.local import send_local, send_preflight
+from shop.gateway.local import send_health, send_preflight, send_ready
 from shop.gateway.proxy import UpstreamError, create_session, forward, relay, upstream_url
 from shop.gateway.ratelimit import GatewayRateLimiter
+from shop.gateway.readiness import gateway_checks
 from shop.gateway.routing import (
     HEALTH_PATH,
-    METRICS_PATH,
     UNMATCHED,
     Route,
     build_routes,
@@ -34,7 +35,7 @@ from shop.gateway.routing import (
 from shop.gateway.settings import GatewaySettings
 
 log = get_logger("shop.gateway")
-_LOCAL_PATHS = frozenset({HEALTH_PATH, METRICS_PATH})
+_LOCAL_PATHS = frozenset({HEALTH_PATH, READY_PATH})
 _REQUEST_ID = REQUEST_ID_HEADER.encode()
 
 
@@ -49,6 +50,11 @@ class Gateway:
         self.tokens = TokenVerifier(secret=settings.jwt_secret)
         self.secret = settings.gateway_secrets[0]
         self.session: aiohttp.ClientSession | None = None
+        self.checks = gateway_checks(settings, self._session)
+
+    def _session(self) -> aiohttp.ClientSession:
+        assert self.session is not None, "the lifespan opens the session before any request"
+        return self.session
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -102,7 +108,9 @@ class Gateway:
             preflight = self.cors.preflight_headers(origin, requested)
             return "preflight", await send_preflight(ex.send, [ex.extra[0], *preflight])
         if ex.path in _LOCAL_PATHS and ex.method in ("GET", "HEAD"):
-            return ex.path, await send_local(ex.send, ex.path, ex.extra, head=ex.head)
+            if ex.path == HEALTH_PATH:
+                return ex.path, await send_health(ex.send, ex.extra, head=ex.head)
+            return ex.path, await send_ready(ex.send, self.checks, ex.extra, head=ex.head)
         route = None if has_dot_segment(ex.path) else self.routes.get(first_segment(ex.path))
         if route is None:
             return UNMATCHED, await ex.fail(404, "Route not found")

@@ -1,4 +1,5 @@
-"""What the gateway answers itself: health, metrics and CORS preflights."""
+"""What the gateway answers itself: health, readiness and CORS preflights (metrics are
+served on their own port, see __main__)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,8 @@ from datetime import UTC, datetime
 
 from starlette.types import Send
 
-from shop.gateway import metrics
+from shop.common.readiness import Check, readiness
 from shop.gateway.asgi import Headers, json_body, send_response
-from shop.gateway.routing import HEALTH_PATH
 
 
 async def send_health(send: Send, headers: Headers, *, head: bool) -> int:
@@ -19,18 +19,11 @@ async def send_health(send: Send, headers: Headers, *, head: bool) -> int:
     return 200
 
 
-async def send_metrics(send: Send, headers: Headers, *, head: bool) -> int:
-    """200 with the Prometheus text exposition."""
-    body, content_type = metrics.render()
-    await send_response(send, 200, body, headers, content_type=content_type.encode(), head=head)
-    return 200
-
-
-async def send_local(send: Send, path: str, headers: Headers, *, head: bool) -> int:
-    """Answers /health or /metrics; returns the status sent."""
-    if path == HEALTH_PATH:
-        return await send_health(send, headers, head=head)
-    return await send_metrics(send, headers, head=head)
+async def send_ready(send: Send, checks: list[Check], headers: Headers, *, head: bool) -> int:
+    """200 when every service has a replica up, else 503; the contract's readiness body."""
+    status, body = await readiness(checks)
+    await send_response(send, status, json_body(body), headers, head=head)
+    return status
 
 
 async def send_preflight(send: Send, headers: Headers) -> int:

@@ -17,6 +17,7 @@ from shop.common.grpc_client import open_channel
 from shop.common.grpc_server import GrpcServer, start_grpc_server
 from shop.common.http_app import create_service_app
 from shop.common.outbox_relay import OutboxRelay
+from shop.common.readiness import database_probe, grpc_health_probe, service_checks
 from shop.orders.api import router
 from shop.orders.clients import ProductClient, UserClient
 from shop.orders.context import OrderContext
@@ -111,6 +112,14 @@ def create_app(service: OrderService, *, background: bool = True) -> FastAPI:
         gateway_secrets=settings.gateway_secrets,
         routers=[router],
         lifespan=lifespan,
+        checks=service_checks(
+            database=database_probe(service.engine),
+            rabbitmq_url=settings.rabbitmq_url,
+            peers=[
+                ("users", grpc_health_probe(service.channels[0])),
+                ("products", grpc_health_probe(service.channels[1])),
+            ],
+        ),
     )
     app.state.orders = ctx
     return app
