@@ -13,6 +13,7 @@ from shop.common.envelope import page_meta, success
 from shop.common.http_app import CurrentAdmin
 from shop.products import service
 from shop.products.domain import ProductQuery
+from shop.products.metrics import PRODUCT_VIEWS
 from shop.products.schemas import (
     CatalogParams,
     ProductCreate,
@@ -72,6 +73,7 @@ async def list_products(request: Request) -> Response:
 @router.get("/{product_id}")
 async def get_product(product_id: str, request: Request) -> Response:
     product = await service.get_product(store=request.app.state.store, product_id=product_id)
+    PRODUCT_VIEWS.inc()
     return _json(success(product_out(product)))
 
 
