@@ -13,15 +13,17 @@ from shop.common.logging import get_logger
 from shop.common.readiness import READY_PATH
 from shop.common.tokens import InvalidTokenError, Principal
 from shop.gateway import metrics
+from shop.gateway.apidocs import OPENAPI_PATH, ApiDocs
 from shop.gateway.asgi import BodyTooLarge, read_body
 from shop.gateway.auth import TokenVerifier
 from shop.gateway.cors import Cors
+from shop.gateway.docs_page import DOCS_PATH
 from shop.gateway.exchange import Exchange
 from shop.gateway.headers import upstream_headers
-from shop.gateway.local import send_health, send_preflight, send_ready
+from shop.gateway.local import send_docs, send_health, send_openapi, send_preflight, send_ready
 from shop.gateway.proxy import UpstreamError, create_session, forward, relay, upstream_url
 from shop.gateway.ratelimit import GatewayRateLimiter
-from shop.gateway.readiness import gateway_checks
+from shop.gateway.readiness import gateway_checks, replica_urls
 from shop.gateway.routing import (
     HEALTH_PATH,
     UNMATCHED,
@@ -51,6 +53,7 @@ class Gateway:
         self.secret = settings.gateway_secrets[0]
         self.session: aiohttp.ClientSession | None = None
         self.checks = gateway_checks(settings, self._session)
+        self.apidocs = ApiDocs(replica_urls(settings))
 
     def _session(self) -> aiohttp.ClientSession:
         assert self.session is not None, "the lifespan opens the session before any request"
@@ -111,6 +114,11 @@ class Gateway:
             if ex.path == HEALTH_PATH:
                 return ex.path, await send_health(ex.send, ex.extra, head=ex.head)
             return ex.path, await send_ready(ex.send, self.checks, ex.extra, head=ex.head)
+        if ex.method in ("GET", "HEAD") and ex.path == OPENAPI_PATH:
+            doc = await self.apidocs.document(self._session(), self.secret)
+            return ex.path, await send_openapi(ex.send, doc, ex.extra, head=ex.head)
+        if ex.method in ("GET", "HEAD") and first_segment(ex.path) == DOCS_PATH[1:]:
+            return DOCS_PATH, await send_docs(ex.send, ex.path, ex.extra, head=ex.head)
         route = None if has_dot_segment(ex.path) else self.routes.get(first_segment(ex.path))
         if route is None:
             return UNMATCHED, await ex.fail(404, "Route not found")

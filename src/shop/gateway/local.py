@@ -4,10 +4,12 @@ served on their own port, see __main__)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from starlette.types import Send
 
 from shop.common.readiness import Check, readiness
+from shop.gateway import docs_page
 from shop.gateway.asgi import Headers, json_body, send_response
 
 
@@ -30,3 +32,24 @@ async def send_preflight(send: Send, headers: Headers) -> int:
     """204 for an allowed preflight; `headers` already holds the CORS answer."""
     await send_response(send, 204, b"", headers, content_type=None)
     return 204
+
+
+async def send_openapi(send: Send, doc: dict[str, Any], headers: Headers, *, head: bool) -> int:
+    """200 with the public API's OpenAPI document."""
+    await send_response(send, 200, json_body(doc), headers, head=head)
+    return 200
+
+
+async def send_docs(send: Send, path: str, headers: Headers, *, head: bool) -> int:
+    """The documentation page or one of its local assets; 404 for anything else."""
+    if path == docs_page.DOCS_PATH:
+        body, content_type = docs_page.PAGE, b"text/html; charset=utf-8"
+    else:
+        found = docs_page.asset(path.removeprefix(docs_page.DOCS_PATH + "/"))
+        if found is None:
+            await send_response(send, 404, json_body({"success": False}), headers, head=head)
+            return 404
+        body, content_type = found
+    more = [*headers, (b"content-security-policy", docs_page.CSP)]
+    await send_response(send, 200, body, more, content_type=content_type, head=head)
+    return 200
