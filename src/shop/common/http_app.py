@@ -16,6 +16,7 @@ from shop.common.http_middleware import ServiceMiddleware
 from shop.common.metrics import render_latest
 from shop.common.readiness import READY_PATH, Check, readiness
 from shop.common.tokens import Principal
+from shop.common.tracing import instrument_fastapi
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
@@ -54,6 +55,7 @@ def create_service_app(
         return Response(body, media_type=content_type)
 
     app.add_middleware(ServiceMiddleware, service=service, secrets=list(gateway_secrets))
+    instrument_fastapi(app)
     return app
 
 

@@ -16,6 +16,7 @@ from shop.common.events import EXCHANGE
 from shop.common.logging import get_logger
 from shop.common.metrics import OUTBOX_PUBLISH_FAILURES, OUTBOX_PUBLISHED
 from shop.common.outbox import utcnow
+from shop.common.tracing import publishing
 
 log = get_logger("shop.outbox")
 
@@ -118,7 +119,8 @@ class OutboxRelay:
     async def _publish(
         self, exchange: AbstractExchange, event_id: str, event_type: str, payload: str
     ) -> None:
-        request_id = orjson.loads(payload).get("requestid")
+        event = orjson.loads(payload)
+        request_id = event.get("requestid")
         message = aio_pika.Message(
             body=payload.encode(),
             content_type="application/cloudevents+json",
@@ -128,7 +130,8 @@ class OutboxRelay:
             headers={"x-request-id": request_id} if request_id else {},
         )
         # With publisher confirms on, this returns only once the broker has the message.
-        await exchange.publish(message, routing_key=event_type, timeout=10)
+        with publishing(event):
+            await exchange.publish(message, routing_key=event_type, timeout=10)
 
     async def _ensure_exchange(self) -> AbstractExchange:
         if self._exchange is not None and self._connection and not self._connection.is_closed:

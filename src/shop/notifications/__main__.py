@@ -8,6 +8,7 @@ import signal
 from shop.common.db import create_engine
 from shop.common.logging import configure_logging, get_logger
 from shop.common.runner import run
+from shop.common.tracing import configure_tracing
 from shop.notifications.models import metadata
 from shop.notifications.settings import NotificationSettings
 from shop.notifications.worker import consume
@@ -16,6 +17,7 @@ from shop.notifications.worker import consume
 async def main() -> None:
     settings = NotificationSettings()
     configure_logging(service="notifications", level=settings.log_level)
+    configure_tracing("notifications")
     log = get_logger("shop.notifications")
     engine = create_engine(settings.database_url())
     # One table that only grows by inserts: create_all is its whole migration story.

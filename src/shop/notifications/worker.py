@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from datetime import UTC, datetime
+from typing import Any
 
 import aio_pika
 import orjson
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from shop.common.context import set_request_id
 from shop.common.logging import get_logger
 from shop.common.outbox_relay import declare_exchange
+from shop.common.tracing import consuming
 from shop.notifications.messages import notification_for
 from shop.notifications.models import delivered_notifications
 
@@ -24,6 +26,11 @@ log = get_logger("shop.notifications")
 async def handle_event(engine: AsyncEngine, body: bytes) -> bool:
     """Records and delivers one event; False when it was already handled (a redelivery)."""
     event = orjson.loads(body)
+    with consuming(event if isinstance(event, dict) else {}):
+        return await _record_and_deliver(engine, event)
+
+
+async def _record_and_deliver(engine: AsyncEngine, event: dict[str, Any]) -> bool:
     event_id = str(event["id"])
     set_request_id(event.get("requestid"))
     notification = notification_for(event)
