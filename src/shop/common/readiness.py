@@ -11,12 +11,11 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from grpc_health.v1 import health_pb2, health_pb2_grpc
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 Probe = Callable[[], Awaitable[object]]
 DEFAULT_TIMEOUT_SECONDS = 2.0
@@ -70,6 +69,8 @@ async def readiness(
 
 def database_probe(engine: AsyncEngine) -> Probe:
     """`SELECT 1` over a pooled connection."""
+    # Imported here: the gateway uses this module too, and has no database.
+    from sqlalchemy import text
 
     async def probe() -> None:
         async with engine.connect() as conn:
@@ -94,6 +95,8 @@ def broker_probe(url: str) -> Probe:
 
 def grpc_health_probe(channel: Any) -> Probe:
     """The peer's standard grpc.health.v1 answer must be SERVING."""
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
     stub = health_pb2_grpc.HealthStub(channel)
 
     async def probe() -> None:

@@ -38,6 +38,8 @@ from shop.gateway.settings import GatewaySettings
 
 log = get_logger("shop.gateway")
 _LOCAL_PATHS = frozenset({HEALTH_PATH, READY_PATH})
+# First path segments the gateway answers itself (health, readiness, API documentation).
+_LOCAL_SEGMENTS = frozenset({"health", OPENAPI_PATH[1:], DOCS_PATH[1:]})
 _REQUEST_ID = REQUEST_ID_HEADER.encode()
 
 
@@ -110,19 +112,27 @@ class Gateway:
             requested = ex.header(b"access-control-request-headers")
             preflight = self.cors.preflight_headers(origin, requested)
             return "preflight", await send_preflight(ex.send, [ex.extra[0], *preflight])
-        if ex.path in _LOCAL_PATHS and ex.method in ("GET", "HEAD"):
-            if ex.path == HEALTH_PATH:
-                return ex.path, await send_health(ex.send, ex.extra, head=ex.head)
-            return ex.path, await send_ready(ex.send, self.checks, ex.extra, head=ex.head)
-        if ex.method in ("GET", "HEAD") and ex.path == OPENAPI_PATH:
-            doc = await self.apidocs.document(self._session(), self.secret)
-            return ex.path, await send_openapi(ex.send, doc, ex.extra, head=ex.head)
-        if ex.method in ("GET", "HEAD") and first_segment(ex.path) == DOCS_PATH[1:]:
-            return DOCS_PATH, await send_docs(ex.send, ex.path, ex.extra, head=ex.head)
-        route = None if has_dot_segment(ex.path) else self.routes.get(first_segment(ex.path))
+        segment = first_segment(ex.path)
+        if segment in _LOCAL_SEGMENTS and ex.method in ("GET", "HEAD"):
+            return await self._local(ex, segment)
+        route = None if has_dot_segment(ex.path) else self.routes.get(segment)
         if route is None:
             return UNMATCHED, await ex.fail(404, "Route not found")
         return route.label, await self._guarded(ex, route)
+
+    async def _local(self, ex: Exchange, segment: str) -> tuple[str, int]:
+        """What the gateway answers itself: health, readiness, the API documentation."""
+        head = ex.head
+        if ex.path == HEALTH_PATH:
+            return ex.path, await send_health(ex.send, ex.extra, head=head)
+        if ex.path == READY_PATH:
+            return ex.path, await send_ready(ex.send, self.checks, ex.extra, head=head)
+        if ex.path == OPENAPI_PATH:
+            doc = await self.apidocs.document(self._session(), self.secret)
+            return ex.path, await send_openapi(ex.send, doc, ex.extra, head=head)
+        if segment == DOCS_PATH[1:]:
+            return DOCS_PATH, await send_docs(ex.send, ex.path, ex.extra, head=head)
+        return UNMATCHED, await ex.fail(404, "Route not found")
 
     async def _guarded(self, ex: Exchange, route: Route) -> int:
         """Authenticates and rate-limits a routed request, then proxies it."""
