@@ -16,6 +16,8 @@ from shop.common.readiness import READY_PATH
 from shop.common.security import GATEWAY_SECRET_HEADER, secret_matches
 
 log = get_logger("shop.http")
+# Any token is a valid HTTP method; label values must stay bounded.
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 OPEN_PATHS = frozenset({"/health", READY_PATH, "/metrics"})
 
 
@@ -62,8 +64,9 @@ class ServiceMiddleware:
         finally:
             route = _route_template(scope)
             elapsed = time.perf_counter() - started
-            HTTP_REQUESTS.labels(self.service, scope["method"], route, str(status)).inc()
-            HTTP_LATENCY.labels(self.service, scope["method"], route).observe(elapsed)
+            method = scope["method"] if scope["method"] in _METHODS else "OTHER"
+            HTTP_REQUESTS.labels(self.service, method, route, str(status)).inc()
+            HTTP_LATENCY.labels(self.service, method, route).observe(elapsed)
             if path not in OPEN_PATHS:
                 log.info(
                     "request",

@@ -16,6 +16,7 @@ from shop.common.context import get_request_id
 from shop.common.events import DomainEvent, cloud_event
 from shop.common.logging import get_logger
 from shop.common.outbox_relay import declare_exchange
+from shop.common.tracing import publishing
 from shop.products.domain import utcnow
 from shop.products.events import SOURCE
 
@@ -60,7 +61,8 @@ class MongoOutboxRelay:
         cursor = self._outbox.find({"published_at": None}).sort("seq", ASCENDING).limit(100)
         async for doc in cursor:
             payload: str = doc["payload"]
-            request_id = orjson.loads(payload).get("requestid")
+            event = orjson.loads(payload)
+            request_id = event.get("requestid")
             message = aio_pika.Message(
                 body=payload.encode(),
                 content_type="application/cloudevents+json",
@@ -69,7 +71,8 @@ class MongoOutboxRelay:
                 type=doc["event_type"],
                 headers={"x-request-id": request_id} if request_id else {},
             )
-            await exchange.publish(message, routing_key=doc["event_type"], timeout=10)
+            with publishing(event):
+                await exchange.publish(message, routing_key=doc["event_type"], timeout=10)
             await self._outbox.update_one({"_id": doc["_id"]}, {"$set": {"published_at": utcnow()}})
             sent += 1
         return sent
