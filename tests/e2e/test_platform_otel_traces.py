@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.e2e.test_orders_support import new_product, new_shopper, order_body
@@ -94,6 +95,8 @@ def test_an_order_is_one_trace_across_every_hop(
     traced_stack: Stack, receiver: OtlpReceiver
 ) -> None:
     stack = traced_stack
+    for base in (stack.gateway_url, stack.url("orders")):  # probes make no spans
+        assert httpx.get(f"{base}/health/ready", timeout=10).status_code == 200
     shopper = new_shopper(stack)
     product = new_product(stack, stock=2)
     request_id = f"otel-{uuid.uuid4().hex[:12]}"
@@ -114,6 +117,9 @@ def test_an_order_is_one_trace_across_every_hop(
     print("trace:", *(f"{s.service}: {s.name}" for s in trace), sep="\n  ")
     received = sorted({(s.service, s.kind, s.name) for s in receiver.snapshot()})
     assert not missing, f"no span for {missing} in the trace; received: {received}"
+
+    health_checks = [s.name for s in receiver.snapshot() if "grpc.health" in s.name]
+    assert not health_checks, "readiness probes must not be traced"
 
     # One tree: every span but the root has its parent in the trace.
     ids = {s.span_id for s in trace}

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from shop.common.tracing import untraced
+
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -35,7 +37,8 @@ async def _run(check: Check, limit_seconds: float) -> dict[str, Any]:
     started = time.perf_counter()
     error: str | None = None
     try:
-        await asyncio.wait_for(check.probe(), timeout=limit_seconds)
+        with untraced():
+            await asyncio.wait_for(check.probe(), timeout=limit_seconds)
     except TimeoutError:
         error = f"no answer within {limit_seconds:g}s"
     except Exception as exc:

@@ -96,6 +96,18 @@ def consuming(event: Mapping[str, Any]) -> Iterator[None]:
         yield
 
 
+@contextlib.contextmanager
+def untraced() -> Iterator[None]:
+    """No spans inside (readiness probes every few seconds would bury the traces that matter)."""
+    if not _enabled:
+        yield
+        return
+    from opentelemetry.instrumentation.utils import suppress_instrumentation
+
+    with suppress_instrumentation():
+        yield
+
+
 def instrument_fastapi(app: Any) -> None:
     """Server spans for a service's FastAPI app (no-op when off)."""
     if not _enabled:
