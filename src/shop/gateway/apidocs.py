@@ -17,6 +17,7 @@ OPENAPI_PATH = "/openapi.json"
 _SCHEMA_PREFIX = "#/components/schemas/"
 _TIMEOUT = aiohttp.ClientTimeout(total=3)
 _CACHE_SECONDS = 60.0
+_PARTIAL_CACHE_SECONDS = 5.0
 # Headers the gateway sets itself from the verified token: never the client's to send.
 _GATEWAY_SET_HEADERS = frozenset({"x-user-id", "x-user-email", "x-user-role"})
 # Which gateway prefixes each service's document may contribute.
@@ -94,8 +95,8 @@ class ApiDocs:
         self._cached: tuple[float, dict[str, Any]] | None = None
 
     async def document(self, session: aiohttp.ClientSession, secret: str) -> dict[str, Any]:
-        """The merged document; a service that cannot be reached is left out (not cached)."""
-        if self._cached is not None and time.monotonic() - self._cached[0] < _CACHE_SECONDS:
+        """The merged document; a service that cannot be reached is left out."""
+        if self._cached is not None and time.monotonic() < self._cached[0]:
             return self._cached[1]
         documents: dict[str, dict[str, Any]] = {}
         for service, urls in self._replicas.items():
@@ -103,8 +104,11 @@ class ApiDocs:
             if doc is not None:
                 documents[service] = doc
         merged = merge(documents, SERVICE_SEGMENTS)
-        if len(documents) == len(self._replicas):
-            self._cached = (time.monotonic(), merged)
+        # A partial document is kept only briefly: the missing service is likely back soon,
+        # and an unlimited path must not turn each request into three upstream fetches.
+        complete = len(documents) == len(self._replicas)
+        ttl = _CACHE_SECONDS if complete else _PARTIAL_CACHE_SECONDS
+        self._cached = (time.monotonic() + ttl, merged)
         return merged
 
     async def _fetch(
