@@ -15,6 +15,7 @@ from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.instrumentation.grpc import (
     GrpcAioInstrumentorClient,
     GrpcAioInstrumentorServer,
+    filters,
 )
 from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 from opentelemetry.sdk.resources import Resource
@@ -28,6 +29,7 @@ from shop.common.tracing import REQUEST_ID_ATTRIBUTE
 _REQUEST_ID = REQUEST_ID_HEADER.encode()
 # Probes and scrapes would drown the traces that matter.
 _EXCLUDED_URLS = "/health,/health/ready,/metrics"
+_GRPC_HEALTH = "grpc.health.v1.Health"
 
 
 class RequestIdProcessor(SpanProcessor):
@@ -73,8 +75,10 @@ def install(service: str) -> None:
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     trace.set_tracer_provider(provider)
     AioHttpClientInstrumentor().instrument()
-    GrpcAioInstrumentorServer().instrument()  # type: ignore[no-untyped-call]
-    GrpcAioInstrumentorClient().instrument()  # type: ignore[no-untyped-call]
+    # Health checks (kubelet probes, our readiness) would bury the traces that matter.
+    not_health = filters.negate(filters.service_name(_GRPC_HEALTH))
+    GrpcAioInstrumentorServer(filter_=not_health).instrument()  # type: ignore[no-untyped-call]
+    GrpcAioInstrumentorClient(filter_=not_health).instrument()  # type: ignore[no-untyped-call]
     # Its declared range stops below SQLAlchemy 2.1; the engine events it hooks are unchanged
     # in 2.1 (the end-to-end trace test checks the database spans).
     SQLAlchemyInstrumentor().instrument(skip_dep_check=True)
