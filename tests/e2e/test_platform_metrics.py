@@ -19,16 +19,19 @@ def test_metrics_count_requests_by_route_and_status(stack: Stack, service: str) 
         "orders": "/orders/nope",
     }[service]
     httpx.get(base + path, headers=headers)
-    text = httpx.get(f"{base}/metrics").text
+    metrics_base = stack.gateway_metrics_url if service == "gateway" else base
+    text = httpx.get(f"{metrics_base}/metrics").text
     # Bounded labels: a route template, never the raw id from the path.
     assert "nope" not in text
     label = f'service="{service}"'
 
-    def has(series: str) -> bool:
+    def has(series: str, *parts: str) -> bool:
         return any(
-            line.startswith(series + "{") and label in line and 'status="4' in line
+            line.startswith(series + "{") and label in line and all(p in line for p in parts)
             for line in text.splitlines()
         )
 
-    assert has("http_requests_total")
-    assert has("http_request_duration_seconds_bucket")
+    assert has("http_requests_total", 'status="4')
+    # The contract's histogram labels: service, method, route (no status).
+    assert has("http_request_duration_seconds_bucket", 'method="GET"', "route=")
+    assert not has("http_request_duration_seconds_bucket", "status=")

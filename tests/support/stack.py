@@ -55,6 +55,7 @@ def stack_env(
             "NOTIFICATION_QUEUE_AUTO_DELETE": "true",
             "GATEWAY_PORT": str(ports["gateway"]),
             "NOTIFICATION_PORT": str(ports["notifications"]),
+            "GATEWAY_METRICS_PORT": str(free_port()),
             "USER_SERVICE_PORT": str(ports["users"]),
             "PRODUCT_SERVICE_PORT": str(ports["products"]),
             "ORDER_SERVICE_PORT": str(ports["orders"]),
@@ -80,6 +81,7 @@ class Stack:
         self.log_dir = log_dir
         self.supervisor = Supervisor(self.env, log_dir=log_dir)
         self.gateway_url = f"http://127.0.0.1:{self.env['GATEWAY_PORT']}"
+        self.gateway_metrics_url = f"http://127.0.0.1:{self.env['GATEWAY_METRICS_PORT']}"
         self.secret = self.env["GATEWAY_SECRET"].split(",")[0]
         self.secrets = self.env["GATEWAY_SECRET"].split(",")
         self.jwt_secret = self.env["JWT_SECRET"]

@@ -33,6 +33,10 @@ class TcpProxy:
             listener, self._listener = self._listener, None
             conns, self._conns = self._conns, []
         if listener is not None:
+            # close() alone leaves a listener that another thread blocks in accept() on
+            # still accepting (Linux); shutdown() wakes that accept() first.
+            with contextlib.suppress(OSError):
+                listener.shutdown(socket.SHUT_RDWR)
             listener.close()
         for conn in conns:
             with contextlib.suppress(OSError):

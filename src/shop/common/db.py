@@ -6,7 +6,8 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext import asyncio as sa_asyncio
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 _DRIVERS = {
     "mysql": "mysql+asyncmy",
@@ -39,7 +40,8 @@ def create_engine(url: str, *, pool_size: int = 20, echo: bool = False) -> Async
         # A pool as large as the usual concurrency: connections opened past it are closed
         # again after each use, and that churn costs more than idle connections do.
         kwargs.update(pool_size=pool_size, max_overflow=10, pool_recycle=1800)
-    engine = create_async_engine(url, **kwargs)
+    # Looked up at call time, so the SQLAlchemy instrumentation's wrapper applies when on.
+    engine = sa_asyncio.create_async_engine(url, **kwargs)
     if backend == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)

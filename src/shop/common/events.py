@@ -7,6 +7,8 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
+from shop.common.tracing import TRACEPARENT, current_traceparent
+
 EXCHANGE = "shop.events"
 
 
@@ -28,7 +30,8 @@ def _camel(name: str) -> str:
 def cloud_event(
     *, event_type: str, source: str, data: dict[str, Any], request_id: str | None
 ) -> dict[str, Any]:
-    """A CloudEvents 1.0 structured-mode dict; `requestid` is an extension attribute."""
+    """A CloudEvents 1.0 structured-mode dict; `requestid` and `traceparent` (W3C, the span
+    of the request that caused it, when tracing is on) are extension attributes."""
     envelope: dict[str, Any] = {
         "specversion": "1.0",
         "id": uuid.uuid4().hex,
@@ -40,4 +43,7 @@ def cloud_event(
     }
     if request_id:
         envelope["requestid"] = request_id
+    traceparent = current_traceparent()
+    if traceparent:
+        envelope[TRACEPARENT] = traceparent
     return envelope

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
 import grpc
 
 from shop.common.context import REQUEST_ID_HEADER, get_request_id
+from shop.common.metrics import GRPC_CLIENT_LATENCY, GRPC_CLIENT_REQUESTS
 from shop.common.security import GATEWAY_SECRET_HEADER
+
+_HEALTH_PREFIX = "/grpc.health.v1.Health/"
 
 
 class _MetadataInterceptor(grpc.aio.UnaryUnaryClientInterceptor):  # type: ignore[misc]
@@ -36,11 +40,44 @@ class _MetadataInterceptor(grpc.aio.UnaryUnaryClientInterceptor):  # type: ignor
         return await continuation(new_details, request)
 
 
-def open_channel(target: str, *, secret: str) -> grpc.aio.Channel:
-    """A channel for the life of the process; every call carries secret and request id."""
+class _MetricsInterceptor(grpc.aio.UnaryUnaryClientInterceptor):  # type: ignore[misc]
+    """Counts and times each attempt by method and status code (health checks aside)."""
+
+    def __init__(self, service: str, peer: str) -> None:
+        self._service = service
+        self._peer = peer
+
+    async def intercept_unary_unary(
+        self,
+        continuation: Callable[[grpc.aio.ClientCallDetails, Any], Any],
+        details: grpc.aio.ClientCallDetails,
+        request: Any,
+    ) -> Any:
+        path = details.method.decode() if isinstance(details.method, bytes) else details.method
+        if path.startswith(_HEALTH_PREFIX):
+            return await continuation(details, request)
+        method = path.rsplit("/", 1)[-1]
+        started = time.perf_counter()
+        call = await continuation(details, request)
+        code = await call.code()  # waits for the call to end; never raises
+        GRPC_CLIENT_REQUESTS.labels(self._service, self._peer, method, code.name).inc()
+        GRPC_CLIENT_LATENCY.labels(self._service, self._peer, method).observe(
+            time.perf_counter() - started
+        )
+        return call
+
+
+def open_channel(
+    target: str, *, secret: str, service: str | None = None, peer: str | None = None
+) -> grpc.aio.Channel:
+    """A channel for the life of the process; every call carries secret and request id.
+    With `service` and `peer`, each call is counted in the grpc_client_* metrics."""
+    interceptors: list[Any] = [_MetadataInterceptor(secret)]
+    if service is not None and peer is not None:
+        interceptors.append(_MetricsInterceptor(service, peer))
     return grpc.aio.insecure_channel(
         target,
-        interceptors=[_MetadataInterceptor(secret)],
+        interceptors=interceptors,
         options=[
             ("grpc.keepalive_time_ms", 30_000),
             ("grpc.keepalive_permit_without_calls", 1),

@@ -15,7 +15,7 @@ from grpc_health.v1.health import aio as health_aio
 from shop.common.context import REQUEST_ID_HEADER, accept_request_id, set_request_id
 from shop.common.errors import AppError
 from shop.common.logging import get_logger
-from shop.common.metrics import GRPC_REQUESTS
+from shop.common.metrics import GRPC_LATENCY, GRPC_REQUESTS
 from shop.common.security import GATEWAY_SECRET_HEADER, secret_matches
 
 log = get_logger("shop.grpc")
@@ -75,13 +75,10 @@ def translate_errors(service: str) -> Callable[[F], F]:
                 log.exception("rpc_failed", method=name)
                 raise
             finally:
+                elapsed = time.perf_counter() - started
                 GRPC_REQUESTS.labels(service, name, code).inc()
-                log.info(
-                    "rpc",
-                    method=name,
-                    code=code,
-                    duration_ms=round((time.perf_counter() - started) * 1000, 2),
-                )
+                GRPC_LATENCY.labels(service, name).observe(elapsed)
+                log.info("rpc", method=name, code=code, duration_ms=round(elapsed * 1000, 2))
 
         return wrapper  # type: ignore[return-value]
 

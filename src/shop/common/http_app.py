@@ -15,7 +15,9 @@ from shop.common.errors import Forbidden, Unauthorized
 from shop.common.http_errors import ORJSONResponse, install_error_handlers
 from shop.common.http_middleware import ServiceMiddleware
 from shop.common.metrics import render_latest
+from shop.common.readiness import READY_PATH, Check, readiness
 from shop.common.tokens import Principal
+from shop.common.tracing import instrument_fastapi
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
@@ -34,8 +36,10 @@ def create_service_app(
     gateway_secrets: Sequence[str],
     routers: Sequence[APIRouter],
     lifespan: Lifespan | None = None,
+    checks: Sequence[Check] = (),
 ) -> FastAPI:
-    """A service's REST app; only /health and /metrics answer without the gateway secret."""
+    """A service's REST app; only /health, /health/ready and /metrics answer without the
+    gateway secret. `checks` are what /health/ready runs."""
     app = FastAPI(
         title=f"shop {service} service",
         default_response_class=ORJSONResponse,
@@ -50,12 +54,18 @@ def create_service_app(
         now = datetime.now(UTC).isoformat()
         return Health(status="healthy", timestamp=now, service=service)
 
+    @app.get(READY_PATH, include_in_schema=False)
+    async def ready() -> Response:
+        status, body = await readiness(checks)
+        return ORJSONResponse(body, status_code=status)
+
     @app.get("/metrics", include_in_schema=False)
     async def metrics() -> Response:
         body, content_type = render_latest()
         return Response(body, media_type=content_type)
 
     app.add_middleware(ServiceMiddleware, service=service, secrets=list(gateway_secrets))
+    instrument_fastapi(app)
     return app
 
 

@@ -12,10 +12,13 @@ from shop.common.context import REQUEST_ID_HEADER, accept_request_id, set_reques
 from shop.common.envelope import error
 from shop.common.logging import get_logger
 from shop.common.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from shop.common.readiness import READY_PATH
 from shop.common.security import GATEWAY_SECRET_HEADER, secret_matches
 
 log = get_logger("shop.http")
-OPEN_PATHS = frozenset({"/health", "/metrics"})
+# Any token is a valid HTTP method; label values must stay bounded.
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+OPEN_PATHS = frozenset({"/health", READY_PATH, "/metrics"})
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -61,8 +64,9 @@ class ServiceMiddleware:
         finally:
             route = _route_template(scope)
             elapsed = time.perf_counter() - started
-            HTTP_REQUESTS.labels(self.service, scope["method"], route, str(status)).inc()
-            HTTP_LATENCY.labels(self.service, scope["method"], route, str(status)).observe(elapsed)
+            method = scope["method"] if scope["method"] in _METHODS else "OTHER"
+            HTTP_REQUESTS.labels(self.service, method, route, str(status)).inc()
+            HTTP_LATENCY.labels(self.service, method, route).observe(elapsed)
             if path not in OPEN_PATHS:
                 log.info(
                     "request",

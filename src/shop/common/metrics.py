@@ -4,16 +4,35 @@ from __future__ import annotations
 
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 
+_LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 HTTP_REQUESTS = Counter(
     "http_requests_total", "HTTP requests served", ["service", "method", "route", "status"]
 )
 HTTP_LATENCY = Histogram(
     "http_request_duration_seconds",
     "HTTP request latency",
-    ["service", "method", "route", "status"],
-    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
+    ["service", "method", "route"],
+    buckets=_LATENCY_BUCKETS,
 )
 GRPC_REQUESTS = Counter("grpc_requests_total", "gRPC calls served", ["service", "method", "code"])
+GRPC_LATENCY = Histogram(
+    "grpc_request_duration_seconds",
+    "gRPC call latency, server side",
+    ["service", "method"],
+    buckets=_LATENCY_BUCKETS,
+)
+GRPC_CLIENT_REQUESTS = Counter(
+    "grpc_client_requests_total", "gRPC calls made", ["service", "peer", "method", "code"]
+)
+GRPC_CLIENT_LATENCY = Histogram(
+    "grpc_client_request_duration_seconds",
+    "gRPC call latency, client side (one attempt)",
+    ["service", "peer", "method"],
+    buckets=_LATENCY_BUCKETS,
+)
+CIRCUIT_BREAKER_OPEN = Gauge(
+    "circuit_breaker_open", "1 while the breaker to a peer refuses calls", ["service", "peer"]
+)
 OUTBOX_PUBLISHED = Counter(
     "outbox_published_total", "Outbox events confirmed by the broker", ["service"]
 )

@@ -19,6 +19,7 @@ from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractExchange
 from shop.common.events import EXCHANGE
 from shop.common.logging import get_logger
 from shop.common.metrics import OUTBOX_PUBLISHED
+from shop.common.tracing import publishing
 
 log = get_logger("shop.outbox")
 
@@ -77,7 +78,8 @@ class EventPublisher:
         return confirmed
 
     async def _publish_one(self, exchange: AbstractExchange, event: OutgoingEvent) -> None:
-        request_id = orjson.loads(event.payload).get("requestid")
+        cloud_event = orjson.loads(event.payload)
+        request_id = cloud_event.get("requestid")
         message = aio_pika.Message(
             body=event.payload.encode(),
             content_type="application/cloudevents+json",
@@ -87,7 +89,8 @@ class EventPublisher:
             headers={"x-request-id": request_id} if request_id else {},
         )
         # With publisher confirms on, this returns once the broker has the message.
-        await exchange.publish(message, routing_key=event.event_type, timeout=self._timeout)
+        with publishing(cloud_event):
+            await exchange.publish(message, routing_key=event.event_type, timeout=self._timeout)
 
     async def _ensure_exchange(self) -> AbstractExchange:
         if self._exchange is not None and self._connection and not self._connection.is_closed:

@@ -11,7 +11,9 @@ from pydantic import ValidationError
 
 from shop.common.logging import configure_logging
 from shop.common.settings import SecretMissingError
+from shop.common.tracing import configure_tracing, wrap_asgi
 from shop.gateway.app import Gateway
+from shop.gateway.metrics import serve_metrics
 from shop.gateway.settings import GatewaySettings
 
 
@@ -27,12 +29,14 @@ def main() -> None:
         # A start-up error, stated plainly: no traceback, no silent default.
         sys.exit(f"gateway: invalid configuration: {exc}")
     configure_logging(service="gateway", level=settings.log_level)
+    serve_metrics(settings.gateway_metrics_host, settings.gateway_metrics_port)
+    configure_tracing("gateway")
     # uvicorn drains in-flight requests on SIGINT/SIGTERM, then re-raises the signal for the
     # previous handler: this one, so a requested stop exits 0 like the other services.
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, _exit_cleanly)
     uvicorn.run(
-        Gateway(settings),
+        wrap_asgi(Gateway(settings)),
         host=settings.gateway_host,
         port=settings.gateway_port,
         loop="uvloop",

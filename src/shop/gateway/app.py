@@ -10,19 +10,22 @@ from starlette.types import Receive, Scope, Send
 
 from shop.common.context import REQUEST_ID_HEADER, set_request_id
 from shop.common.logging import get_logger
+from shop.common.readiness import READY_PATH
 from shop.common.tokens import InvalidTokenError, Principal
 from shop.gateway import metrics
+from shop.gateway.apidocs import OPENAPI_PATH, ApiDocs
 from shop.gateway.asgi import BodyTooLarge, read_body
 from shop.gateway.auth import TokenVerifier
 from shop.gateway.cors import Cors
+from shop.gateway.docs_page import DOCS_PATH
 from shop.gateway.exchange import Exchange
 from shop.gateway.headers import upstream_headers
-from shop.gateway.local import send_local, send_preflight
+from shop.gateway.local import send_docs, send_health, send_openapi, send_preflight, send_ready
 from shop.gateway.proxy import UpstreamError, create_session, forward, relay, upstream_url
 from shop.gateway.ratelimit import GatewayRateLimiter
+from shop.gateway.readiness import gateway_checks, replica_urls
 from shop.gateway.routing import (
     HEALTH_PATH,
-    METRICS_PATH,
     UNMATCHED,
     Route,
     build_routes,
@@ -34,7 +37,9 @@ from shop.gateway.routing import (
 from shop.gateway.settings import GatewaySettings
 
 log = get_logger("shop.gateway")
-_LOCAL_PATHS = frozenset({HEALTH_PATH, METRICS_PATH})
+_LOCAL_PATHS = frozenset({HEALTH_PATH, READY_PATH})
+# First path segments the gateway answers itself (health, readiness, API documentation).
+_LOCAL_SEGMENTS = frozenset({"health", OPENAPI_PATH[1:], DOCS_PATH[1:]})
 _REQUEST_ID = REQUEST_ID_HEADER.encode()
 
 
@@ -49,6 +54,12 @@ class Gateway:
         self.tokens = TokenVerifier(secret=settings.jwt_secret)
         self.secret = settings.gateway_secrets[0]
         self.session: aiohttp.ClientSession | None = None
+        self.checks = gateway_checks(settings, self._session)
+        self.apidocs = ApiDocs(replica_urls(settings))
+
+    def _session(self) -> aiohttp.ClientSession:
+        assert self.session is not None, "the lifespan opens the session before any request"
+        return self.session
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -101,12 +112,27 @@ class Gateway:
             requested = ex.header(b"access-control-request-headers")
             preflight = self.cors.preflight_headers(origin, requested)
             return "preflight", await send_preflight(ex.send, [ex.extra[0], *preflight])
-        if ex.path in _LOCAL_PATHS and ex.method in ("GET", "HEAD"):
-            return ex.path, await send_local(ex.send, ex.path, ex.extra, head=ex.head)
-        route = None if has_dot_segment(ex.path) else self.routes.get(first_segment(ex.path))
+        segment = first_segment(ex.path)
+        if segment in _LOCAL_SEGMENTS and ex.method in ("GET", "HEAD"):
+            return await self._local(ex, segment)
+        route = None if has_dot_segment(ex.path) else self.routes.get(segment)
         if route is None:
             return UNMATCHED, await ex.fail(404, "Route not found")
         return route.label, await self._guarded(ex, route)
+
+    async def _local(self, ex: Exchange, segment: str) -> tuple[str, int]:
+        """What the gateway answers itself: health, readiness, the API documentation."""
+        head = ex.head
+        if ex.path == HEALTH_PATH:
+            return ex.path, await send_health(ex.send, ex.extra, head=head)
+        if ex.path == READY_PATH:
+            return ex.path, await send_ready(ex.send, self.checks, ex.extra, head=head)
+        if ex.path == OPENAPI_PATH:
+            doc = await self.apidocs.document(self._session(), self.secret)
+            return ex.path, await send_openapi(ex.send, doc, ex.extra, head=head)
+        if segment == DOCS_PATH[1:]:
+            return DOCS_PATH, await send_docs(ex.send, ex.path, ex.extra, head=head)
+        return UNMATCHED, await ex.fail(404, "Route not found")
 
     async def _guarded(self, ex: Exchange, route: Route) -> int:
         """Authenticates and rate-limits a routed request, then proxies it."""

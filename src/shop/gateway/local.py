@@ -1,14 +1,16 @@
-"""What the gateway answers itself: health, metrics and CORS preflights."""
+"""What the gateway answers itself: health, readiness and CORS preflights (metrics are
+served on their own port, see __main__)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from starlette.types import Send
 
-from shop.gateway import metrics
+from shop.common.readiness import Check, readiness
+from shop.gateway import docs_page
 from shop.gateway.asgi import Headers, json_body, send_response
-from shop.gateway.routing import HEALTH_PATH
 
 
 async def send_health(send: Send, headers: Headers, *, head: bool) -> int:
@@ -19,21 +21,35 @@ async def send_health(send: Send, headers: Headers, *, head: bool) -> int:
     return 200
 
 
-async def send_metrics(send: Send, headers: Headers, *, head: bool) -> int:
-    """200 with the Prometheus text exposition."""
-    body, content_type = metrics.render()
-    await send_response(send, 200, body, headers, content_type=content_type.encode(), head=head)
-    return 200
-
-
-async def send_local(send: Send, path: str, headers: Headers, *, head: bool) -> int:
-    """Answers /health or /metrics; returns the status sent."""
-    if path == HEALTH_PATH:
-        return await send_health(send, headers, head=head)
-    return await send_metrics(send, headers, head=head)
+async def send_ready(send: Send, checks: list[Check], headers: Headers, *, head: bool) -> int:
+    """200 when every service has a replica up, else 503; the contract's readiness body."""
+    status, body = await readiness(checks)
+    await send_response(send, status, json_body(body), headers, head=head)
+    return status
 
 
 async def send_preflight(send: Send, headers: Headers) -> int:
     """204 for an allowed preflight; `headers` already holds the CORS answer."""
     await send_response(send, 204, b"", headers, content_type=None)
     return 204
+
+
+async def send_openapi(send: Send, doc: dict[str, Any], headers: Headers, *, head: bool) -> int:
+    """200 with the public API's OpenAPI document."""
+    await send_response(send, 200, json_body(doc), headers, head=head)
+    return 200
+
+
+async def send_docs(send: Send, path: str, headers: Headers, *, head: bool) -> int:
+    """The documentation page or one of its local assets; 404 for anything else."""
+    if path == docs_page.DOCS_PATH:
+        body, content_type = docs_page.PAGE, b"text/html; charset=utf-8"
+    else:
+        found = docs_page.asset(path.removeprefix(docs_page.DOCS_PATH + "/"))
+        if found is None:
+            await send_response(send, 404, json_body({"success": False}), headers, head=head)
+            return 404
+        body, content_type = found
+    more = [*headers, (b"content-security-policy", docs_page.CSP)]
+    await send_response(send, 200, body, more, content_type=content_type, head=head)
+    return 200

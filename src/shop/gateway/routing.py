@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from shop.gateway.settings import GatewaySettings
 
 HEALTH_PATH = "/health"
-METRICS_PATH = "/metrics"
 UNMATCHED = "unmatched"
 
 _PUBLIC_AUTH_POSTS = frozenset({"/auth/register", "/auth/login", "/auth/refresh"})
@@ -53,7 +52,7 @@ def is_public(method: str, path: str) -> bool:
     if method == "POST":
         return path in _PUBLIC_AUTH_POSTS
     if method in _READ_METHODS:
-        if path in (HEALTH_PATH, METRICS_PATH, "/products"):
+        if path in (HEALTH_PATH, "/products"):
             return True
         # /products/{id}: exactly one non-empty segment after the prefix.
         if path.startswith("/products/"):

@@ -17,6 +17,9 @@ class GatewaySettings(CommonSettings):
 
     gateway_host: str = "0.0.0.0"
     gateway_port: int = Field(default=3000, ge=0, le=65535)
+    # /metrics lives on its own listener, loopback unless configured: never the public port.
+    gateway_metrics_host: str = "127.0.0.1"
+    gateway_metrics_port: int = Field(default=9100, ge=0, le=65535)
 
     # `limits` notation ("600/minute", "10 per second"); benchmarks raise them.
     rate_limit_default: str = "600/minute"

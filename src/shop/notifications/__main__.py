@@ -18,6 +18,7 @@ from shop.common.db import create_engine
 from shop.common.logging import configure_logging, get_logger
 from shop.common.migrations import upgrade_to_head_async
 from shop.common.runner import run, serve
+from shop.common.tracing import configure_tracing
 from shop.notifications.consumer import Worker
 from shop.notifications.delivery import transport_for
 from shop.notifications.dlq import replay_dead_letters
@@ -41,6 +42,7 @@ def _queues(settings: NotificationSettings) -> Queues:
 async def main() -> None:
     settings = NotificationSettings()
     configure_logging(service="notifications", level=settings.log_level)
+    configure_tracing("notifications")
     await upgrade_to_head_async(MIGRATIONS, settings.database_url())
     engine = create_engine(settings.database_url())
     transport = transport_for(smtp_url=settings.smtp_url, mail_dir=Path(settings.mail_dir))

@@ -29,6 +29,17 @@ class IncomingEvent:
     type: str
     data: dict[str, Any]
     request_id: str | None
+    # The W3C trace context the event carries (CloudEvents `traceparent` extension), if any.
+    traceparent: str | None = None
+
+    def trace_attributes(self) -> dict[str, str | None]:
+        """The event's fields the tracing helpers read, under their CloudEvents names."""
+        return {
+            "id": self.id,
+            "type": self.type,
+            "requestid": self.request_id,
+            "traceparent": self.traceparent,
+        }
 
 
 def parse_event(body: bytes) -> IncomingEvent:
@@ -49,7 +60,11 @@ def parse_event(body: bytes) -> IncomingEvent:
     if not isinstance(data, dict):
         raise PermanentFailure(f"data is JSON {_json_kind(data)}, not an object")
     return IncomingEvent(
-        id=event_id, type=kind, data=data, request_id=_header_safe(event.get("requestid"))
+        id=event_id,
+        type=kind,
+        data=data,
+        request_id=_header_safe(event.get("requestid")),
+        traceparent=_header_safe(event.get("traceparent")),
     )
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shop.common.context import set_request_id
 from shop.common.logging import get_logger
+from shop.common.tracing import consuming
 from shop.notifications import store
 from shop.notifications.delivery import Transport
 from shop.notifications.events import IncomingEvent, parse_event
@@ -55,8 +56,9 @@ class EventHandler:
         """
         event = parse_event(body)
         set_request_id(event.request_id)
-        async with self._one_at_a_time(event.id):
-            outcome = await self._deliver(event)
+        with consuming(event.trace_attributes()):
+            async with self._one_at_a_time(event.id):
+                outcome = await self._deliver(event)
         log.info(f"notification_{outcome.value}", event_id=event.id, event_type=event.type)
         return event, outcome
 

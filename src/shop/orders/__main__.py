@@ -8,6 +8,7 @@ from shop.common.db import create_engine
 from shop.common.logging import configure_logging, get_logger
 from shop.common.migrations import upgrade_to_head_async
 from shop.common.runner import run, serve
+from shop.common.tracing import configure_tracing
 from shop.orders.bootstrap import build, create_app, start_grpc
 from shop.orders.settings import OrderSettings
 
@@ -17,6 +18,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 async def main() -> None:
     settings = OrderSettings()
     configure_logging(service="orders", level=settings.log_level)
+    configure_tracing("orders")
     log = get_logger("shop.orders")
     url = settings.database_url()
     await upgrade_to_head_async(MIGRATIONS, url)

@@ -16,7 +16,9 @@ from shop.common.db import session_factory
 from shop.common.grpc_client import open_channel
 from shop.common.grpc_server import GrpcServer, start_grpc_server
 from shop.common.http_app import create_service_app
+from shop.common.metrics import CIRCUIT_BREAKER_OPEN
 from shop.common.outbox_relay import OutboxRelay
+from shop.common.readiness import database_probe, grpc_health_probe, service_checks
 from shop.orders.api import router
 from shop.orders.clients import ProductClient, UserClient
 from shop.orders.context import OrderContext
@@ -25,7 +27,7 @@ from shop.orders.models import outbox
 from shop.orders.payments import MockPaymentProvider, PaymentProvider
 from shop.orders.peers import Peer
 from shop.orders.recovery import run_recovery_loop
-from shop.orders.resilience import CircuitBreaker, RetryPolicy
+from shop.orders.resilience import BreakerState, CircuitBreaker, RetryPolicy
 from shop.orders.rpc import SERVICE_NAME, OrderServicer
 from shop.orders.settings import OrderSettings
 from shop.protos.shop.order.v1 import order_pb2_grpc
@@ -39,14 +41,20 @@ class OrderService:
     channels: list[grpc.aio.Channel] = field(default_factory=list)
 
 
-def _peer(settings: OrderSettings, name: str) -> Peer:
+def _peer(settings: OrderSettings, name: str, label: str) -> Peer:
+    breaker = CircuitBreaker(
+        name=name,
+        threshold=settings.breaker_failure_threshold,
+        reset_seconds=settings.breaker_reset_seconds,
+    )
+    # Read at scrape time: the breaker's state also changes by the clock alone (open ->
+    # half-open), with no call to update a gauge.
+    CIRCUIT_BREAKER_OPEN.labels("orders", label).set_function(
+        lambda: float(breaker.state is BreakerState.OPEN)
+    )
     return Peer(
         name=name,
-        breaker=CircuitBreaker(
-            name=name,
-            threshold=settings.breaker_failure_threshold,
-            reset_seconds=settings.breaker_reset_seconds,
-        ),
+        breaker=breaker,
         retry=RetryPolicy(
             attempts=settings.grpc_retry_attempts,
             base_seconds=settings.grpc_retry_base_seconds,
@@ -62,13 +70,17 @@ def build(
     """Everything the process runs, wired from settings (tests pass other parts)."""
     sessions = session_factory(engine)
     secret = settings.gateway_secrets[0]
-    user_channel = open_channel(settings.user_service_grpc, secret=secret)
-    product_channel = open_channel(settings.product_service_grpc, secret=secret)
+    user_channel = open_channel(
+        settings.user_service_grpc, secret=secret, service="orders", peer="users"
+    )
+    product_channel = open_channel(
+        settings.product_service_grpc, secret=secret, service="orders", peer="products"
+    )
     ctx = OrderContext(
         sessions=sessions,
         outbox=outbox,
-        users=UserClient(user_channel, _peer(settings, "user")),
-        products=ProductClient(product_channel, _peer(settings, "product")),
+        users=UserClient(user_channel, _peer(settings, "user", "users")),
+        products=ProductClient(product_channel, _peer(settings, "product", "products")),
         payments=payments or MockPaymentProvider(sessions),
         wake_relay=asyncio.Event(),
         reservation_ttl_seconds=settings.order_reservation_ttl_seconds,
@@ -112,6 +124,14 @@ def create_app(service: OrderService, *, background: bool = True) -> FastAPI:
         gateway_secrets=settings.gateway_secrets,
         routers=[router],
         lifespan=lifespan,
+        checks=service_checks(
+            database=database_probe(service.engine),
+            rabbitmq_url=settings.rabbitmq_url,
+            peers=[
+                ("users", grpc_health_probe(service.channels[0])),
+                ("products", grpc_health_probe(service.channels[1])),
+            ],
+        ),
     )
     app.state.orders = ctx
     return app

@@ -17,6 +17,7 @@ from shop.orders import store_writes
 from shop.orders.context import OrderContext
 from shop.orders.domain import Order, OrderStatus, PricedLine, StatusChange
 from shop.orders.events import OrderCreated, OrderStatusChanged
+from shop.orders.metrics import REVENUE_CENTS
 from shop.orders.payments import Charge, ChargeStatus
 
 log = get_logger("shop.orders.settlement")
@@ -61,6 +62,7 @@ async def confirm(ctx: OrderContext, order: Order, charge: Charge) -> Order | No
         await uow.commit()
     if not won:
         return None
+    REVENUE_CENTS.inc(order.total)
     change = StatusChange(
         from_status=S.PENDING, to_status=S.CONFIRMED, at=now, reason=CONFIRM_REASON
     )

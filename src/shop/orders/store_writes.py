@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shop.common.outbox import utcnow
 from shop.orders.domain import Order, OrderStatus
+from shop.orders.metrics import record_transition
 from shop.orders.models import order_items, order_status_history, orders, payments
 from shop.orders.payments import Charge
 from shop.orders.sql import Insert, conflict_insert, dialect_name
@@ -126,6 +127,7 @@ async def _add_history(
     reason: str,
     at: datetime,
 ) -> None:
+    record_transition(session.sync_session, to_status)
     await session.execute(
         _INSERT_HISTORY,
         {

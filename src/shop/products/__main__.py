@@ -6,6 +6,7 @@ import asyncio
 
 from shop.common.logging import configure_logging
 from shop.common.runner import run, serve
+from shop.common.tracing import configure_tracing
 from shop.products.bootstrap import create_app, open_store, start_grpc
 from shop.products.settings import ProductSettings
 
@@ -13,6 +14,7 @@ from shop.products.settings import ProductSettings
 async def main() -> None:
     settings = ProductSettings()
     configure_logging(service="products", level=settings.log_level)
+    configure_tracing("products")
     wake = asyncio.Event()
     store = await open_store(settings, wake=wake)
     try:

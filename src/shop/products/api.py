@@ -13,6 +13,7 @@ from shop.common.envelope import Envelope, PageEnvelope, error_responses, page_m
 from shop.common.http_app import CurrentAdmin
 from shop.products import service
 from shop.products.domain import ProductQuery
+from shop.products.metrics import PRODUCT_VIEWS
 from shop.products.schemas import (
     CatalogParams,
     ProductCreate,
@@ -86,6 +87,7 @@ async def list_products(request: Request) -> Response:
 @router.get("/{product_id}", response_model=None, responses=_documented(Envelope[ProductRead], 404))
 async def get_product(product_id: str, request: Request) -> Response:
     product = await service.get_product(store=request.app.state.store, product_id=product_id)
+    PRODUCT_VIEWS.inc()
     return _json(success(product_out(product)))
 
 

@@ -16,6 +16,7 @@ from shop.common.grpc_server import GrpcServer, start_grpc_server
 from shop.common.http_app import create_service_app
 from shop.common.migrations import upgrade_to_head_async
 from shop.common.outbox_relay import OutboxRelay
+from shop.common.readiness import Probe, database_probe, service_checks
 from shop.products.api import router
 from shop.products.models import outbox
 from shop.products.mongo_outbox import MongoOutboxRelay
@@ -76,6 +77,19 @@ def _relay(
     return None
 
 
+def _database_probe(store: ProductStore) -> Probe:
+    if isinstance(store, SqlProductStore):
+        return database_probe(store.engine)
+    if isinstance(store, MongoProductStore):
+        mongo = store
+        return lambda: mongo.db.command("ping")
+
+    async def unknown() -> None:
+        raise NotImplementedError(type(store).__name__)
+
+    return unknown
+
+
 def create_app(
     *,
     settings: ProductSettings,
@@ -105,6 +119,7 @@ def create_app(
         gateway_secrets=settings.gateway_secrets,
         routers=[router],
         lifespan=lifespan,
+        checks=service_checks(database=_database_probe(store), rabbitmq_url=settings.rabbitmq_url),
     )
     app.state.store = store
     return app

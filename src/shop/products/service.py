@@ -18,6 +18,7 @@ from shop.products.domain import (
     Reservation,
     utcnow,
 )
+from shop.products.metrics import RESERVATIONS
 from shop.products.store import ProductStore
 
 MAX_LINES = 100
@@ -112,20 +113,32 @@ async def reserve_inventory(
     if ttl_seconds <= 0:
         raise ValidationFailed("ttl_seconds must be positive")
     expires_at = utcnow() + timedelta(seconds=ttl_seconds)
-    return await store.reserve(order_id=order_id, lines=lines, expires_at=expires_at)
+    try:
+        reservation = await store.reserve(order_id=order_id, lines=lines, expires_at=expires_at)
+    except OutOfStock:
+        RESERVATIONS.labels("insufficient").inc()
+        raise
+    RESERVATIONS.labels("reserved").inc()
+    return reservation
 
 
 async def commit_reservation(*, store: ProductStore, order_id: str) -> Reservation:
     if not order_id:
         raise ValidationFailed("order_id is required")
-    return await store.commit_reservation(order_id, now=utcnow())
+    reservation = await store.commit_reservation(order_id, now=utcnow())
+    RESERVATIONS.labels("committed").inc()
+    return reservation
 
 
 async def release_reservation(*, store: ProductStore, order_id: str) -> Reservation:
     if not order_id:
         raise ValidationFailed("order_id is required")
-    return await store.release_reservation(order_id)
+    reservation = await store.release_reservation(order_id)
+    RESERVATIONS.labels("released").inc()
+    return reservation
 
 
 async def expire_reservations(*, store: ProductStore, limit: int = 100) -> int:
-    return await store.expire_due(now=utcnow(), limit=limit)
+    expired = await store.expire_due(now=utcnow(), limit=limit)
+    RESERVATIONS.labels("expired").inc(expired)
+    return expired

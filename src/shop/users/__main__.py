@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from shop.common.logging import configure_logging
 from shop.common.runner import run, serve
+from shop.common.tracing import configure_tracing
 from shop.users.bootstrap import create_app, ensure_admin, migrate, start_grpc
 from shop.users.container import build_context
 from shop.users.settings import UserSettings
@@ -12,6 +13,7 @@ from shop.users.settings import UserSettings
 async def main() -> None:
     settings = UserSettings()
     configure_logging(service="users", level=settings.log_level)
+    configure_tracing("users")
     await migrate(settings.database_url())
     ctx = build_context(settings)
     try:

@@ -11,6 +11,7 @@ from shop.common.tokens import ACCESS_TOKEN_TTL_SECONDS, Principal, issue_access
 from shop.common.unit_of_work import UnitOfWork
 from shop.users import store
 from shop.users.events import UserRegistered
+from shop.users.metrics import LOGINS, USERS_REGISTERED
 from shop.users.models import RefreshToken, User, new_id, utcnow
 from shop.users.passwords import MAX_LENGTH, MIN_LENGTH, Passwords
 from shop.users.refresh_tokens import (
@@ -59,6 +60,7 @@ async def register(
             raise _email_taken() from exc
         uow.emit(UserRegistered(user_id=user.id, email=email, name=name, role=role))
         await uow.commit()
+    USERS_REGISTERED.inc()
     return user
 
 
@@ -77,8 +79,10 @@ async def login(
         store.detach(uow.session, [user] if user else [])
     if user is None:
         await passwords.verify_nobody(password)
+        LOGINS.labels("failed").inc()
         raise Unauthorized(BAD_CREDENTIALS)
     if not await passwords.verify(user.password_hash, password):
+        LOGINS.labels("failed").inc()
         raise Unauthorized(BAD_CREDENTIALS)
     new_hash = (
         await passwords.hash(password) if passwords.needs_rehash(user.password_hash) else None
@@ -90,6 +94,7 @@ async def login(
                 locked.password_hash = new_hash
         token = await _issue_refresh_token(uow, user_id=user.id, family_id=new_id())
         await uow.commit()
+    LOGINS.labels("ok").inc()
     return _session(user, token, jwt_secret)
 
 

@@ -14,6 +14,7 @@ from shop.common.http_app import create_service_app
 from shop.common.logging import get_logger
 from shop.common.migrations import upgrade_to_head_async
 from shop.common.outbox_relay import OutboxRelay
+from shop.common.readiness import database_probe, service_checks
 from shop.protos.shop.user.v1 import user_pb2, user_pb2_grpc
 from shop.users import auth
 from shop.users.api import router
@@ -70,6 +71,9 @@ def create_app(ctx: UserContext) -> FastAPI:
         gateway_secrets=ctx.settings.gateway_secrets,
         routers=[router],
         lifespan=lifespan,
+        checks=service_checks(
+            database=database_probe(ctx.engine), rabbitmq_url=ctx.settings.rabbitmq_url
+        ),
     )
     app.state.users = ctx
     return app

@@ -25,6 +25,7 @@ async def gateway_process(
         **os.environ,
         "GATEWAY_PORT": str(port),
         "GATEWAY_HOST": "127.0.0.1",
+        "GATEWAY_METRICS_PORT": str(free_port()),
         "JWT_SECRET": JWT_SECRET,
         "GATEWAY_SECRET": GATEWAY_SECRETS,
         "USER_SERVICE_URL": upstream_url,

@@ -7,6 +7,7 @@ from typing import Any
 
 import aiohttp
 
+from shop.gateway import metrics
 from tests.integration.gateway.conftest import StartGateway, bearer
 from tests.integration.gateway.upstream import free_port, start_garbage_server
 
@@ -158,7 +159,8 @@ async def test_health_metrics_and_unknown_route(
         assert resp.status == 404
         assert (await resp.json())["message"] == "Route not found"
     async with client.get(f"{base}/metrics") as resp:
-        text = await resp.text()
+        assert resp.status == 404
+    text = metrics.render()[0].decode()
     assert 'route="/products"' in text
     assert 'route="/products/9"' not in text
 

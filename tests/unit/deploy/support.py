@@ -20,10 +20,12 @@ from shop.launcher.specs import SERVICES
 
 ROOT = Path(__file__).resolve().parents[3]
 DEPLOY = ROOT / "deploy"
-K8S = DEPLOY / "k8s"
+K8S = DEPLOY / "k8s" / "base"
+K8S_OVERLAYS = DEPLOY / "k8s" / "overlays"
+K8S_PRODUCTION = K8S_OVERLAYS / "production"
 COMPOSE_FILE = DEPLOY / "compose.yaml"
 COMPOSE_ENV_EXAMPLE = DEPLOY / ".env.example"
-K8S_SECRETS_EXAMPLE = K8S / "secrets.env.example"
+K8S_SECRETS_EXAMPLE = K8S_PRODUCTION / "secrets.env.example"
 DOCKERFILE = ROOT / "Dockerfile"
 DOCKERIGNORE = ROOT / ".dockerignore"
 
@@ -113,7 +115,7 @@ def load_yaml_documents(path: Path) -> list[dict[str, Any]]:
 
 
 def k8s_manifest_files() -> list[Path]:
-    """Every Kubernetes manifest (the kustomization is kustomize's, not the API's)."""
+    """Every Kubernetes manifest of the base (the kustomization is kustomize's, not the API's)."""
     return sorted(p for p in K8S.glob("*.yaml") if p.name != "kustomization.yaml")
 
 

@@ -226,7 +226,8 @@ def test_healthchecks_everywhere(compose: dict[str, Any]) -> None:
         assert "start_period" in check and "retries" in check, name
         if name in procs:
             command = " ".join(check["test"][1:])
-            assert f"http://127.0.0.1:{procs[name].rest_port}/health" in command, name
+            # Readiness, not liveness: a process without its database gets no traffic.
+            assert f"http://127.0.0.1:{procs[name].rest_port}/health/ready" in command, name
 
 
 def test_dependencies_wait_for_health(compose: dict[str, Any]) -> None:

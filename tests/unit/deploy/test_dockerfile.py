@@ -115,7 +115,7 @@ def test_dockerignore_sends_only_what_the_build_needs() -> None:
         "var/users.db",
         "tests/conftest.py",
         "deploy/.env",
-        "deploy/k8s/secrets.env",
+        "deploy/k8s/overlays/production/secrets.env",
         "src/shop/__pycache__/x.pyc",
         ".mypy_cache/x",
     ]

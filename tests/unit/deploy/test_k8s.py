@@ -16,7 +16,9 @@ import pytest
 
 from shop.common.settings import CommonSettings, SecretMissingError
 from tests.unit.deploy.support import (
+    DEPLOY,
     K8S,
+    K8S_PRODUCTION,
     K8S_SECRETS_EXAMPLE,
     K8S_VERSIONS,
     SECRET_ENV,
@@ -68,6 +70,12 @@ def kustomization() -> dict[str, Any]:
     return doc
 
 
+@pytest.fixture(scope="module")
+def production() -> dict[str, Any]:
+    doc: dict[str, Any] = load_yaml(K8S_PRODUCTION / "kustomization.yaml")
+    return doc
+
+
 @pytest.mark.parametrize("version", K8S_VERSIONS)
 @pytest.mark.parametrize("doc", DOCUMENTS)
 def test_manifest_is_valid_kubernetes(doc: dict[str, Any], version: str) -> None:
@@ -95,20 +103,20 @@ def test_kustomization_lists_every_manifest(kustomization: dict[str, Any]) -> No
         assert "namespace" not in doc["metadata"], f"{path.name}: kustomize sets the namespace"
 
 
-def test_secret_is_generated_from_a_git_ignored_file(kustomization: dict[str, Any]) -> None:
-    (generator,) = kustomization["secretGenerator"]
+def test_secret_is_generated_from_a_git_ignored_file(production: dict[str, Any]) -> None:
+    (generator,) = production["secretGenerator"]
     assert generator["name"] == "shop-secrets"
     (env_file,) = generator["envs"]
-    assert (K8S / f"{env_file}.example").is_file()
-    ignored = (K8S.parent / ".gitignore").read_text(encoding="utf-8").split()
-    assert f"k8s/{env_file}" in ignored
+    assert (K8S_PRODUCTION / f"{env_file}.example").is_file()
+    ignored = (DEPLOY / ".gitignore").read_text(encoding="utf-8").split()
+    assert f"{K8S_PRODUCTION.relative_to(DEPLOY)}/{env_file}" in ignored
     assert not k8s_by_kind("Secret"), "no Secret manifest with values is committed"
 
 
 def test_image_is_set_by_kustomize(
-    kustomization: dict[str, Any], deployments: dict[str, dict[str, Any]]
+    production: dict[str, Any], deployments: dict[str, dict[str, Any]]
 ) -> None:
-    (image,) = kustomization["images"]
+    (image,) = production["images"]
     for deployment in deployments.values():
         for container in containers(deployment):
             assert container["image"] == image["name"]
@@ -128,6 +136,8 @@ def test_one_deployment_per_process_running_its_module(
             for key, port in (("http", process.rest_port), ("grpc", process.grpc_port))
             if port is not None
         }
+        if name == "gateway":
+            expected["metrics"] = 9100  # GATEWAY_METRICS_PORT's default
         assert ports == expected, name
 
 
@@ -137,15 +147,18 @@ def test_every_served_port_has_probes(deployments: dict[str, dict[str, Any]]) ->
         ports = ports_by_name(container)
         for kind in ("startupProbe", "readinessProbe", "livenessProbe"):
             assert kind in container, (name, kind)
+        # Readiness checks what the process needs to serve; liveness and start-up only that
+        # it answers (a database outage must not restart every pod).
         readiness = container["readinessProbe"]["httpGet"]
-        assert readiness == {"path": "/health", "port": "http"}, name
-        assert container["startupProbe"]["httpGet"] == readiness, name
+        assert readiness == {"path": "/health/ready", "port": "http"}, name
+        alive = {"path": "/health", "port": "http"}
+        assert container["startupProbe"]["httpGet"] == alive, name
         liveness = container["livenessProbe"]
         if "grpc" in ports:
             # grpc.health.v1 on the gRPC port, next to /health on the REST one.
             assert liveness["grpc"]["port"] == ports["grpc"], name
         else:
-            assert liveness["httpGet"] == readiness, name
+            assert liveness["httpGet"] == alive, name
 
 
 def test_resources_are_bounded(deployments: dict[str, dict[str, Any]]) -> None:
@@ -192,14 +205,25 @@ def test_services_match_deployments(deployments: dict[str, dict[str, Any]]) -> N
             assert port["port"] == ports[port["targetPort"]], name
 
 
-def test_gateway_autoscales(deployments: dict[str, dict[str, Any]]) -> None:
-    (hpa,) = k8s_by_kind("HorizontalPodAutoscaler").values()
-    target = hpa["spec"]["scaleTargetRef"]
-    assert (target["kind"], target["name"]) == ("Deployment", "gateway")
-    assert hpa["spec"]["minReplicas"] >= 2
-    assert "replicas" not in deployments["gateway"]["spec"], "the HPA owns the count"
-    metric = hpa["spec"]["metrics"][0]["resource"]
-    assert containers(deployments["gateway"])[0]["resources"]["requests"][metric["name"]]
+def test_every_service_autoscales_and_has_a_disruption_budget(
+    deployments: dict[str, dict[str, Any]],
+) -> None:
+    hpas = k8s_by_kind("HorizontalPodAutoscaler")
+    budgets = k8s_by_kind("PodDisruptionBudget")
+    # The worker stays at one replica: its default SQLite dedupe table is per pod.
+    services = set(deployments) - {"notifications"}
+    assert set(hpas) == services and set(budgets) == services
+    for name in services:
+        hpa = hpas[name]
+        target = hpa["spec"]["scaleTargetRef"]
+        assert (target["kind"], target["name"]) == ("Deployment", name)
+        assert hpa["spec"]["minReplicas"] >= 2
+        assert "replicas" not in deployments[name]["spec"], f"{name}: the HPA owns the count"
+        metric = hpa["spec"]["metrics"][0]["resource"]
+        assert containers(deployments[name])[0]["resources"]["requests"][metric["name"]]
+        labels = deployments[name]["spec"]["selector"]["matchLabels"]
+        assert budgets[name]["spec"]["selector"]["matchLabels"] == labels
+        assert budgets[name]["spec"]["minAvailable"] < hpa["spec"]["minReplicas"]
 
 
 def test_config_has_the_contract_ports_and_addresses(config: dict[str, str]) -> None:
@@ -276,7 +300,8 @@ def test_unreplaced_secret_placeholders_refuse_to_start() -> None:
 
 def test_no_literal_secrets_anywhere_in_the_manifests() -> None:
     pattern = re.compile(r"(password|secret|token)\s*[:=]\s*['\"]?[A-Za-z0-9+/_-]{8,}", re.I)
-    for path in [*k8s_manifest_files(), K8S / "kustomization.yaml"]:
+    overlay = [*K8S_PRODUCTION.glob("*.yaml")]
+    for path in [*k8s_manifest_files(), K8S / "kustomization.yaml", *overlay]:
         text = Path(path).read_text(encoding="utf-8")
         for line in text.splitlines():
             if line.lstrip().startswith("#"):

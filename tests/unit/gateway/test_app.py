@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 
+from shop.gateway import metrics
 from shop.gateway.app import Gateway
 from shop.gateway.settings import GatewaySettings
 from tests.unit.gateway.asgi_driver import call
@@ -94,11 +95,15 @@ async def test_health_shape_and_request_id() -> None:
 async def test_metrics_labels_by_route_prefix() -> None:
     app = _gateway()
     await call(app, "GET", "/orders/some-unique-id-123")
-    answer = await call(app, "GET", "/metrics")
-    assert answer.headers["content-type"].startswith("text/plain")
-    text = answer.body.decode()
+    text = metrics.render()[0].decode()
     assert 'service="gateway"' in text and 'route="/orders"' in text
     assert "some-unique-id-123" not in text
+
+
+async def test_metrics_are_not_served_on_the_public_port() -> None:
+    answer = await call(_gateway(), "GET", "/metrics")
+    assert answer.status == 404
+    assert b"http_requests_total" not in answer.body
 
 
 async def test_preflight_is_answered_locally() -> None:

@@ -25,7 +25,6 @@ from shop.gateway.settings import GatewaySettings
         ("GET", "/products/abc123"),
         ("HEAD", "/products/abc123"),
         ("GET", "/health"),
-        ("GET", "/metrics"),
     ],
 )
 def test_public_routes(method: str, path: str) -> None:
