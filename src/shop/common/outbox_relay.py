@@ -16,6 +16,7 @@ from shop.common.events import EXCHANGE
 from shop.common.logging import get_logger
 from shop.common.metrics import OUTBOX_PUBLISH_FAILURES, OUTBOX_PUBLISHED
 from shop.common.outbox import utcnow
+from shop.common.repeated_warning import RepeatedWarning
 
 log = get_logger("shop.outbox")
 
@@ -45,6 +46,16 @@ class OutboxRelay:
         self._max_backoff = max_backoff_seconds
         self._connection: AbstractConnection | None = None
         self._exchange: AbstractExchange | None = None
+        # A broker that is down fails every retry; say it once, not every few seconds.
+        self._broker_down = RepeatedWarning(
+            log,
+            "broker_unreachable",
+            back_event="broker_back",
+            hint="events wait in the outbox and go out once the broker is back",
+        )
+        self._publish_failing = RepeatedWarning(
+            log, "outbox_publish_failed", back_event="outbox_publishing_again"
+        )
 
     async def run(self) -> None:
         """Runs until cancelled (closing its connection then); broker or database outages
@@ -60,13 +71,14 @@ class OutboxRelay:
             try:
                 published = await self.drain_once()
                 backoff = 0.2
+                self._broker_down.recovered()
+                self._publish_failing.recovered()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
                 OUTBOX_PUBLISH_FAILURES.labels(self._service).inc()
-                log.warning(
-                    "outbox_publish_failed", error=type(exc).__name__, retry_in=round(backoff, 2)
-                )
+                failing = self._broker_down if _unreachable(exc) else self._publish_failing
+                failing.failed(error=type(exc).__name__)
                 await self._disconnect()
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self._max_backoff)
@@ -147,6 +159,11 @@ class OutboxRelay:
 
     async def close(self) -> None:
         await self._disconnect()
+
+
+def _unreachable(exc: BaseException) -> bool:
+    """The broker cannot be reached (refused, timed out, DNS), as opposed to other failures."""
+    return isinstance(exc, OSError | TimeoutError)  # aio-pika's connection errors are OSErrors
 
 
 async def declare_exchange(channel: AbstractChannel) -> AbstractExchange:

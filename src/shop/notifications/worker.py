@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from shop.common.context import set_request_id
 from shop.common.logging import get_logger
 from shop.common.outbox_relay import declare_exchange
+from shop.common.repeated_warning import RepeatedWarning
 from shop.notifications.messages import notification_for
 from shop.notifications.models import delivered_notifications
 
@@ -65,16 +66,23 @@ async def consume(
 ) -> None:
     """Consumes until stop is set, reconnecting with backoff while the broker is away."""
     backoff = 0.5
+    broker_down = RepeatedWarning(
+        log,
+        "broker_unreachable",
+        back_event="broker_back",
+        hint="events wait in the services' outboxes and are delivered once it is back",
+    )
     while not stop.is_set():
         try:
             connection = await aio_pika.connect(rabbitmq_url, timeout=5)
         except Exception as exc:
-            log.warning("broker_unreachable", error=type(exc).__name__, retry_in=backoff)
+            broker_down.failed(error=type(exc).__name__)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=backoff)
             backoff = min(backoff * 2, 10)
             continue
         backoff = 0.5
+        broker_down.recovered()
         async with connection:
             channel = await connection.channel()
             await channel.set_qos(prefetch_count=prefetch)
