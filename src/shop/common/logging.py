@@ -85,7 +85,7 @@ class _ConsoleLine:
 
     def __call__(self, logger: WrappedLogger, name: str, event: EventDict) -> str:
         service = str(event.pop("service", ""))
-        prefix = f"{service:<13}"
+        prefix = f"{service:<14}"
         if self._colors:
             prefix = f"\x1b[{_service_color(service)}m{prefix}\x1b[0m"
         line = self._render(logger, name, event)
@@ -151,6 +151,11 @@ def configure_logging(*, service: str, level: str = "INFO") -> None:
     root.setLevel(numeric)
     # uvicorn's access log duplicates our own request log line.
     logging.getLogger("uvicorn.access").disabled = True
+    if console:
+        # Read by a person: uvicorn's and alembic's start-up chatter says nothing our own
+        # `service_ready` line does not (and "0.0.0.0:port (Press CTRL+C)" misleads).
+        for chatty in ("uvicorn.error", "alembic"):
+            logging.getLogger(chatty).setLevel(max(numeric, logging.WARNING))
 
 
 def get_logger(name: str | None = None) -> Any:

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from shop.common.logging import configure_logging
 from shop.common.settings import SecretMissingError
+from shop.common.startup_errors import PortUnavailable, describe, port_is_free
 from shop.gateway.app import Gateway
 from shop.gateway.settings import GatewaySettings
 
@@ -27,6 +28,9 @@ def main() -> None:
         # A start-up error, stated plainly: no traceback, no silent default.
         sys.exit(f"gateway: invalid configuration: {exc}")
     configure_logging(service="gateway", level=settings.log_level)
+    if not port_is_free(settings.gateway_host, settings.gateway_port):
+        taken = PortUnavailable(port=settings.gateway_port, kind="REST")
+        sys.exit(f"gateway: {describe('gateway', taken)}")
     # uvicorn drains in-flight requests on SIGINT/SIGTERM, then re-raises the signal for the
     # previous handler: this one, so a requested stop exits 0 like the other services.
     for sig in (signal.SIGINT, signal.SIGTERM):
