@@ -85,6 +85,9 @@ class _ConsoleLine:
 
     def __call__(self, logger: WrappedLogger, name: str, event: EventDict) -> str:
         service = str(event.pop("service", ""))
+        if isinstance(event.get("request_id"), str):
+            # Eight hex digits tell requests apart by eye; JSON logs keep the whole id.
+            event["request_id"] = event["request_id"][:8]
         prefix = f"{service:<14}"
         if self._colors:
             prefix = f"\x1b[{_service_color(service)}m{prefix}\x1b[0m"
