@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -43,6 +46,12 @@ def _shopper_orders(env: dict[str, str]) -> list[dict[str, object]]:
         listed = gateway.get("/orders", headers=auth, params={"limit": 50}).json()
         orders: list[dict[str, object]] = listed["data"]
         return orders
+
+
+def _shop(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """The `shop` console script, with the launcher's env."""
+    command = [sys.executable, "-m", "shop.cli.main", *args]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
 
 
 def _kill(run: LauncherRun, name: str) -> None:
@@ -85,6 +94,14 @@ def test_banner_demo_data_restart_and_ctrl_c(tmp_path: Path, runs: list[Launcher
         assert "Traceback" not in line
     assert 1 <= run.stdout.count('"broker_unreachable"') <= len(PROCESSES)
 
+    status = _shop(env, "status")
+    for name in PROCESSES:
+        assert f"\n{name} " in f"\n{status.stdout}", status.stdout
+    assert "Traceback" not in status.stdout + status.stderr
+    traffic = _shop(env, "demo-traffic", "--minutes", "0.1", "--rate", "10")
+    assert traffic.returncode == 0, traffic.stderr
+    assert "browse 200" in traffic.stdout
+
     children = run.children()
     assert set(children) == set(PROCESSES)
     _kill(run, "orders")
@@ -120,3 +137,22 @@ def test_banner_demo_data_restart_and_ctrl_c(tmp_path: Path, runs: list[Launcher
     assert again.proc.wait(60) == 1
     assert "orders exited 3 times within 60 s (last exit code -9)" in said
     assert "its last lines:" in said
+
+
+def test_a_port_in_use_stops_the_launch_with_one_sentence(
+    tmp_path: Path, runs: list[LauncherRun]
+) -> None:
+    env = launcher_env(tmp_path / "data")
+    port = int(env["USER_SERVICE_PORT"])
+    with socket.socket() as holder:
+        holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        holder.bind(("127.0.0.1", port))
+        holder.listen()
+        run = LauncherRun(env)
+        runs.append(run)
+        assert run.proc.wait(90) == 1
+    said = run.wait_for("users could not start")
+    assert f"users: REST port {port} is already in use" in said
+    assert "set USER_SERVICE_PORT to a free port" in said
+    assert "Traceback" not in said + run.stdout
+    assert "shop is ready" not in said
