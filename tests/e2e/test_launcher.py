@@ -17,7 +17,7 @@ import pytest
 
 from tests.support.launcher import LauncherRun, launcher_env
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 PROCESSES = ("notifications", "users", "products", "orders", "gateway")
 
 
@@ -98,7 +98,7 @@ def test_banner_demo_data_restart_and_ctrl_c(tmp_path: Path, runs: list[Launcher
     for name in PROCESSES:
         assert f"\n{name} " in f"\n{status.stdout}", status.stdout
     assert "Traceback" not in status.stdout + status.stderr
-    traffic = _shop(env, "demo-traffic", "--minutes", "0.1", "--rate", "10")
+    traffic = _shop(env, "demo-traffic", "--minutes", "0.05", "--rate", "10")
     assert traffic.returncode == 0, traffic.stderr
     assert "browse 200" in traffic.stdout
 
