@@ -93,6 +93,7 @@ def test_banner_demo_data_restart_and_ctrl_c(tmp_path: Path, runs: list[Launcher
     for line in run.stdout.splitlines():
         assert "Traceback" not in line
     assert 1 <= run.stdout.count('"broker_unreachable"') <= len(PROCESSES)
+    assert "error when creating transport" not in run.stdout
 
     status = _shop(env, "status")
     for name in PROCESSES:

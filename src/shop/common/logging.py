@@ -154,6 +154,9 @@ def configure_logging(*, service: str, level: str = "INFO") -> None:
     root.setLevel(numeric)
     # uvicorn's access log duplicates our own request log line.
     logging.getLogger("uvicorn.access").disabled = True
+    # aiormq logs an error on every failed connection attempt; our callers retry and say
+    # "broker_unreachable" once (RepeatedWarning), so its per-attempt line is only noise.
+    logging.getLogger("aiormq.connection").setLevel(logging.CRITICAL)
     if console:
         # Read by a person: uvicorn's and alembic's start-up chatter says nothing our own
         # `service_ready` line does not (and "0.0.0.0:port (Press CTRL+C)" misleads).
