@@ -54,9 +54,12 @@ def unavailable() -> Iterator[str]:
     yield from _server({"/health/ready": (503, UNAVAILABLE)})
 
 
-@pytest.fixture
-def liveness_only() -> Iterator[str]:
-    yield from _server({"/health": (200, {"status": "healthy"})})
+@pytest.fixture(params=[404, 401])
+def liveness_only(request: pytest.FixtureRequest) -> Iterator[str]:
+    refused = {"success": False, "message": "missing or invalid gateway secret"}
+    yield from _server(
+        {"/health": (200, {"status": "healthy"}), "/health/ready": (request.param, refused)}
+    )
 
 
 def test_ready(ready: str) -> None:
