@@ -20,7 +20,8 @@ class ChildOutput:
         self._sink = sink if sink is not None else sys.stdout.buffer
         self._lock = threading.Lock()
         self._tails: dict[str, deque[str]] = {}
-        self._readers: list[threading.Thread] = []
+        self._readers: dict[str, threading.Thread] = {}
+        self._finished: list[threading.Thread] = []
 
     def attach(self, name: str, proc: subprocess.Popen[bytes]) -> None:
         """Starts echoing `proc`'s piped stdout; a restarted process keeps its tail."""
@@ -30,7 +31,10 @@ class ChildOutput:
             target=self._pump, args=(proc.stdout, tail), name=f"output-{name}", daemon=True
         )
         reader.start()
-        self._readers.append(reader)
+        previous = self._readers.get(name)
+        if previous is not None:
+            self._finished.append(previous)
+        self._readers[name] = reader
 
     def _pump(self, stream: IO[bytes], tail: deque[str]) -> None:
         with stream:
@@ -43,12 +47,16 @@ class ChildOutput:
                     except (OSError, ValueError):
                         pass  # our own stdout went away (closed pipe): keep draining
 
-    def last_lines(self, name: str, count: int = 10) -> list[str]:
-        """The last lines `name` wrote (across its restarts), oldest first."""
+    def last_lines(self, name: str, count: int = 10, *, exited: bool = False) -> list[str]:
+        """The last lines `name` wrote (across its restarts), oldest first; once it has
+        `exited`, waits (briefly) until its last line has been read."""
+        reader = self._readers.get(name)
+        if exited and reader is not None:
+            reader.join(2.0)
         return list(self._tails.get(name, ()))[-count:]
 
     def drain(self, timeout: float = 2.0) -> None:
         """Waits for the children's last lines after they exit."""
-        for reader in self._readers:
+        for reader in [*self._finished, *self._readers.values()]:
             reader.join(timeout)
-        self._readers = [r for r in self._readers if r.is_alive()]
+        self._finished.clear()

@@ -123,7 +123,9 @@ class Supervisor:
     def last_lines(self, name: str, count: int = 10) -> list[str]:
         """What `name` said last: why it stopped, usually."""
         if self.log_dir is None:
-            return self.output.last_lines(name, count)
+            proc = self.procs.get(name)
+            exited = proc is None or proc.poll() is not None
+            return self.output.last_lines(name, count, exited=exited)
         path = self.log_dir / f"{name}.log"
         text = path.read_text(errors="replace") if path.exists() else ""
         return text.rstrip().splitlines()[-count:]
