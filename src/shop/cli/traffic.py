@@ -4,6 +4,7 @@ refuses anything but this machine."""
 
 from __future__ import annotations
 
+import contextlib
 import random
 import secrets
 import time
@@ -119,6 +120,8 @@ def run(gateway: str, *, minutes: float, rate: float, say: Any = print) -> Count
     deadline = time.monotonic() + minutes * 60
     say(f"demo traffic to {gateway} for {minutes:g} min at ~{rate:g} actions/s (Ctrl-C stops)")
     try:
+        with contextlib.suppress(OSError):
+            crowd.browse()  # a visit starts on the catalog, and the crowd learns what is there
         while time.monotonic() < deadline:
             started = time.monotonic()
             try:
