@@ -16,7 +16,9 @@ help:
 	@grep -E '^[a-z-]+:.*?## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
 install: ## Install the locked dependencies into .venv
-	@command -v $(UV) >/dev/null || python3 -m pip install --quiet uv
+	@command -v $(UV) >/dev/null || python3 -m pip install --quiet uv >/dev/null 2>&1 || true
+	@command -v $(UV) >/dev/null || { echo "make: uv is not installed and pip could not \
+	install it: see https://docs.astral.sh/uv/getting-started/installation/ , then run make again" >&2; exit 1; }
 	$(UV) sync --frozen
 
 run: install ## Migrate, seed and run every process in the foreground (Ctrl-C stops all)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -17,6 +18,7 @@ from shop.common.errors import AppError
 from shop.common.logging import get_logger
 from shop.common.metrics import GRPC_LATENCY, GRPC_REQUESTS
 from shop.common.security import GATEWAY_SECRET_HEADER, secret_matches
+from shop.common.startup_errors import PortUnavailable, port_is_free
 
 log = get_logger("shop.grpc")
 _HEALTH_PREFIX = "/grpc.health.v1.Health/"
@@ -104,15 +106,41 @@ async def start_grpc_server(
     register: Callable[[grpc.aio.Server], None],
     service_names: Sequence[str],
     host: str = "0.0.0.0",
+    bind_retry_seconds: float = 5.0,
 ) -> GrpcServer:
     """A started server with our services, the standard health service and the interceptor."""
-    server = grpc.aio.server(interceptors=[GatewaySecretInterceptor(secrets)])
+    # No SO_REUSEPORT: a second process on our port must fail, not silently share it.
+    server = grpc.aio.server(
+        interceptors=[GatewaySecretInterceptor(secrets)], options=[("grpc.so_reuseport", 0)]
+    )
     register(server)
     health = health_aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health, server)
     for name in ["", *service_names]:
         await health.set(name, health_pb2.HealthCheckResponse.SERVING)
-    server.add_insecure_port(f"{host}:{port}")
+    await _bind(server, host, port, retry_seconds=bind_retry_seconds)
     await server.start()
     log.info("grpc_started", port=port)
     return GrpcServer(server=server, health=health)
+
+
+async def _bind(server: grpc.aio.Server, host: str, port: int, *, retry_seconds: float) -> None:
+    """Binds, retrying for a while: our ports may lie in the ephemeral range, where another
+    program's outgoing connection can hold one for a moment."""
+    started = time.monotonic()
+    warned = False
+    while True:
+        # Probe with a plain socket first: a failed gRPC bind logs a C-level error line.
+        if port_is_free(host, port):
+            try:
+                server.add_insecure_port(f"{host}:{port}")
+                return
+            except RuntimeError:
+                pass  # taken between the probe and the bind
+        waited = time.monotonic() - started
+        if waited >= retry_seconds:
+            raise PortUnavailable(port=port, kind="gRPC", waited_seconds=round(waited, 1))
+        if not warned:
+            log.warning("grpc_port_busy", port=port, retrying_for_seconds=retry_seconds)
+            warned = True
+        await asyncio.sleep(0.25)

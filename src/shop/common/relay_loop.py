@@ -18,6 +18,7 @@ from shop.common.logging import get_logger
 from shop.common.metrics import OUTBOX_OLDEST_AGE, OUTBOX_PENDING, OUTBOX_PUBLISH_FAILURES
 from shop.common.outbox import utcnow
 from shop.common.publisher import EventPublisher, OutgoingEvent, PublishIncomplete
+from shop.common.repeated_warning import RepeatedWarning
 
 log = get_logger("shop.outbox")
 PRUNE_BATCH = 1000
@@ -70,6 +71,16 @@ class RelayLoop:
         self._retention = timedelta(hours=retention_hours)
         self._housekeeping = housekeeping_seconds
         self._stats = stats_seconds
+        # A broker that is down fails every retry; say it once, not every few seconds.
+        self._broker_down = RepeatedWarning(
+            log,
+            "broker_unreachable",
+            back_event="broker_back",
+            hint="events wait in the outbox and go out once the broker is back",
+        )
+        self._publish_failing = RepeatedWarning(
+            log, "outbox_publish_failed", back_event="outbox_publishing_again"
+        )
 
     async def run(self) -> None:
         """Runs until cancelled (closing its connection then); outages only delay events."""
@@ -85,6 +96,8 @@ class RelayLoop:
             try:
                 published = await self.drain_once()
                 backoff = 0.2
+                self._broker_down.recovered()
+                self._publish_failing.recovered()
                 now = time.monotonic()
                 if now >= next_stats:
                     await self.refresh_backlog()
@@ -96,9 +109,8 @@ class RelayLoop:
                 raise
             except Exception as exc:
                 OUTBOX_PUBLISH_FAILURES.labels(self._service).inc()
-                log.warning(
-                    "outbox_publish_failed", error=type(exc).__name__, retry_in=round(backoff, 2)
-                )
+                failing = self._broker_down if _unreachable(exc) else self._publish_failing
+                failing.failed(error=type(exc).__name__)
                 await self._publisher.close()
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self._max_backoff)
@@ -141,3 +153,8 @@ class RelayLoop:
 
     async def close(self) -> None:
         await self._publisher.close()
+
+
+def _unreachable(exc: BaseException) -> bool:
+    """The broker cannot be reached (refused, timed out, DNS), as opposed to other failures."""
+    return isinstance(exc, OSError | TimeoutError)  # aio-pika's connection errors are OSErrors

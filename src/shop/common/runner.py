@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import socket
 import sys
 from collections.abc import Awaitable, Callable, Coroutine, Generator
 from typing import Any
@@ -16,6 +17,7 @@ from pydantic import ValidationError
 from shop.common.grpc_server import GrpcServer
 from shop.common.logging import get_logger
 from shop.common.settings import SecretMissingError
+from shop.common.startup_errors import PortUnavailable, describe
 
 log = get_logger("shop.runner")
 
@@ -48,6 +50,8 @@ async def serve(
         timeout_graceful_shutdown=int(grace_seconds),
     )
     rest = _Server(config)
+    # Bound here, not by uvicorn, so a taken port is our error to word, not a uvicorn exit.
+    listener = _bind_rest(host, rest_port)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -58,7 +62,7 @@ async def serve(
         # gRPC first: once /health answers, every port of the process is serving.
         if grpc_server is not None:
             rpc = await grpc_server()
-        rest_task = asyncio.create_task(rest.serve())
+        rest_task = asyncio.create_task(rest.serve(sockets=[listener]))
         while not rest.started:
             if rest_task.done():
                 await rest_task
@@ -76,6 +80,18 @@ async def serve(
         if rest_task is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await rest_task
+        listener.close()
+
+
+def _bind_rest(host: str, port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise PortUnavailable(port=port, kind="REST") from exc
+    return sock
 
 
 def run(main: Callable[[], Coroutine[Any, Any, None]], *, name: str = "shop") -> None:
@@ -91,3 +107,8 @@ def run(main: Callable[[], Coroutine[Any, Any, None]], *, name: str = "shop") ->
     except (SecretMissingError, ValidationError) as exc:
         # A start-up error, stated plainly: no traceback, no silent default.
         sys.exit(f"{name}: invalid configuration: {exc}")
+    except Exception as exc:
+        sentence = describe(name, exc)
+        if sentence is None:
+            raise
+        sys.exit(f"{name}: {sentence}")

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from shop.common.logging import configure_logging
 from shop.common.settings import SecretMissingError
+from shop.common.startup_errors import PortUnavailable, describe, port_is_free
 from shop.common.tracing import configure_tracing, wrap_asgi
 from shop.gateway.app import Gateway
 from shop.gateway.metrics import serve_metrics
@@ -29,6 +30,9 @@ def main() -> None:
         # A start-up error, stated plainly: no traceback, no silent default.
         sys.exit(f"gateway: invalid configuration: {exc}")
     configure_logging(service="gateway", level=settings.log_level)
+    if not port_is_free(settings.gateway_host, settings.gateway_port):
+        taken = PortUnavailable(port=settings.gateway_port, kind="REST")
+        sys.exit(f"gateway: {describe('gateway', taken)}")
     serve_metrics(settings.gateway_metrics_host, settings.gateway_metrics_port)
     configure_tracing("gateway")
     # uvicorn drains in-flight requests on SIGINT/SIGTERM, then re-raises the signal for the

@@ -18,6 +18,7 @@ from limits.aio.strategies import (
 from limits.storage import storage_from_string
 
 from shop.common.logging import get_logger
+from shop.common.repeated_warning import RepeatedWarning
 from shop.gateway.settings import GatewaySettings
 
 log = get_logger("shop.gateway.ratelimit")
@@ -27,7 +28,6 @@ _STRATEGIES: dict[str, type[RateLimiter]] = {
     "moving-window": MovingWindowRateLimiter,
     "sliding-window-counter": SlidingWindowCounterRateLimiter,
 }
-_WARN_EVERY_SECONDS = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +70,12 @@ class GatewayRateLimiter:
             options = {"implementation": "redispy", "connection_pool": self._pool}
         storage = storage_from_string(self.storage_uri, **options)
         self._limiter = _STRATEGIES[settings.rate_limit_strategy](storage)
-        self._last_warning = 0.0
+        self._storage_down = RepeatedWarning(
+            log,
+            "ratelimit_storage_unavailable",
+            back_event="ratelimit_storage_back",
+            hint="requests are let through unlimited until it is back",
+        )
 
     @property
     def uses_redis(self) -> bool:
@@ -95,21 +100,22 @@ class GatewayRateLimiter:
         if not self.enabled:
             return Decision(allowed=True, limit=item.amount)
         try:
-            if await self._limiter.hit(item, self.prefix, kind, identity):
-                return Decision(allowed=True, limit=item.amount)
-            stats = await self._limiter.get_window_stats(item, self.prefix, kind, identity)
+            allowed = await self._limiter.hit(item, self.prefix, kind, identity)
+            stats = (
+                None
+                if allowed
+                else await self._limiter.get_window_stats(item, self.prefix, kind, identity)
+            )
         except Exception as exc:
             # Fail open: a limiter outage must not take the whole platform down with it.
-            self._warn_unavailable(exc)
+            self._storage_down.failed(error_type=type(exc).__name__)
+            return Decision(allowed=True, limit=item.amount)
+        if self._storage_down.active:
+            self._storage_down.recovered()
+        if stats is None:
             return Decision(allowed=True, limit=item.amount)
         retry_after = max(1, math.ceil(stats.reset_time - time.time()))
         return Decision(allowed=False, limit=item.amount, retry_after=retry_after)
-
-    def _warn_unavailable(self, exc: Exception) -> None:
-        now = time.monotonic()
-        if now - self._last_warning >= _WARN_EVERY_SECONDS:
-            self._last_warning = now
-            log.warning("ratelimit_storage_unavailable", error_type=type(exc).__name__)
 
     async def check_storage(self) -> bool:
         """True when the storage answers (logged at start-up; Redis may come later)."""

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import IO
 
+from shop.launcher.output import ChildOutput
 from shop.launcher.specs import SERVICES, START_ORDER
 
 
@@ -30,13 +31,18 @@ def _healthy(port: int) -> bool:
 
 
 class Supervisor:
-    """Owns the child processes; every method is safe to call in any order."""
+    """Owns the child processes; every method is safe to call in any order.
+
+    Each child's output goes to `log_dir/<name>.log` when a log folder is given (tests),
+    else through the launcher, which echoes it and keeps its last lines.
+    """
 
     def __init__(self, env: Mapping[str, str], *, log_dir: Path | None = None) -> None:
         self.env = dict(env)
         self.log_dir = log_dir
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
         self._logs: dict[str, IO[bytes]] = {}
+        self.output = ChildOutput()
 
     def start(
         self,
@@ -48,17 +54,19 @@ class Supervisor:
     ) -> None:
         spec = SERVICES[name]
         env = {**self.env, **(extra_env or {})}
-        stdout: IO[bytes] | int | None = None
+        stdout: IO[bytes] | int = subprocess.PIPE
         if self.log_dir is not None:
             self.log_dir.mkdir(parents=True, exist_ok=True)
             stdout = self._logs.get(name) or open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115
             self._logs[name] = stdout
-        self.procs[name] = subprocess.Popen(
+        self.procs[name] = proc = subprocess.Popen(
             [sys.executable, "-m", spec.module],
             env=env,
             stdout=stdout,
-            stderr=subprocess.STDOUT if stdout is not None else None,
+            stderr=subprocess.STDOUT,
         )
+        if stdout == subprocess.PIPE:
+            self.output.attach(name, proc)
         if wait:
             self.wait_ready(name, env=env, timeout=timeout)
 
@@ -110,6 +118,21 @@ class Supervisor:
         for log in self._logs.values():
             log.close()
         self._logs.clear()
+        self.output.drain()
+
+    def last_lines(self, name: str, count: int = 10) -> list[str]:
+        """What `name` said last: why it stopped, usually."""
+        if self.log_dir is None:
+            proc = self.procs.get(name)
+            exited = proc is None or proc.poll() is not None
+            return self.output.last_lines(name, count, exited=exited)
+        path = self.log_dir / f"{name}.log"
+        text = path.read_text(errors="replace") if path.exists() else ""
+        return text.rstrip().splitlines()[-count:]
+
+    def exit_code(self, name: str) -> int | None:
+        proc = self.procs.get(name)
+        return None if proc is None else proc.poll()
 
     def first_exited(self) -> str | None:
         for name, proc in self.procs.items():

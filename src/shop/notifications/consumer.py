@@ -11,6 +11,7 @@ import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
 
 from shop.common.logging import get_logger
+from shop.common.repeated_warning import RepeatedWarning
 from shop.notifications.events import parse_event
 from shop.notifications.failures import PermanentFailure, classify
 from shop.notifications.handling import EventHandler
@@ -48,15 +49,22 @@ class Worker:
     async def run(self) -> None:
         """Consumes until cancelled, reconnecting with backoff while the broker is away."""
         pause = 0.5
+        broker_down = RepeatedWarning(
+            log,
+            "broker_unreachable",
+            back_event="broker_back",
+            hint="events wait in the services' outboxes and are delivered once it is back",
+        )
         while True:
             try:
                 connection = await aio_pika.connect(self._url, timeout=5)
             except (OSError, aio_pika.exceptions.AMQPError, TimeoutError) as exc:
-                log.warning("broker_unreachable", error=type(exc).__name__, retry_in=pause)
+                broker_down.failed(error=type(exc).__name__)
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, 10)
                 continue
             pause = 0.5
+            broker_down.recovered()
             try:
                 async with connection:
                     await self._consume(connection)

@@ -1,0 +1,1 @@
+"""The `shop` command: operator conveniences that talk to a running platform over HTTP."""
