@@ -32,6 +32,7 @@ from shop.gateway.routing import (
     is_public,
 )
 from shop.gateway.settings import GatewaySettings
+from shop.gateway.site import SITE_ROUTE, Site, send_asset
 
 log = get_logger("shop.gateway")
 _LOCAL_PATHS = frozenset({HEALTH_PATH, METRICS_PATH})
@@ -48,6 +49,7 @@ class Gateway:
         self.limiter = GatewayRateLimiter(settings)
         self.tokens = TokenVerifier(secret=settings.jwt_secret)
         self.secret = settings.gateway_secrets[0]
+        self.site = Site()
         self.session: aiohttp.ClientSession | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -105,6 +107,13 @@ class Gateway:
             return ex.path, await send_local(ex.send, ex.path, ex.extra, head=ex.head)
         route = None if has_dot_segment(ex.path) else self.routes.get(first_segment(ex.path))
         if route is None:
+            # Only what no API route owns reaches the storefront: it never shadows the API.
+            asset = self.site.lookup(ex.method, ex.path)
+            if asset is not None:
+                inm = ex.header(b"if-none-match")
+                return SITE_ROUTE, await send_asset(
+                    ex.send, asset, ex.extra, if_none_match=inm, head=ex.head
+                )
             return UNMATCHED, await ex.fail(404, "Route not found")
         return route.label, await self._guarded(ex, route)
 

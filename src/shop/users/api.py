@@ -72,6 +72,7 @@ async def login(body: LoginRequest, ctx: Ctx) -> Body:
         jwt_secret=ctx.settings.jwt_secret,
         email=body.email,
         password=body.password,
+        access_ttl_seconds=ctx.settings.access_token_ttl_seconds,
     )
     return success(_session(session), "Logged in")
 
@@ -79,7 +80,10 @@ async def login(body: LoginRequest, ctx: Ctx) -> Body:
 @router.post("/auth/refresh", response_model=None)
 async def refresh(body: RefreshRequest, ctx: Ctx) -> Body:
     session = await auth.refresh(
-        uow=ctx.uow(), jwt_secret=ctx.settings.jwt_secret, refresh_token=body.refresh_token
+        uow=ctx.uow(),
+        jwt_secret=ctx.settings.jwt_secret,
+        refresh_token=body.refresh_token,
+        access_ttl_seconds=ctx.settings.access_token_ttl_seconds,
     )
     return success(_session(session), "Token refreshed")
 
