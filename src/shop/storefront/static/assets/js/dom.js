@@ -1,4 +1,4 @@
-// Small DOM helpers. Pages are built with h(), never with innerHTML: text from the API is
+// Small DOM helpers. Pages are built with h(), never from HTML strings: text from the API is
 // always set as text, so a product name can never become markup.
 
 export function h(tag, attrs = {}, ...children) {
