@@ -9,7 +9,7 @@ export SEED_DEMO_DATA ?= 1
 export ADMIN_EMAIL ?= admin@shop.local
 export ADMIN_PASSWORD ?= admin-password-123
 
-.PHONY: help install run test test-unit test-integration test-e2e lint format typecheck \
+.PHONY: help install run test test-unit test-integration test-e2e test-browser lint format typecheck \
         protos check-protos check bench deploy-check clean
 
 help:
@@ -33,6 +33,9 @@ test-integration: install ## Integration tests (real databases and broker)
 
 test-e2e: install ## End-to-end tests (real processes through the gateway)
 	$(PYTEST) tests/e2e
+
+test-browser: install ## Browser tests of the storefront and admin console (Debian's chromium)
+	$(PYTEST) tests/e2e/browser
 
 lint: install ## ruff lint and format check
 	$(UV) run --frozen ruff check src tests bench

@@ -11,6 +11,14 @@ from shop.launcher.specs import SERVICES, START_ORDER
 from shop.launcher.supervisor import Supervisor
 
 
+def _storefront_line(env: dict[str, str], port: int) -> str:
+    """Where to shop, and the demo admin's login (its password only outside production)."""
+    admin = env.get("ADMIN_EMAIL") or "none"
+    if env.get("ADMIN_PASSWORD") and env.get("SHOP_ENV") != "production":
+        admin += f" / {env['ADMIN_PASSWORD']}"
+    return f"storefront: http://127.0.0.1:{port}/  admin: http://127.0.0.1:{port}/admin ({admin})"
+
+
 def main() -> int:
     """Runs the whole platform in the foreground until Ctrl-C or SIGTERM."""
     env = dict(os.environ)
@@ -35,6 +43,7 @@ def main() -> int:
                 file=sys.stderr,
                 flush=True,
             )
+            print(_storefront_line(env, gateway), file=sys.stderr, flush=True)
         while not stopping:
             exited = supervisor.first_exited()
             if exited is not None:

@@ -144,3 +144,31 @@ def sign_in(shop: Shop, email: str, password: str) -> None:
     shop.page.get_by_label("Password").fill(password)
     shop.page.get_by_role("button", name="Sign in").click()
     shop.page.wait_for_function("() => localStorage.getItem('shop.session') !== null")
+
+
+# A small shop window in its own category, so catalog tests and screenshots look like a shop.
+WINDOW_CATEGORY = "kitchen"
+WINDOW = [
+    ("Enamel Kettle", 4200, 14),
+    ("Linen Apron", 2600, 30),
+    ("Oak Chopping Board", 3400, 9),
+    ("Cast Iron Skillet", 5900, 2),
+    ("Ceramic Teapot", 3800, 0),
+    ("Copper Measuring Cups", 2200, 40),
+    ("Glass Storage Jars", 1800, 55),
+    ("Chef's Knife", 8900, 11),
+    ("Bamboo Utensil Set", 1500, 60),
+    ("Stoneware Bowls", 3100, 24),
+    ("Espresso Cups", 2000, 18),
+    ("Herb Scissors", 1200, 35),
+    ("Pour-over Coffee Set", 4600, 7),
+]
+
+
+@pytest.fixture(scope="session")
+def shop_window(stack: Stack) -> list[dict[str, Any]]:
+    """Thirteen kitchen products (one sold out, one nearly): more than one catalog page."""
+    return [
+        create_product(stack, name=name, price=price, stock=stock, category=WINDOW_CATEGORY)
+        for name, price, stock in WINDOW
+    ]

@@ -44,7 +44,6 @@ def test_new_shopper_registers_searches_buys_two_products(
 
     shop.goto("/")
     expect(page.locator(".product-card").first).to_be_visible()
-    shop.snap("catalog")
     page.get_by_role("link", name="Sign in").click()
     page.get_by_role("link", name="Create an account").click()
     page.get_by_label("Name").fill("Ada Shopper")

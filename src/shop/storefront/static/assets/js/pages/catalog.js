@@ -14,6 +14,9 @@ const SORTS = [
   ['name:asc', 'Name: A to Z'],
 ];
 let knownCategories = null;
+const NARROW = matchMedia('(max-width: 820px)');
+let shownFold = null;
+NARROW.addEventListener('change', (event) => { if (shownFold) shownFold.open = !event.matches; });
 
 async function categories() {
   if (!knownCategories) {
@@ -93,10 +96,13 @@ export function catalogPage(page, { params }) {
   const term = params.get('searchTerm');
   document.title = term ? `“${term}” · shop` : 'shop';
   const results = h('section', { class: 'results', 'aria-live': 'polite', 'aria-busy': 'true' });
-  const heading = h('h1', { text: term ? `Results for “${term}”` : 'All products' });
+  const category = params.get('category');
+  const title = category ? category.charAt(0).toUpperCase() + category.slice(1) : 'All products';
+  const heading = h('h1', { text: term ? `Results for “${term}”` : title });
   // On a phone the filters fold away under one summary line, open on a wide screen.
-  const folded = h('details', { class: 'filter-fold', open: !matchMedia('(max-width: 820px)').matches },
+  const folded = h('details', { class: 'filter-fold', open: !NARROW.matches },
     h('summary', { text: 'Filters and sorting' }), filters(params));
+  shownFold = folded;
   mount(page, h('div', { class: 'catalog' }, h('aside', { class: 'sidebar' }, folded),
     h('div', {}, h('div', { class: 'results-head' }, heading, h('span', { class: 'muted', id: 'result-count' })), results)));
   mount(results, h('div', { class: 'grid' }, Array.from({ length: 6 }, () => h('div', { class: 'card skeleton', 'aria-hidden': 'true' }))));
