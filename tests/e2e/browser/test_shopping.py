@@ -173,3 +173,28 @@ def test_double_click_and_a_lost_answer_make_one_order(
     orders = orders_of(stack, user["email"], user["password"])
     assert len(orders) == 1 and orders[0]["status"] == "CONFIRMED"
     assert stock_of(stack, product["id"]) == 4
+
+
+def test_sold_out_meanwhile_names_the_line(open_shop: Callable[[], Shop], stack: Stack) -> None:
+    plenty = create_product(stack, name=unique("Basket "), price=1500, stock=10)
+    scarce = create_product(stack, name=unique("Rare print "), price=9900, stock=2)
+    user = stack.new_user()
+    shop = open_shop()
+    page = shop.page
+    sign_in(shop, user["email"], user["password"])
+    _add_from_product_page(shop, plenty["id"], 1)
+    _add_from_product_page(shop, scarce["id"], 2)
+    shop.goto("/#/checkout")
+    _fill_new_address(shop)
+    sold = stack.client.patch(
+        f"/products/{scarce['id']}/stock",
+        headers=Stack.auth(stack.admin_token()),
+        json={"stock": 1},
+    )
+    assert sold.status_code == 200, sold.text
+    page.get_by_role("button", name="Place order").click()
+
+    status = page.locator(".checkout-status")
+    expect(status).to_contain_text(f"Sold out meanwhile: {scarce['name']} (1 available)")
+    assert plenty["name"] not in (status.text_content() or "")
+    assert stock_of(stack, plenty["id"]) == 10 and stock_of(stack, scarce["id"]) == 1

@@ -142,6 +142,7 @@ export function checkoutPage(page) {
         status.className = 'checkout-status panel panel-error';
         mount(status, h('p', { text: explain(error, lines) }),
           unplaced.length && error.status === 400 ? h('ul', {}, unplaced.map((e) => h('li', { text: `${e.path}: ${e.message}` }))) : null);
+        status.scrollIntoView({ block: 'center' });
         if (error.status === 401) toast('Please sign in again to place your order.', 'error');
         button.disabled = false;
         button.textContent = `Place order · ${money(subtotal(lines))}`;
