@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from playwright.sync_api import expect
 
@@ -19,7 +20,7 @@ def _admin_sign_in(shop: Shop, stack: Stack) -> None:
 
 
 def test_admin_creates_a_product_that_shoppers_then_find(
-    open_shop: Callable[[], Shop], stack: Stack
+    open_shop: Callable[[], Shop], stack: Stack, shop_window: list[dict[str, Any]]
 ) -> None:
     admin = open_shop()
     page = admin.page
@@ -61,6 +62,19 @@ def test_admin_creates_a_product_that_shoppers_then_find(
     expect(card).to_have_count(1)
     expect(card).to_contain_text(name)
     expect(card).to_contain_text("$19.99")
+
+    row.get_by_role("button", name="Edit").click()
+    dialog = page.locator("dialog")
+    dialog.get_by_label("Price ($)").fill("24.50")
+    dialog.get_by_role("button", name="Save changes").click()
+    expect(page.locator(f'tr[data-sku="{sku}"]')).to_contain_text("$24.50")
+    expect(card).to_contain_text("$19.99")  # the shopper's page is as it was loaded
+    shopper.page.reload()
+    expect(shopper.page.locator(".product-card")).to_contain_text("$24.50")
+
+    page.locator(f'tr[data-sku="{sku}"]').get_by_role("button", name="Delete").click()
+    expect(page.locator(f'tr[data-sku="{sku}"]')).to_have_count(0)
+    assert stack.client.get(f"/products/{created[0]['id']}").status_code == 404
 
     page.get_by_role("link", name="Orders").click()
     expect(page.get_by_role("heading", name="Orders")).to_be_visible()
