@@ -81,3 +81,4 @@ def test_pages_sold_out_state_and_keyboard_search(
     page.locator(".product-card .card-link").focus()
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Cast Iron Skillet")).to_be_visible()
+    shop.snap("product")

@@ -66,7 +66,6 @@ def test_new_shopper_registers_searches_buys_two_products(
     expect(page.locator(".price-large")).to_have_text("$8.99")
     expect(page.locator(".product")).to_contain_text("In stock")
     expect(page.locator(".attributes")).to_contain_text("green")
-    shop.snap("product")
     page.get_by_label("Quantity").fill("2")
     page.get_by_role("button", name="Add to cart").click()
     expect(page.locator("#cart-count")).to_have_text("3")
