@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
 
 from tests.support.stack import Stack
 
@@ -74,9 +74,14 @@ class Shop:
         return stored
 
 
+def _policy_violation(shop: Shop, message: ConsoleMessage) -> None:
+    if "Content Security Policy" in message.text:
+        shop.errors.append(message.text)
+
+
 @pytest.fixture
 def open_shop(browser: Browser, stack: Stack) -> Iterator[Callable[[], Shop]]:
-    """Opens fresh browser contexts; fails the test on any script error a page raised."""
+    """Opens fresh browser contexts; fails the test on any script error or CSP violation."""
     opened: list[Shop] = []
 
     def _open() -> Shop:
@@ -85,6 +90,7 @@ def open_shop(browser: Browser, stack: Stack) -> Iterator[Callable[[], Shop]]:
         page = context.new_page()
         shop = Shop(stack, context, page, [])
         page.on("pageerror", lambda exc: shop.errors.append(str(exc)))
+        page.on("console", lambda msg: _policy_violation(shop, msg))
         page.on("dialog", lambda dialog: dialog.accept())
         opened.append(shop)
         return shop

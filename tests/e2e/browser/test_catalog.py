@@ -82,3 +82,18 @@ def test_pages_sold_out_state_and_keyboard_search(
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Cast Iron Skillet")).to_be_visible()
     shop.snap("product")
+
+
+def test_the_page_refuses_injected_inline_script(open_shop: Callable[[], Shop]) -> None:
+    shop = open_shop()
+    shop.goto("/")
+    expect(shop.page.locator("#main .page")).to_be_attached()
+    ran = shop.page.evaluate(
+        "() => { const s = document.createElement('script');"
+        " s.textContent = 'window.injected = true'; document.body.append(s);"
+        " return window.injected === true; }"
+    )
+    assert ran is False
+    shop.page.wait_for_timeout(200)
+    assert any("Content Security Policy" in e for e in shop.errors), shop.errors
+    shop.errors.clear()  # the violation was the point of this test

@@ -45,7 +45,10 @@ export function productCard(product) {
 function filters(params) {
   const form = h('form', { class: 'filters', 'aria-label': 'Filter products' });
   const category = h('select', { name: 'category' }, h('option', { value: '', text: 'All categories' }));
-  categories().then((names) => {
+  // The API lists no categories: those of the first hundred products, and the chosen one.
+  categories().then((found) => {
+    const chosen = params.get('category');
+    const names = chosen && !found.includes(chosen) ? [...found, chosen].sort() : found;
     for (const name of names) category.append(h('option', { value: name, text: name, selected: params.get('category') === name }));
   }).catch(() => {});
   const min = h('input', { name: 'minPrice', inputmode: 'decimal', placeholder: 'Min $', value: centsToText(num(params.get('minPrice'))), 'aria-label': 'Minimum price in dollars' });

@@ -35,8 +35,9 @@ function addressChoices(addresses) {
     newOne.hidden = value !== 'new';
     for (const el of newOne.querySelectorAll('[required]')) el.disabled = value !== 'new';
   };
+  const preferred = (addresses.find((a) => a.isDefault) ?? addresses[0])?.id;
   const options = addresses.map((a) => h('label', { class: 'choice' },
-    h('input', { type: 'radio', name: 'addressId', value: a.id, checked: a.isDefault || a === addresses[0], onchange: () => pick(a.id) }),
+    h('input', { type: 'radio', name: 'addressId', value: a.id, checked: a.id === preferred, onchange: () => pick(a.id) }),
     h('span', { text: addressText(a) })));
   options.push(h('label', { class: 'choice' },
     h('input', { type: 'radio', name: 'addressId', value: 'new', checked: !addresses.length, onchange: () => pick('new') }),
