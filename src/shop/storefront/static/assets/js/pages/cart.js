@@ -40,6 +40,10 @@ function lineRow(line) {
     h('button', { class: 'btn btn-ghost', type: 'button', 'aria-label': `Remove ${p.name}`, text: 'Remove', onclick: () => cart.remove(p.id) }));
 }
 
+// One listener for the module: the cart page shown last redraws when the cart changes.
+let redraw = null;
+cart.onChange(() => redraw?.());
+
 export function cartPage(page) {
   document.title = 'Cart · shop';
   const draw = async () => {
@@ -69,6 +73,6 @@ export function cartPage(page) {
           blocked ? h('p', { class: 'warn small', text: 'Adjust the lines marked above to continue.' }) : null,
           checkout)));
   };
-  cart.onChange(draw);
+  redraw = draw;
   draw();
 }
