@@ -31,7 +31,9 @@ SCREENSHOTS = Path(os.environ.get("SHOP_SCREENSHOT_DIR", "var/screenshots"))
 TIMEOUT_MS = 15_000
 
 
-@pytest.fixture(scope="session")
+# Package scope: Playwright's sync API drives its own event loop while it runs, so it must
+# be stopped before the async end-to-end tests outside this package use theirs.
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
     assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: apt-get install chromium"
     with sync_playwright() as playwright:
