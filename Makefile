@@ -9,8 +9,8 @@ export SEED_DEMO_DATA ?= 1
 export ADMIN_EMAIL ?= admin@shop.local
 export ADMIN_PASSWORD ?= admin-password-123
 
-.PHONY: help install run test test-unit test-integration test-e2e test-containers lint format \
-        typecheck protos check-protos check bench deploy-check clean
+.PHONY: help install run test test-unit test-integration test-e2e test-browser test-containers \
+        lint format typecheck protos check-protos check bench deploy-check clean
 
 help:
 	@grep -E '^[a-z-]+:.*?## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -36,6 +36,9 @@ test-integration: install ## Integration tests (real databases and broker)
 
 test-e2e: install ## End-to-end tests (real processes through the gateway)
 	$(PYTEST) tests/e2e
+
+test-browser: install ## Browser tests of the storefront and admin console (Debian's chromium)
+	$(PYTEST) tests/e2e/browser
 
 # podman (with runc and debootstrap; .ci/run installs them) builds the Dockerfile on local
 # stand-ins for its base images and runs every process from the image, as deployed.

@@ -35,6 +35,7 @@ from shop.gateway.routing import (
     is_public,
 )
 from shop.gateway.settings import GatewaySettings
+from shop.gateway.site import SITE_ROUTE, Site, send_asset
 
 log = get_logger("shop.gateway")
 _LOCAL_PATHS = frozenset({HEALTH_PATH, READY_PATH})
@@ -53,6 +54,7 @@ class Gateway:
         self.limiter = GatewayRateLimiter(settings)
         self.tokens = TokenVerifier(secret=settings.jwt_secret)
         self.secret = settings.gateway_secrets[0]
+        self.site = Site()
         self.session: aiohttp.ClientSession | None = None
         self.checks = gateway_checks(settings, self._session)
         self.apidocs = ApiDocs(replica_urls(settings))
@@ -117,6 +119,13 @@ class Gateway:
             return await self._local(ex, segment)
         route = None if has_dot_segment(ex.path) else self.routes.get(segment)
         if route is None:
+            # Only what no API route owns reaches the storefront: it never shadows the API.
+            asset = self.site.lookup(ex.method, ex.path)
+            if asset is not None:
+                inm = ex.header(b"if-none-match")
+                return SITE_ROUTE, await send_asset(
+                    ex.send, asset, ex.extra, if_none_match=inm, head=ex.head
+                )
             return UNMATCHED, await ex.fail(404, "Route not found")
         return route.label, await self._guarded(ex, route)
 

@@ -66,6 +66,7 @@ async def login(body: LoginRequest, ctx: Ctx) -> Envelope[SessionRead]:
         jwt_secret=ctx.settings.jwt_secret,
         email=body.email,
         password=body.password,
+        access_ttl_seconds=ctx.settings.access_token_ttl_seconds,
     )
     return Envelope[SessionRead](data=_session(session), message="Logged in")
 
@@ -73,7 +74,10 @@ async def login(body: LoginRequest, ctx: Ctx) -> Envelope[SessionRead]:
 @router.post("/auth/refresh", responses=error_responses(400))
 async def refresh(body: RefreshRequest, ctx: Ctx) -> Envelope[SessionRead]:
     session = await auth.refresh(
-        uow=ctx.uow(), jwt_secret=ctx.settings.jwt_secret, refresh_token=body.refresh_token
+        uow=ctx.uow(),
+        jwt_secret=ctx.settings.jwt_secret,
+        refresh_token=body.refresh_token,
+        access_ttl_seconds=ctx.settings.access_token_ttl_seconds,
     )
     return Envelope[SessionRead](data=_session(session), message="Token refreshed")
 

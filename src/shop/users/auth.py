@@ -71,7 +71,13 @@ def _email_taken() -> AlreadyExists:
 
 
 async def login(
-    *, uow: UnitOfWork, passwords: Passwords, jwt_secret: str, email: str, password: str
+    *,
+    uow: UnitOfWork,
+    passwords: Passwords,
+    jwt_secret: str,
+    email: str,
+    password: str,
+    access_ttl_seconds: int = ACCESS_TOKEN_TTL_SECONDS,
 ) -> AuthSession:
     """A new access token and a new refresh-token family, or 401."""
     async with uow:
@@ -95,10 +101,16 @@ async def login(
         token = await _issue_refresh_token(uow, user_id=user.id, family_id=new_id())
         await uow.commit()
     LOGINS.labels("ok").inc()
-    return _session(user, token, jwt_secret)
+    return _session(user, token, jwt_secret, access_ttl_seconds)
 
 
-async def refresh(*, uow: UnitOfWork, jwt_secret: str, refresh_token: str) -> AuthSession:
+async def refresh(
+    *,
+    uow: UnitOfWork,
+    jwt_secret: str,
+    refresh_token: str,
+    access_ttl_seconds: int = ACCESS_TOKEN_TTL_SECONDS,
+) -> AuthSession:
     """Rotates a refresh token: the old one dies, a new pair is issued.
 
     Presenting a token that was already rotated or revoked means it leaked (or a client
@@ -124,7 +136,7 @@ async def refresh(*, uow: UnitOfWork, jwt_secret: str, refresh_token: str) -> Au
             raise Unauthorized(BAD_REFRESH)
         await store.add(uow.session, new_row)
         await uow.commit()
-    return _session(user, new_token, jwt_secret)
+    return _session(user, new_token, jwt_secret, access_ttl_seconds)
 
 
 async def logout(*, uow: UnitOfWork, user_id: str, refresh_token: str) -> None:
@@ -191,11 +203,11 @@ async def _issue_refresh_token(uow: UnitOfWork, *, user_id: str, family_id: str)
     return token
 
 
-def _session(user: User, refresh_token: str, jwt_secret: str) -> AuthSession:
+def _session(user: User, refresh_token: str, jwt_secret: str, ttl_seconds: int) -> AuthSession:
     principal = Principal(user_id=user.id, email=user.email, role=user.role)
     return AuthSession(
-        access_token=issue_access_token(principal, secret=jwt_secret),
+        access_token=issue_access_token(principal, secret=jwt_secret, ttl_seconds=ttl_seconds),
         refresh_token=refresh_token,
-        expires_in=ACCESS_TOKEN_TTL_SECONDS,
+        expires_in=ttl_seconds,
         user=user,
     )

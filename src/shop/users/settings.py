@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 
 from shop.common.settings import CommonSettings
+from shop.common.tokens import ACCESS_TOKEN_TTL_SECONDS
 
 
 class UserSettings(CommonSettings):
@@ -17,6 +18,8 @@ class UserSettings(CommonSettings):
     # When both are set, start-up makes sure this admin account exists (see bootstrap).
     admin_email: str | None = None
     admin_password: str | None = None
+    # Lifetime of an access token; clients renew it with their refresh token (tests shorten it).
+    access_token_ttl_seconds: int = Field(default=ACCESS_TOKEN_TTL_SECONDS, ge=1, le=86_400)
 
     @field_validator("mysql_uri", "admin_email", "admin_password", mode="before")
     @classmethod

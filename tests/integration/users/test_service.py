@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import jwt
 import orjson
 import pytest
 from argon2 import PasswordHasher
@@ -193,3 +194,27 @@ async def test_login_upgrades_a_hash_made_with_old_parameters(ctx: UserContext) 
         new_hash = (await conn.execute(query)).scalar_one()
     assert not stronger.needs_rehash(new_hash)
     assert await stronger.verify(new_hash, PASSWORD)
+
+
+async def test_access_tokens_live_as_long_as_configured(ctx: UserContext) -> None:
+    email = unique_email()
+    await _register(ctx, email)
+    secret = "j" * 32
+    session = await auth.login(
+        uow=ctx.uow(),
+        passwords=ctx.passwords,
+        jwt_secret=secret,
+        email=email,
+        password=PASSWORD,
+        access_ttl_seconds=7,
+    )
+    renewed = await auth.refresh(
+        uow=ctx.uow(),
+        jwt_secret=secret,
+        refresh_token=session.refresh_token,
+        access_ttl_seconds=7,
+    )
+    for issued in (session, renewed):
+        claims = jwt.decode(issued.access_token, options={"verify_signature": False})
+        assert issued.expires_in == 7 and claims["exp"] - claims["iat"] == 7
+    assert make_settings(access_token_ttl_seconds="60").access_token_ttl_seconds == 60
