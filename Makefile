@@ -10,7 +10,7 @@ export ADMIN_EMAIL ?= admin@shop.local
 export ADMIN_PASSWORD ?= admin-password-123
 
 .PHONY: help install run test test-unit test-integration test-e2e lint format typecheck \
-        protos check-protos check bench deploy-check clean
+        protos check-protos check bench deploy-check clean fuzz chaos
 
 help:
 	@grep -E '^[a-z-]+:.*?## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -33,6 +33,12 @@ test-integration: install ## Integration tests (real databases and broker)
 
 test-e2e: install ## End-to-end tests (real processes through the gateway)
 	$(PYTEST) tests/e2e
+
+fuzz: install ## Long schemathesis run through the gateway (FUZZ_EXAMPLES per operation); prints counts
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-60} $(PYTEST) tests/e2e/test_gateway_fuzz.py -s --timeout=3000
+
+chaos: install ## Ten-minute run under load with random kills, cuts and stalls; prints the invariants table
+	$(UV) run --frozen python -m tests.chaos --duration $${CHAOS_SECONDS:-420}
 
 lint: install ## ruff lint and format check
 	$(UV) run --frozen ruff check src tests bench

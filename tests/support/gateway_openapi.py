@@ -1,0 +1,44 @@
+"""The gateway's public API document, for fuzzing through the gateway."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from tests.support.stack import Stack
+
+# Paths every process serves for operators; they are not part of the routed public API.
+_OPERATOR_PATHS = ("/health", "/metrics")
+
+
+def gateway_openapi(stack: Stack) -> dict[str, Any]:
+    """The OpenAPI document a client of the gateway sees.
+
+    Assembled from the services' documents until the gateway serves its own /openapi.json;
+    then this becomes `return stack.client.get("/openapi.json").json()`.
+    """
+    return assembled_from_services(stack)
+
+
+def assembled_from_services(stack: Stack) -> dict[str, Any]:
+    """One document with every service's routed paths and schemas (names agree across them)."""
+    paths: dict[str, Any] = {}
+    schemas: dict[str, Any] = {}
+    for service in ("users", "products", "orders"):
+        resp = httpx.get(
+            f"{stack.url(service)}/openapi.json", headers={"x-gateway-secret": stack.secret}
+        )
+        assert resp.status_code == 200, resp.text
+        document = resp.json()
+        for path, item in document.get("paths", {}).items():
+            if not path.startswith(_OPERATOR_PATHS):
+                paths[path] = item
+        for name, schema in document.get("components", {}).get("schemas", {}).items():
+            schemas.setdefault(name, schema)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "shop gateway", "version": "1"},
+        "paths": paths,
+        "components": {"schemas": schemas},
+    }
