@@ -31,7 +31,13 @@ def create_engine(url: str, *, pool_size: int = 20, echo: bool = False) -> Async
     """An async engine tuned for its dialect."""
     url = async_url(url)
     backend = make_url(url).get_backend_name()
-    kwargs: dict[str, Any] = {"echo": echo, "pool_pre_ping": backend != "sqlite"}
+    # hide_parameters: an error's text then never quotes bound values (password hashes,
+    # tokens' digests, addresses) into a log line.
+    kwargs: dict[str, Any] = {
+        "echo": echo,
+        "pool_pre_ping": backend != "sqlite",
+        "hide_parameters": True,
+    }
     if backend == "sqlite":
         # SQLite allows one writer; a long busy timeout queues writers instead of failing.
         kwargs["connect_args"] = {"timeout": 30}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import grpc
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 
 class AppError(Exception):
@@ -59,3 +60,20 @@ class ServiceUnavailable(AppError):
 class UpstreamTimeout(AppError):
     status_code = 504
     grpc_code = grpc.StatusCode.DEADLINE_EXCEEDED
+
+
+# A database that cannot be reached (cut, restarting, failing over) is an outage, not a bug:
+# answered 503 / UNAVAILABLE, which clients and the order service retry, never a 500.
+STORE_OUTAGES: tuple[type[Exception], ...] = (OperationalError, InterfaceError, ConnectionError)
+
+
+def outage_reason(exc: Exception) -> str:
+    """The driver's error class and code (MySQL 2003, a PostgreSQL SQLSTATE): enough to tell
+    a refused connection from a deadlock, and never a value the query carried."""
+    orig = getattr(exc, "orig", None) or exc
+    code = getattr(orig, "sqlstate", None) or (orig.args[0] if orig.args else None)
+    return (
+        f"{type(orig).__name__} {code}"
+        if isinstance(code, int | str) and len(str(code)) < 8
+        else type(orig).__name__
+    )
