@@ -32,6 +32,12 @@ class Fault:
         return self.started <= moment <= end + AFTERMATH_SECONDS
 
     @property
+    def can_fail_requests(self) -> bool:
+        return self.kind != "cut-broker" and not (
+            self.kind == "kill" and self.target == "notifications"
+        )
+
+    @property
     def label(self) -> str:
         return f"{self.kind} {self.target}"
 

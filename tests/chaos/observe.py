@@ -116,7 +116,10 @@ class EventTap:
         self._connection = await aio_pika.connect_robust(RABBITMQ_URL)
         channel = await self._connection.channel()
         exchange = await declare_exchange(channel)
-        queue = await channel.declare_queue(self.name, auto_delete=False)
+        # Gone by itself ten minutes after a run that could not delete it (killed harness).
+        queue = await channel.declare_queue(
+            self.name, auto_delete=False, arguments={"x-expires": 600_000}
+        )
         await queue.bind(exchange, routing_key="#")
         await queue.consume(self._on_message)
 

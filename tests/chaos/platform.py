@@ -58,7 +58,7 @@ class ChaosPlatform:
         )
         env.update(CHAOS_TUNING)
         env["RABBITMQ_URL"] = broker_url
-        env["NOTIFICATION_QUEUE"] = f"notifications-chaos-{uuid.uuid4().hex[:8]}"
+        env["NOTIFICATION_QUEUE"] = f"chaos-notifications-{uuid.uuid4().hex[:8]}"
         for peer, variable in (
             ("users", "USER_SERVICE_GRPC"),
             ("products", "PRODUCT_SERVICE_GRPC"),

@@ -44,7 +44,10 @@ def client_errors(outcomes: list[Outcome], faults: list[Fault]) -> dict[str, Any
         by_status[key] += 1
         if status is not None and status < 500:
             continue
-        culprit = next((f for f in faults if f.explains(outcome.at)), None)
+        # The latest fault that can fail a request: a cut broker or a killed worker cannot
+        # (events wait in the outboxes), so they explain nothing.
+        culprits = [f for f in faults if f.can_fail_requests and f.explains(outcome.at)]
+        culprit = max(culprits, key=lambda f: f.started or 0.0, default=None)
         if culprit is not None and (status is None or status in SERVER_STATUSES_A_FAULT_EXPLAINS):
             explained[f"{key} during {culprit.label}"] += 1
         else:

@@ -21,6 +21,53 @@ def gateway_openapi(stack: Stack) -> dict[str, Any]:
     return assembled_from_services(stack)
 
 
+_SUCCESS = {
+    "type": "object",
+    "required": ["success", "message", "data"],
+    "properties": {
+        "success": {"const": True},
+        "message": {"type": "string"},
+        "data": {},
+        "meta": {"type": "object", "required": ["page", "limit", "total"]},
+    },
+}
+_ERROR = {
+    "type": "object",
+    "required": ["success", "message", "errors", "requestId"],
+    "properties": {
+        "success": {"const": False},
+        "message": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["path", "message"],
+                "properties": {"path": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+        "requestId": {"type": "string", "minLength": 1},
+    },
+}
+
+
+def _enveloped(operation: dict[str, Any]) -> dict[str, Any]:
+    """The contract's envelope as the documented body of every answer the services left
+    loosely documented (FastAPI infers only `object` from their `dict` return types)."""
+    responses: dict[str, Any] = {}
+    for status, response in operation.get("responses", {}).items():
+        if not status.startswith("2"):
+            continue
+        schema = response.get("content", {}).get("application/json", {}).get("schema", {})
+        if "properties" not in schema and "$ref" not in schema:
+            response = {**response, "content": {"application/json": {"schema": _SUCCESS}}}
+        responses[status] = response
+    responses["default"] = {
+        "description": "any error, in the envelope",
+        "content": {"application/json": {"schema": _ERROR}},
+    }
+    return {**operation, "responses": responses}
+
+
 def assembled_from_services(stack: Stack) -> dict[str, Any]:
     """One document with every service's routed paths and schemas (names agree across them)."""
     paths: dict[str, Any] = {}
@@ -33,7 +80,7 @@ def assembled_from_services(stack: Stack) -> dict[str, Any]:
         document = resp.json()
         for path, item in document.get("paths", {}).items():
             if not path.startswith(_OPERATOR_PATHS):
-                paths[path] = item
+                paths[path] = {method: _enveloped(op) for method, op in item.items()}
         for name, schema in document.get("components", {}).get("schemas", {}).items():
             schemas.setdefault(name, schema)
     return {
