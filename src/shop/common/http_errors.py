@@ -45,7 +45,11 @@ def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
 
 def _validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
     return [
-        {"path": _field_path(e.get("loc", ())), "message": str(e.get("msg", "invalid value"))}
+        {
+            # A body that is not JSON at all: its location is a character offset, not a field.
+            "path": "body" if e.get("type") == "json_invalid" else _field_path(e.get("loc", ())),
+            "message": str(e.get("msg", "invalid value")),
+        }
         for e in exc.errors()
     ]
 

@@ -1,4 +1,5 @@
-"""A database that cannot be reached is answered 503 (REST), never a 500 or a quoted query."""
+"""Failures the service app answers itself: an unreachable database (503, never a 500 or a
+quoted query) and a body that is not JSON (400 naming the body)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,11 @@ from shop.common.db import create_engine
 from shop.common.http_app import create_service_app
 
 router = APIRouter()
+
+
+@router.post("/echo")
+async def echo(body: dict[str, int]) -> dict[str, int]:
+    return body
 
 
 @router.get("/down")
@@ -33,3 +39,16 @@ async def test_unreachable_database_is_503_in_the_envelope() -> None:
 def test_engine_errors_never_quote_bound_values() -> None:
     engine = create_engine("postgresql://u@127.0.0.1:1/x")
     assert engine.sync_engine.hide_parameters is True
+
+
+async def test_a_body_that_is_not_json_names_the_body() -> None:
+    app = create_service_app(service="t", gateway_secrets=["s"], routers=[router])
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        resp = await client.post(
+            "/echo",
+            content=b"{not json",
+            headers={"x-gateway-secret": "s", "content-type": "application/json"},
+        )
+    assert resp.status_code == 400
+    assert resp.json()["errors"][0]["path"] == "body"
