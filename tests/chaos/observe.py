@@ -111,6 +111,8 @@ class EventTap:
         # ours (and, if no outbox holds it, as a phantom) only when it names one of ours.
         self.subjects: dict[str, set[str]] = {}
         self._connection: aio_pika.abc.AbstractRobustConnection | None = None
+        self._queue: aio_pika.abc.AbstractQueue | None = None
+        self._consumer_tag = ""
 
     async def start(self) -> None:
         self._connection = await aio_pika.connect_robust(RABBITMQ_URL)
@@ -121,7 +123,8 @@ class EventTap:
             self.name, auto_delete=False, arguments={"x-expires": 600_000}
         )
         await queue.bind(exchange, routing_key="#")
-        await queue.consume(self._on_message)
+        self._queue = queue
+        self._consumer_tag = await queue.consume(self._on_message)
 
     async def _on_message(self, message: aio_pika.abc.AbstractIncomingMessage) -> None:
         async with message.process():
@@ -143,6 +146,8 @@ class EventTap:
     async def close(self, *also_delete: str) -> None:
         if self._connection is None:
             return
+        if self._queue is not None:  # stop consuming first: deleting under a consumer is noisy
+            await self._queue.cancel(self._consumer_tag)
         channel = await self._connection.channel()
         for name in (self.name, *also_delete):
             try:

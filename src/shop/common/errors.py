@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncpg
 import grpc
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 
 class AppError(Exception):
@@ -62,9 +63,31 @@ class UpstreamTimeout(AppError):
     grpc_code = grpc.StatusCode.DEADLINE_EXCEEDED
 
 
-# A database that cannot be reached (cut, restarting, failing over) is an outage, not a bug:
-# answered 503 / UNAVAILABLE, which clients and the order service retry, never a 500.
-STORE_OUTAGES: tuple[type[Exception], ...] = (OperationalError, InterfaceError, ConnectionError)
+# A database that cannot be reached (cut, restarting, out of connection slots) is an outage,
+# not a bug: answered 503 / UNAVAILABLE, which clients and the order service retry, never a
+# 500. These classes may be one; is_store_outage() decides.
+STORE_ERRORS: tuple[type[Exception], ...] = (
+    DBAPIError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    ConnectionError,
+)
+# SQLSTATE classes: connection exception, insufficient resources, operator intervention.
+_OUTAGE_SQLSTATES = ("08", "53", "57P")
+
+
+def is_store_outage(exc: BaseException) -> bool:
+    """Whether `exc` says the database could not be reached, rather than a bug."""
+    if isinstance(exc, OperationalError | InterfaceError | ConnectionError):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    orig = getattr(exc, "orig", None)
+    for candidate in (exc, orig, getattr(orig, "__cause__", None)):
+        state = getattr(candidate, "sqlstate", None)
+        if isinstance(state, str) and state.startswith(_OUTAGE_SQLSTATES):
+            return True
+    return False
 
 
 def outage_reason(exc: Exception) -> str:

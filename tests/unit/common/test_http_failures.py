@@ -3,9 +3,11 @@ quoted query) and a body that is not JSON (400 naming the body)."""
 
 from __future__ import annotations
 
+import asyncpg
 import httpx
+import pytest
 from fastapi import APIRouter
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from shop.common.db import create_engine
 from shop.common.http_app import create_service_app
@@ -18,22 +20,45 @@ async def echo(body: dict[str, int]) -> dict[str, int]:
     return body
 
 
-@router.get("/down")
-async def down() -> None:
-    # What asyncmy raises through SQLAlchemy while the MySQL connection is refused.
-    raise OperationalError("INSERT INTO users VALUES (%s)", ("$argon2id$secret",), OSError(111))
+def _wrapped(driver_error: Exception) -> DBAPIError:
+    # How SQLAlchemy hands on an asyncpg error: a DBAPIError around the adapter's error.
+    return DBAPIError("SELECT 1", None, driver_error)
 
 
-async def test_unreachable_database_is_503_in_the_envelope() -> None:
+FAILURES: dict[str, Exception] = {
+    # asyncmy through SQLAlchemy while the MySQL connection is refused
+    "refused": OperationalError("INSERT INTO users VALUES (%s)", ("$argon2id$x",), OSError(111)),
+    "no-slots": _wrapped(asyncpg.TooManyConnectionsError("sorry, too many clients already")),
+    "closed": _wrapped(asyncpg.ConnectionDoesNotExistError("closed in the middle of operation")),
+    "direct": asyncpg.CannotConnectNowError("the database system is starting up"),
+    "bug": _wrapped(asyncpg.UniqueViolationError("duplicate key")),
+}
+
+
+@router.get("/down/{kind}")
+async def down(kind: str) -> None:
+    raise FAILURES[kind]
+
+
+@pytest.mark.parametrize("kind", ["refused", "no-slots", "closed", "direct"])
+async def test_unreachable_database_is_503_in_the_envelope(kind: str) -> None:
     app = create_service_app(service="t", gateway_secrets=["s"], routers=[router])
-    transport = httpx.ASGITransport(app=app)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-        resp = await client.get("/down", headers={"x-gateway-secret": "s"})
+        resp = await client.get(f"/down/{kind}", headers={"x-gateway-secret": "s"})
     assert resp.status_code == 503
     body = resp.json()
     assert body["success"] is False and body["requestId"]
     assert resp.headers["retry-after"] == "1"
     assert "argon2" not in resp.text and "INSERT" not in resp.text
+
+
+async def test_any_other_database_error_is_still_a_500() -> None:
+    app = create_service_app(service="t", gateway_secrets=["s"], routers=[router])
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        resp = await client.get("/down/bug", headers={"x-gateway-secret": "s"})
+    assert resp.status_code == 500 and resp.json()["success"] is False
 
 
 def test_engine_errors_never_quote_bound_values() -> None:
