@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]  # no stubs published
 import grpc
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
