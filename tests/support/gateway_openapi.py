@@ -51,20 +51,19 @@ _ERROR = {
 
 
 def _enveloped(operation: dict[str, Any]) -> dict[str, Any]:
-    """The contract's envelope as the documented body of every answer the services left
-    loosely documented (FastAPI infers only `object` from their `dict` return types)."""
+    """The contract's envelope as the documented body of every answer a service left loosely
+    documented (a bare `object`), and of every status it did not document."""
     responses: dict[str, Any] = {}
     for status, response in operation.get("responses", {}).items():
-        if not status.startswith("2"):
-            continue
         schema = response.get("content", {}).get("application/json", {}).get("schema", {})
-        if "properties" not in schema and "$ref" not in schema:
+        if status.startswith("2") and "properties" not in schema and "$ref" not in schema:
             response = {**response, "content": {"application/json": {"schema": _SUCCESS}}}
         responses[status] = response
-    responses["default"] = {
-        "description": "any error, in the envelope",
-        "content": {"application/json": {"schema": _ERROR}},
-    }
+    # Whatever else the gateway or a service answers (401, 413, 429, 503...): the envelope.
+    responses.setdefault(
+        "default",
+        {"description": "any error", "content": {"application/json": {"schema": _ERROR}}},
+    )
     return {**operation, "responses": responses}
 
 
