@@ -10,7 +10,7 @@ export ADMIN_EMAIL ?= admin@shop.local
 export ADMIN_PASSWORD ?= admin-password-123
 
 .PHONY: help install run test test-unit test-integration test-e2e test-browser test-containers \
-        lint format typecheck protos check-protos check bench deploy-check clean
+        lint format typecheck protos check-protos check bench deploy-check clean fuzz chaos
 
 help:
 	@grep -E '^[a-z-]+:.*?## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -45,6 +45,12 @@ test-browser: install ## Browser tests of the storefront and admin console (Debi
 test-containers: install ## Build the image and run the platform in containers (podman, root)
 	$(UV) run --frozen python -m tests.containers.base_images
 	$(PYTEST) --timeout=600 tests/containers
+
+fuzz: install ## Long schemathesis run through the gateway (FUZZ_EXAMPLES per operation); prints counts
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-60} $(PYTEST) tests/e2e/test_gateway_fuzz.py -s --timeout=3000
+
+chaos: install ## Ten-minute run under load with random kills, cuts and stalls; prints the invariants table
+	$(UV) run --frozen python -m tests.chaos --duration $${CHAOS_SECONDS:-420}
 
 lint: install ## ruff lint and format check
 	$(UV) run --frozen ruff check src tests bench

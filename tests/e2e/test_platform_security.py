@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import time
+
 import grpc
 import httpx
+import jwt
 import pytest
 
+from shop.protos.shop.order.v1 import order_pb2, order_pb2_grpc
 from shop.protos.shop.user.v1 import user_pb2, user_pb2_grpc
 from tests.support.stack import Stack
+from tests.support.tokens import tampered_payload
 
 
 @pytest.mark.parametrize("service", ["users", "products", "orders"])
@@ -94,3 +99,51 @@ def test_validation_errors_name_the_field(stack: Stack) -> None:
         "/auth/login", content=b"{not json", headers={"content-type": "application/json"}
     )
     assert garbage.status_code in (400, 422)
+
+
+def _assert_error_envelope(resp: httpx.Response, status: int) -> None:
+    assert resp.status_code == status, resp.text[:300]
+    body = resp.json()
+    assert body["success"] is False and body["requestId"] == resp.headers["x-request-id"]
+
+
+def test_not_yet_valid_and_tampered_tokens_are_401(stack: Stack) -> None:
+    now = int(time.time())
+    claims = {"sub": "u-1", "email": "u@example.com", "role": "user", "type": "access"}
+    early = jwt.encode(
+        {**claims, "iss": "shop", "iat": now, "nbf": now + 300, "exp": now + 900},
+        stack.jwt_secret,
+        algorithm="HS256",
+    )
+    promoted = tampered_payload(stack.user_token(), role="admin")
+    for token in (early, promoted, stack.user_token()[:-4] + "AAAA"):
+        _assert_error_envelope(stack.client.get("/users/me", headers=stack.auth(token)), 401)
+        _assert_error_envelope(stack.client.get("/users", headers=stack.auth(token)), 401)
+
+
+@pytest.mark.parametrize("path", ["/auth/register", "/orders", "/products"])
+def test_a_body_over_the_limit_is_413_in_the_envelope(stack: Stack, path: str) -> None:
+    # One byte past MAX_BODY_BYTES (default 1 MiB), sent with a length and chunked.
+    body = b'{"name": "' + b"x" * 1_048_576 + b'"}'
+    headers = {**stack.auth(stack.admin_token()), "content-type": "application/json"}
+    _assert_error_envelope(stack.client.post(path, content=body, headers=headers), 413)
+    chunked = stack.client.post(path, content=iter([body[:1000], body[1000:]]), headers=headers)
+    _assert_error_envelope(chunked, 413)
+
+
+async def test_order_grpc_without_the_secret_is_refused(stack: Stack) -> None:
+    async with grpc.aio.insecure_channel(stack.grpc_target("orders")) as channel:
+        stub = order_pb2_grpc.OrderServiceStub(channel)
+        for metadata in ((), (("x-gateway-secret", "guess"),)):
+            with pytest.raises(grpc.aio.AioRpcError) as refused:
+                await stub.GetOrder(
+                    order_pb2.GetOrderRequest(order_id="x"), metadata=metadata, timeout=5
+                )
+            assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED
+        with pytest.raises(grpc.aio.AioRpcError) as unknown:
+            await stub.GetOrder(
+                order_pb2.GetOrderRequest(order_id="nobody"),
+                metadata=(("x-gateway-secret", stack.secret),),
+                timeout=5,
+            )
+        assert unknown.value.code() == grpc.StatusCode.NOT_FOUND

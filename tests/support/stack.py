@@ -89,6 +89,8 @@ class Stack:
         self.admin_password = self.env["ADMIN_PASSWORD"]
         self.client = httpx.Client(base_url=self.gateway_url, timeout=30)
         self._admin_token: str | None = None
+        # Every password, access and refresh token handed out here: none may reach a log.
+        self.issued_secrets: list[str] = [self.admin_password]
 
     def url(self, name: str) -> str:
         port = SERVICES[name].rest_port(self.env)
@@ -120,6 +122,7 @@ class Stack:
         resp = self.client.post("/auth/login", json={"email": email, "password": password})
         assert resp.status_code == 200, resp.text
         data: dict[str, Any] = resp.json()["data"]
+        self.issued_secrets += [password, data["accessToken"], data["refreshToken"]]
         return data
 
     def new_user(self) -> dict[str, Any]:
@@ -146,6 +149,11 @@ class Stack:
     @staticmethod
     def auth(token: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {token}"}
+
+    @property
+    def known_secrets(self) -> list[str]:
+        """The platform's secrets and everything issued through this handle."""
+        return [*self.secrets, self.jwt_secret, *self.issued_secrets]
 
     def close(self) -> None:
         self.client.close()

@@ -1,4 +1,5 @@
-"""A TCP forwarder that can be cut and restored: a broker that goes away and comes back."""
+"""A TCP forwarder that can be cut and restored (a broker that goes away and comes back) or
+stalled (a peer that accepts and reads but never answers)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ class TcpProxy:
         self._listener: socket.socket | None = None
         self._conns: list[socket.socket] = []
         self._lock = threading.Lock()
+        self._flowing = threading.Event()
+        self._flowing.set()
         probe = socket.socket()
         probe.bind(("127.0.0.1", 0))
         self.port = int(probe.getsockname()[1])
@@ -43,6 +46,14 @@ class TcpProxy:
                 conn.shutdown(socket.SHUT_RDWR)
             conn.close()
 
+    def stall(self) -> None:
+        """Connections stay open and new ones are accepted, but no byte is passed on."""
+        self._flowing.clear()
+
+    def resume(self) -> None:
+        """Passes on again, starting with what was held during the stall."""
+        self._flowing.set()
+
     def _accept(self, listener: socket.socket) -> None:
         while True:
             try:
@@ -54,19 +65,25 @@ class TcpProxy:
             except OSError:
                 client.close()
                 continue
+            # The timeout was for connecting only: an idle pooled connection is not dead.
+            upstream.settimeout(None)
             with self._lock:
                 self._conns += [client, upstream]
             for src, dst in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pipe, args=(src, dst), daemon=True).start()
 
-    @staticmethod
-    def _pipe(src: socket.socket, dst: socket.socket) -> None:
+    def _pipe(self, src: socket.socket, dst: socket.socket) -> None:
         try:
             while data := src.recv(65536):
+                self._flowing.wait()
                 dst.sendall(data)
         except OSError:
             pass
         finally:
+            # shutdown() first: close() alone would not wake the thread piping the other
+            # way, and the client would never learn that the connection is gone.
             for sock in (src, dst):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
                 with contextlib.suppress(OSError):
                     sock.close()

@@ -32,11 +32,22 @@ def create_engine(url: str, *, pool_size: int = 20, echo: bool = False) -> Async
     """An async engine tuned for its dialect."""
     url = async_url(url)
     backend = make_url(url).get_backend_name()
-    kwargs: dict[str, Any] = {"echo": echo, "pool_pre_ping": backend != "sqlite"}
+    # hide_parameters: an error's text then never quotes bound values (password hashes,
+    # tokens' digests, addresses) into a log line.
+    kwargs: dict[str, Any] = {
+        "echo": echo,
+        "pool_pre_ping": backend != "sqlite",
+        "hide_parameters": True,
+    }
     if backend == "sqlite":
         # SQLite allows one writer; a long busy timeout queues writers instead of failing.
         kwargs["connect_args"] = {"timeout": 30}
     else:
+        if backend == "mysql":
+            # READ COMMITTED, as PostgreSQL: InnoDB's default REPEATABLE READ takes gap locks
+            # on every ranged update, and concurrent inserts next to them deadlock (new
+            # users adding addresses did). Row locks (FOR UPDATE) and unique keys still hold.
+            kwargs["isolation_level"] = "READ COMMITTED"
         # A pool as large as the usual concurrency: connections opened past it are closed
         # again after each use, and that churn costs more than idle connections do.
         kwargs.update(pool_size=pool_size, max_overflow=10, pool_recycle=1800)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncpg  # type: ignore[import-untyped]  # no stubs published
 import grpc
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 
 class AppError(Exception):
@@ -59,3 +61,42 @@ class ServiceUnavailable(AppError):
 class UpstreamTimeout(AppError):
     status_code = 504
     grpc_code = grpc.StatusCode.DEADLINE_EXCEEDED
+
+
+# A database that cannot be reached (cut, restarting, out of connection slots) is an outage,
+# not a bug: answered 503 / UNAVAILABLE, which clients and the order service retry, never a
+# 500. These classes may be one; is_store_outage() decides.
+STORE_ERRORS: tuple[type[Exception], ...] = (
+    DBAPIError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    ConnectionError,
+)
+# SQLSTATE classes: connection exception, insufficient resources, operator intervention.
+_OUTAGE_SQLSTATES = ("08", "53", "57P")
+
+
+def is_store_outage(exc: BaseException) -> bool:
+    """Whether `exc` says the database could not be reached, rather than a bug."""
+    if isinstance(exc, OperationalError | InterfaceError | ConnectionError):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    orig = getattr(exc, "orig", None)
+    for candidate in (exc, orig, getattr(orig, "__cause__", None)):
+        state = getattr(candidate, "sqlstate", None)
+        if isinstance(state, str) and state.startswith(_OUTAGE_SQLSTATES):
+            return True
+    return False
+
+
+def outage_reason(exc: Exception) -> str:
+    """The driver's error class and code (MySQL 2003, a PostgreSQL SQLSTATE): enough to tell
+    a refused connection from a deadlock, and never a value the query carried."""
+    orig = getattr(exc, "orig", None) or exc
+    code = getattr(orig, "sqlstate", None) or (orig.args[0] if orig.args else None)
+    return (
+        f"{type(orig).__name__} {code}"
+        if isinstance(code, int | str) and len(str(code)) < 8
+        else type(orig).__name__
+    )

@@ -14,7 +14,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1.health import aio as health_aio
 
 from shop.common.context import REQUEST_ID_HEADER, accept_request_id, set_request_id
-from shop.common.errors import AppError
+from shop.common.errors import AppError, is_store_outage, outage_reason
 from shop.common.logging import get_logger
 from shop.common.metrics import GRPC_LATENCY, GRPC_REQUESTS
 from shop.common.security import GATEWAY_SECRET_HEADER, secret_matches
@@ -72,7 +72,13 @@ def translate_errors(service: str) -> Callable[[F], F]:
             except AppError as exc:
                 code = exc.grpc_code.name
                 await context.abort(exc.grpc_code, exc.message)
-            except Exception:
+            except Exception as exc:
+                if is_store_outage(exc):
+                    code = grpc.StatusCode.UNAVAILABLE.name
+                    log.warning("store_unavailable", method=name, reason=outage_reason(exc))
+                    await context.abort(
+                        grpc.StatusCode.UNAVAILABLE, "Service temporarily unavailable"
+                    )
                 code = grpc.StatusCode.UNKNOWN.name
                 log.exception("rpc_failed", method=name)
                 raise

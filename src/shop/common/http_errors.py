@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shop.common.context import get_request_id
 from shop.common.envelope import error
-from shop.common.errors import AppError
+from shop.common.errors import STORE_ERRORS, AppError, is_store_outage, outage_reason
 from shop.common.logging import get_logger
 
 log = get_logger(__name__)
@@ -45,7 +45,11 @@ def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
 
 def _validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
     return [
-        {"path": _field_path(e.get("loc", ())), "message": str(e.get("msg", "invalid value"))}
+        {
+            # A body that is not JSON at all: its location is a character offset, not a field.
+            "path": "body" if e.get("type") == "json_invalid" else _field_path(e.get("loc", ())),
+            "message": str(e.get("msg", "invalid value")),
+        }
         for e in exc.errors()
     ]
 
@@ -66,6 +70,14 @@ async def _on_http_error(_: Request, exc: Exception) -> ORJSONResponse:
     return error_response(exc.status_code, message, headers=dict(exc.headers or {}))
 
 
+async def _on_store_error(request: Request, exc: Exception) -> ORJSONResponse:
+    if not is_store_outage(exc):
+        return await _on_unexpected(request, exc)
+    # Expected while a database is unreachable: one line, no traceback (it could quote SQL).
+    log.warning("store_unavailable", error_type=type(exc).__name__, reason=outage_reason(exc))
+    return error_response(503, "Service temporarily unavailable", headers={"Retry-After": "1"})
+
+
 async def _on_unexpected(_: Request, exc: Exception) -> ORJSONResponse:
     # Logged in full for operators; the client learns only that it was our fault.
     log.exception("unhandled_error", error_type=type(exc).__name__)
@@ -76,4 +88,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _on_app_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    for store_error in STORE_ERRORS:
+        app.add_exception_handler(store_error, _on_store_error)
     app.add_exception_handler(Exception, _on_unexpected)

@@ -51,6 +51,7 @@ def main() -> None:
         server_header=False,
         proxy_headers=False,  # the client IP keys rate limits: never taken from a header
         timeout_graceful_shutdown=5,
+        timeout_keep_alive=settings.gateway_keepalive_seconds,
     )
 
 

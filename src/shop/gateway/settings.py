@@ -20,6 +20,10 @@ class GatewaySettings(CommonSettings):
     # /metrics lives on its own listener, loopback unless configured: never the public port.
     gateway_metrics_host: str = "127.0.0.1"
     gateway_metrics_port: int = Field(default=9100, ge=0, le=65535)
+    # How long an idle client connection is kept open. Client pools (httpx, aiohttp) keep
+    # theirs for about 5 s and browsers for minutes: a server that closes first races
+    # the client's next request on that connection, which then fails (a POST is not retried).
+    gateway_keepalive_seconds: int = Field(default=75, ge=1)
 
     # `limits` notation ("600/minute", "10 per second"); benchmarks raise them.
     rate_limit_default: str = "600/minute"

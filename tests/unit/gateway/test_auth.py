@@ -8,7 +8,13 @@ import pytest
 
 from shop.common.tokens import InvalidTokenError, Principal
 from shop.gateway.auth import TokenVerifier, bearer_token
-from tests.unit.gateway.tokens import FOREIGN_SECRET, SECRET, token, unsigned_token
+from tests.unit.gateway.tokens import (
+    FOREIGN_SECRET,
+    SECRET,
+    tampered_payload,
+    token,
+    unsigned_token,
+)
 
 
 def _principal(authorization: str | None, *, secret: str) -> Principal | None:
@@ -32,6 +38,9 @@ def test_no_header_is_anonymous() -> None:
     "authorization",
     [
         pytest.param(f"Bearer {token(exp=int(time.time()) - 5)}", id="expired"),
+        pytest.param(f"Bearer {token(nbf=int(time.time()) + 300)}", id="not-yet-valid"),
+        pytest.param(f"Bearer {tampered_payload(token(), role='admin')}", id="tampered-claims"),
+        pytest.param(f"Bearer {token()[:-4]}AAAA", id="tampered-signature"),
         pytest.param(f"Bearer {unsigned_token()}", id="alg-none"),
         pytest.param(f"Bearer {token(secret=FOREIGN_SECRET)}", id="foreign"),
         pytest.param(f"Bearer {token(algorithm='HS512')}", id="wrong-alg"),

@@ -15,6 +15,8 @@ def test_defaults() -> None:
     assert settings.rate_limit_auth == "30/minute"
     assert settings.rate_limit_storage_uri == "async+memory://"
     assert settings.cors_origin_list == ["*"]
+    # Longer than common client pools keep idle connections (httpx and aiohttp: ~5 s).
+    assert settings.gateway_keepalive_seconds >= 60
 
 
 def test_redis_url_becomes_async_storage_uri() -> None:

@@ -7,6 +7,10 @@ from typing import Any
 
 import jwt
 
+from tests.support.tokens import tampered_payload
+
+__all__ = ["tampered_payload"]
+
 FOREIGN_SECRET = "a-different-key-0123456789abcdef-0123456789abcdef-0123456789abcdef"
 SECRET = "unit-test-jwt-secret-0123456789abcdef-0123456789abcdef-0123456789"
 

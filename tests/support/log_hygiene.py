@@ -1,0 +1,23 @@
+"""What must never appear in a process's log: password hashes, tokens, secrets."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+# Shapes caught whoever issued them: an argon2 hash (PHC string) and a signed JWT.
+_ARGON2 = re.compile(r"\$argon2(?:id|i|d)\$")
+_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}")
+
+
+def leaks(text: str, known_secrets: Iterable[str]) -> list[str]:
+    """Names of what leaked into `text`: never the leaked value itself (it is a secret)."""
+    found: list[str] = []
+    if _ARGON2.search(text):
+        found.append("an argon2 password hash")
+    if _JWT.search(text):
+        found.append("a signed JWT (access token)")
+    for index, secret in enumerate(s for s in known_secrets if s):
+        if secret in text:
+            found.append(f"known secret #{index} ({len(secret)} chars)")
+    return found
