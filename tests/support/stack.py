@@ -55,6 +55,7 @@ def stack_env(
             "NOTIFICATION_QUEUE_AUTO_DELETE": "true",
             "GATEWAY_PORT": str(ports["gateway"]),
             "GATEWAY_METRICS_PORT": str(free_port()),
+            "NOTIFICATION_PORT": str(ports["notifications"]),
             "USER_SERVICE_PORT": str(ports["users"]),
             "PRODUCT_SERVICE_PORT": str(ports["products"]),
             "ORDER_SERVICE_PORT": str(ports["orders"]),

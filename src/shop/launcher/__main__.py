@@ -6,6 +6,7 @@ import os
 import signal
 import sys
 import time
+from pathlib import Path
 
 from shop.launcher.specs import SERVICES, START_ORDER
 from shop.launcher.supervisor import Supervisor
@@ -35,6 +36,7 @@ def main() -> int:
                 file=sys.stderr,
                 flush=True,
             )
+            print(_where_mail_goes(env), file=sys.stderr, flush=True)
         while not stopping:
             exited = supervisor.first_exited()
             if exited is not None:
@@ -44,6 +46,13 @@ def main() -> int:
         return 0
     finally:
         supervisor.stop_all()
+
+
+def _where_mail_goes(env: dict[str, str]) -> str:
+    if env.get("SMTP_URL"):
+        return "mail goes out over SMTP_URL"  # not printed: it may hold a password
+    mail_dir = Path(env.get("DATA_DIR") or "./var") / "mail"
+    return f"mail is written to {mail_dir}/<event id>.eml (open them with any mail client)"
 
 
 if __name__ == "__main__":
