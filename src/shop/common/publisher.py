@@ -78,8 +78,8 @@ class EventPublisher:
         return confirmed
 
     async def _publish_one(self, exchange: AbstractExchange, event: OutgoingEvent) -> None:
-        cloud_event = orjson.loads(event.payload)
-        request_id = cloud_event.get("requestid")
+        envelope = orjson.loads(event.payload)
+        request_id = envelope.get("requestid")
         message = aio_pika.Message(
             body=event.payload.encode(),
             content_type="application/cloudevents+json",
@@ -89,7 +89,7 @@ class EventPublisher:
             headers={"x-request-id": request_id} if request_id else {},
         )
         # With publisher confirms on, this returns once the broker has the message.
-        with publishing(cloud_event):
+        with publishing(envelope):
             await exchange.publish(message, routing_key=event.event_type, timeout=self._timeout)
 
     async def _ensure_exchange(self) -> AbstractExchange:

@@ -29,17 +29,7 @@ class IncomingEvent:
     type: str
     data: dict[str, Any]
     request_id: str | None
-    # The W3C trace context the event carries (CloudEvents `traceparent` extension), if any.
-    traceparent: str | None = None
-
-    def trace_attributes(self) -> dict[str, str | None]:
-        """The event's fields the tracing helpers read, under their CloudEvents names."""
-        return {
-            "id": self.id,
-            "type": self.type,
-            "requestid": self.request_id,
-            "traceparent": self.traceparent,
-        }
+    traceparent: str | None = None  # W3C, of the request that caused the event (tracing on)
 
 
 def parse_event(body: bytes) -> IncomingEvent:
