@@ -30,11 +30,14 @@ RUN --mount=type=cache,target=/root/.cache/uv \
 
 # ---- runtime: the interpreter, the venv, a non-root user --------------------------------------
 FROM ${PYTHON_IMAGE} AS runtime
+# /data is sticky and world-writable, like /tmp: a tmpfs mounted over it (compose's `tmpfs:`)
+# takes this directory's mode but not its owner, so 0755 would leave it root's only.
 RUN groupadd --system --gid 10001 shop \
  && useradd --system --uid 10001 --gid 10001 --home-dir /nonexistent --no-create-home \
         --shell /usr/sbin/nologin shop \
  && mkdir -p /data \
- && chown 10001:10001 /data
+ && chown 10001:10001 /data \
+ && chmod 1777 /data
 # Owned by root and not writable by the process user: the code cannot be changed at runtime.
 COPY --from=build /app/.venv /app/.venv
 ENV PATH=/app/.venv/bin:$PATH \
@@ -47,6 +50,6 @@ WORKDIR /app
 USER 10001:10001
 # REST: gateway 3000, users 3001, products 3002, orders 3003; gRPC: products 50051,
 # orders 50052, users 50053. Each process listens on its own subset.
-EXPOSE 3000 3001 3002 3003 50051 50052 50053
+EXPOSE 3000 3001 3002 3003 3005 50051 50052 50053
 STOPSIGNAL SIGTERM
 CMD ["python", "-m", "shop.gateway"]

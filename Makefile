@@ -9,8 +9,8 @@ export SEED_DEMO_DATA ?= 1
 export ADMIN_EMAIL ?= admin@shop.local
 export ADMIN_PASSWORD ?= admin-password-123
 
-.PHONY: help install run test test-unit test-integration test-e2e lint format typecheck \
-        protos check-protos check bench deploy-check clean
+.PHONY: help install run test test-unit test-integration test-e2e test-containers lint format \
+        typecheck protos check-protos check bench deploy-check clean
 
 help:
 	@grep -E '^[a-z-]+:.*?## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -24,8 +24,9 @@ install: ## Install the locked dependencies into .venv
 run: install ## Migrate, seed and run every process in the foreground (Ctrl-C stops all)
 	$(UV) run --frozen python -m shop.launcher
 
-test: install ## Run every test: unit, integration, end-to-end
+test: install ## Run every test: unit, integration, end-to-end, containers
 	$(PYTEST) tests/unit tests/integration tests/e2e
+	$(MAKE) --no-print-directory test-containers
 
 test-unit: install ## Unit tests (no I/O)
 	$(PYTEST) tests/unit
@@ -35,6 +36,12 @@ test-integration: install ## Integration tests (real databases and broker)
 
 test-e2e: install ## End-to-end tests (real processes through the gateway)
 	$(PYTEST) tests/e2e
+
+# podman (with runc and debootstrap; .ci/run installs them) builds the Dockerfile on local
+# stand-ins for its base images and runs every process from the image, as deployed.
+test-containers: install ## Build the image and run the platform in containers (podman, root)
+	$(UV) run --frozen python -m tests.containers.base_images
+	$(PYTEST) --timeout=600 tests/containers
 
 lint: install ## ruff lint and format check
 	$(UV) run --frozen ruff check src tests bench

@@ -54,6 +54,7 @@ def stack_env(
             "NOTIFICATION_QUEUE": f"notifications-e2e-{uuid.uuid4().hex[:8]}",
             "NOTIFICATION_QUEUE_AUTO_DELETE": "true",
             "GATEWAY_PORT": str(ports["gateway"]),
+            "NOTIFICATION_PORT": str(ports["notifications"]),
             "USER_SERVICE_PORT": str(ports["users"]),
             "PRODUCT_SERVICE_PORT": str(ports["products"]),
             "ORDER_SERVICE_PORT": str(ports["orders"]),

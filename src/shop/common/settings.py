@@ -42,6 +42,8 @@ class CommonSettings(BaseSettings):
 
     # How long the outbox relay waits between polls when nothing woke it.
     outbox_poll_seconds: float = Field(default=0.5, gt=0)
+    # Published outbox rows are kept this long (for inspection), then deleted.
+    outbox_retention_hours: float = Field(default=24.0, ge=0)
 
     @field_validator("rabbitmq_url", "redis_url", mode="before")
     @classmethod

@@ -46,6 +46,6 @@ SERVICES: dict[str, ServiceSpec] = {
         "orders", "shop.orders", "ORDER_SERVICE_PORT", 3003, "ORDER_SERVICE_GRPC_PORT", 50052
     ),
     "gateway": ServiceSpec("gateway", "shop.gateway", "GATEWAY_PORT", 3000),
-    # The worker serves no port: it is ready once it has stayed up through start-up.
-    "notifications": ServiceSpec("notifications", "shop.notifications"),
+    # The worker's port serves only /health, /health/ready and /metrics.
+    "notifications": ServiceSpec("notifications", "shop.notifications", "NOTIFICATION_PORT", 3005),
 }

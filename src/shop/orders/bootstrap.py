@@ -97,6 +97,7 @@ def create_app(service: OrderService, *, background: bool = True) -> FastAPI:
                     service="orders",
                     wake=ctx.wake_relay,
                     poll_seconds=settings.outbox_poll_seconds,
+                    retention_hours=settings.outbox_retention_hours,
                 )
                 loops.append(relay.run())
         try:

@@ -22,6 +22,7 @@ class Availability:
     in_stock: bool
     unit_price: int
     found: bool
+    name: str = ""
 
 
 class UserClient:
@@ -65,6 +66,7 @@ class ProductClient:
                 in_stock=i.in_stock,
                 unit_price=i.unit_price,
                 found=i.found,
+                name=i.name,
             )
             for i in response.items
         ]

@@ -58,6 +58,8 @@ class PricedLine:
     product_id: str
     quantity: int
     unit_price: int
+    # The product's name when the order was placed (for the confirmation mail).
+    name: str = ""
 
 
 @dataclass(frozen=True, slots=True)

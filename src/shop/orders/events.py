@@ -21,6 +21,7 @@ class OrderCreated(DomainEvent):
     status: str
     total: int
     items: list[dict[str, Any]]
+    shipping_address: dict[str, Any]
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,7 @@ order_items = Table(
     Column("product_id", String(100), nullable=False),
     Column("quantity", BigInteger, nullable=False),
     Column("unit_price", BigInteger, nullable=False),
+    Column("name", String(200), nullable=True),
 )
 
 order_status_history = Table(

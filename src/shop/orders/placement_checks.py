@@ -49,7 +49,11 @@ async def new_order(
     if isinstance(availability, BaseException):
         raise availability
     prices = _prices(lines, availability)
-    priced = tuple(PricedLine(ln.product_id, ln.quantity, prices[ln.product_id]) for ln in lines)
+    names = {a.product_id: a.name for a in availability}
+    priced = tuple(
+        PricedLine(ln.product_id, ln.quantity, prices[ln.product_id], names.get(ln.product_id, ""))
+        for ln in lines
+    )
     now = utcnow()
     return Order(
         id=uuid.uuid4().hex,

@@ -55,6 +55,7 @@ async def confirm(ctx: OrderContext, order: Order, charge: Charge) -> Order | No
                     status=S.CONFIRMED.value,
                     total=order.total,
                     items=[_item(i) for i in order.items],
+                    shipping_address=order.shipping_address,
                 )
             )
         await uow.commit()
@@ -67,7 +68,12 @@ async def confirm(ctx: OrderContext, order: Order, charge: Charge) -> Order | No
 
 
 def _item(line: PricedLine) -> dict[str, Any]:
-    return {"productId": line.product_id, "quantity": line.quantity, "unitPrice": line.unit_price}
+    return {
+        "productId": line.product_id,
+        "name": line.name,
+        "quantity": line.quantity,
+        "unitPrice": line.unit_price,
+    }
 
 
 async def fail(ctx: OrderContext, order: Order, *, code: int, reason: str) -> None:

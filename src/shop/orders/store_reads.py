@@ -96,7 +96,9 @@ async def _hydrate(session: AsyncSession, rows: Sequence[Any], *, history: bool)
         )
         for item in item_rows:
             lines[item.order_id].append(
-                PricedLine(item.product_id, int(item.quantity), int(item.unit_price))
+                PricedLine(
+                    item.product_id, int(item.quantity), int(item.unit_price), item.name or ""
+                )
             )
         if history:
             history_rows = await session.execute(

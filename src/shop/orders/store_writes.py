@@ -50,6 +50,7 @@ async def insert_order(session: AsyncSession, order: Order, *, reason: str) -> N
                 "product_id": line.product_id,
                 "quantity": line.quantity,
                 "unit_price": line.unit_price,
+                "name": line.name or None,
             }
             for line in order.items
         ],

@@ -56,8 +56,10 @@ def _relay(
         mongo = MongoOutboxRelay(
             outbox=store.outbox,
             rabbitmq_url=settings.rabbitmq_url,
+            service=SERVICE,
             wake=wake,
             poll_seconds=settings.outbox_poll_seconds,
+            retention_hours=settings.outbox_retention_hours,
         )
         return mongo.run
     if isinstance(store, SqlProductStore):
@@ -68,6 +70,7 @@ def _relay(
             service=SERVICE,
             wake=wake,
             poll_seconds=settings.outbox_poll_seconds,
+            retention_hours=settings.outbox_retention_hours,
         )
         return sql.run
     return None

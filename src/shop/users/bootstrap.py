@@ -60,6 +60,7 @@ def create_app(ctx: UserContext) -> FastAPI:
             service=SERVICE,
             wake=ctx.wake,
             poll_seconds=ctx.settings.outbox_poll_seconds,
+            retention_hours=ctx.settings.outbox_retention_hours,
         )
         async with running(relay.run()):
             yield

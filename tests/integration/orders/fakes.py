@@ -117,6 +117,7 @@ class FakeProducts(pgrpc.ProductServiceServicer):
                     in_stock=bool(p and p.stock >= item.quantity),
                     unit_price=p.price if p else 0,
                     found=p is not None,
+                    name=f"Product {item.product_id[:6]}" if p else "",
                 )
             )
         return ppb.CheckInventoryResponse(all_available=all(i.in_stock for i in out), items=out)

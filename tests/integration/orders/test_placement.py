@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 
+import orjson
 import pytest
 from sqlalchemy import select
 
@@ -57,6 +58,25 @@ async def test_happy_path_confirms_with_server_prices(orders: OrderService, worl
     assert w.products[a].sold == 3 and w.products[a].stock == 2 and w.products[a].reserved == 0
     assert await charges_for(orders, order.id) == ["SUCCEEDED"]
     assert await events_for(orders, order.id) == ["order.created"]
+
+
+async def test_order_created_carries_what_the_confirmation_mail_needs(
+    orders: OrderService, world: Env
+) -> None:
+    w, _, _ = world
+    user, a = w.new_user(), w.new_product(price=1250, stock=5)
+    order = await place_order(ctx=orders.ctx, request=request(user, (a, 2)))
+    async with orders.ctx.sessions() as session:
+        payloads = (await session.execute(select(outbox.c.payload))).scalars().all()
+        stored = await store_reads.get_order(session, order.id)
+    [data] = [orjson.loads(p)["data"] for p in payloads if order.id in p]
+    assert data["email"] == order.user_email and "@" in data["email"]
+    assert data["items"] == [
+        {"productId": a, "name": f"Product {a[:6]}", "quantity": 2, "unitPrice": 1250}
+    ]
+    assert data["shippingAddress"]["line1"] == "1 Main St"
+    # Recovery confirms from the stored order: the names are kept with its lines.
+    assert stored is not None and [i.name for i in stored.items] == [f"Product {a[:6]}"]
 
 
 async def test_placed_order_answers_as_a_read_would(orders: OrderService, world: Env) -> None:

@@ -51,7 +51,7 @@ CONTRACT_PORTS: dict[str, tuple[int | None, int | None]] = {
     "users": (3001, 50053),
     "products": (3002, 50051),
     "orders": (3003, 50052),
-    "notifications": (None, None),
+    "notifications": (3005, None),
 }
 # The store each process owns, by its env var (the worker's is optional: SQLite by default).
 STORE_ENV = {

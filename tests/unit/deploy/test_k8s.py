@@ -135,10 +135,6 @@ def test_every_served_port_has_probes(deployments: dict[str, dict[str, Any]]) ->
     for name, deployment in deployments.items():
         (container,) = containers(deployment)
         ports = ports_by_name(container)
-        if not ports:
-            # The worker serves nothing to probe; the kubelet restarts it if it exits.
-            assert name == "notifications"
-            continue
         for kind in ("startupProbe", "readinessProbe", "livenessProbe"):
             assert kind in container, (name, kind)
         readiness = container["readinessProbe"]["httpGet"]

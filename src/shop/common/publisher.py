@@ -1,0 +1,106 @@
+"""The one component that puts outbox events on the broker, for every relay.
+
+A batch is published as a pipeline: every message goes out, then the broker's confirms
+are awaited together, and the caller learns which ones were confirmed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import aio_pika
+import orjson
+from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractExchange
+
+from shop.common.events import EXCHANGE
+from shop.common.logging import get_logger
+from shop.common.metrics import OUTBOX_PUBLISHED
+
+log = get_logger("shop.outbox")
+
+
+@dataclass(frozen=True)
+class OutgoingEvent:
+    """One outbox row as the publisher needs it; `key` is the row's id in its store."""
+
+    key: Any
+    event_id: str
+    event_type: str
+    payload: str
+
+
+class PublishIncomplete(Exception):
+    """Some events of a batch were not confirmed; the rest were."""
+
+
+async def declare_exchange(channel: AbstractChannel) -> AbstractExchange:
+    """The contract's durable topic exchange (declaring is idempotent)."""
+    return await channel.declare_exchange(EXCHANGE, aio_pika.ExchangeType.TOPIC, durable=True)
+
+
+class EventPublisher:
+    """Holds one confirmed channel for the life of a relay; reconnects when it breaks."""
+
+    def __init__(self, *, rabbitmq_url: str, service: str, timeout: float = 10.0) -> None:
+        self._url = rabbitmq_url
+        self._service = service
+        self._timeout = timeout
+        self._connection: AbstractConnection | None = None
+        self._exchange: AbstractExchange | None = None
+
+    async def publish(self, events: Sequence[OutgoingEvent]) -> list[OutgoingEvent]:
+        """Publishes the batch with pipelined confirms; returns the confirmed events.
+
+        Raises only when nothing could be sent at all (no connection); a partial failure
+        returns what was confirmed and drops the connection so the next batch starts clean.
+        """
+        exchange = await self._ensure_exchange()
+        outcomes = await asyncio.gather(
+            *(self._publish_one(exchange, event) for event in events), return_exceptions=True
+        )
+        confirmed = [e for e, r in zip(events, outcomes, strict=True) if r is None]
+        failures = [r for r in outcomes if isinstance(r, BaseException)]
+        if confirmed:
+            OUTBOX_PUBLISHED.labels(self._service).inc(len(confirmed))
+        if failures:
+            log.warning(
+                "outbox_publish_incomplete",
+                confirmed=len(confirmed),
+                failed=len(failures),
+                error=type(failures[0]).__name__,
+            )
+            await self.close()
+        return confirmed
+
+    async def _publish_one(self, exchange: AbstractExchange, event: OutgoingEvent) -> None:
+        request_id = orjson.loads(event.payload).get("requestid")
+        message = aio_pika.Message(
+            body=event.payload.encode(),
+            content_type="application/cloudevents+json",
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            message_id=event.event_id,
+            type=event.event_type,
+            headers={"x-request-id": request_id} if request_id else {},
+        )
+        # With publisher confirms on, this returns once the broker has the message.
+        await exchange.publish(message, routing_key=event.event_type, timeout=self._timeout)
+
+    async def _ensure_exchange(self) -> AbstractExchange:
+        if self._exchange is not None and self._connection and not self._connection.is_closed:
+            return self._exchange
+        await self.close()
+        self._connection = await aio_pika.connect(self._url, timeout=5)
+        channel = await self._connection.channel(publisher_confirms=True)
+        self._exchange = await declare_exchange(channel)
+        log.info("outbox_connected", service=self._service)
+        return self._exchange
+
+    async def close(self) -> None:
+        connection, self._connection, self._exchange = self._connection, None, None
+        if connection is not None:
+            with contextlib.suppress(Exception):
+                await connection.close()

@@ -1,0 +1,96 @@
+"""Handling one event: the worker's single entry point from a message body to a mail."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import uuid
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shop.common.context import set_request_id
+from shop.common.logging import get_logger
+from shop.notifications import store
+from shop.notifications.delivery import Transport
+from shop.notifications.events import IncomingEvent, parse_event
+from shop.notifications.mail import compose
+from shop.notifications.views import view_for
+
+log = get_logger("shop.notifications")
+
+
+class Outcome(enum.Enum):
+    SENT = "sent"
+    DUPLICATE = "duplicate"
+
+
+class EventHandler:
+    """Turns an event into at most one accepted mail, however often the event arrives."""
+
+    def __init__(
+        self,
+        *,
+        engine: AsyncEngine,
+        transport: Transport,
+        sender: str,
+        alert_recipient: str | None,
+        claim_lease: timedelta = timedelta(seconds=30),
+    ) -> None:
+        self.engine = engine
+        self.transport = transport
+        self._sender = sender
+        self._alert_recipient = alert_recipient
+        self._lease = claim_lease
+        self._worker_id = uuid.uuid4().hex
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._users: dict[str, int] = {}
+
+    async def handle(self, body: bytes) -> tuple[IncomingEvent, Outcome]:
+        """Mails the event in `body` unless already mailed.
+
+        Raises PermanentFailure (never worth retrying) or any other exception (retried).
+        """
+        event = parse_event(body)
+        set_request_id(event.request_id)
+        async with self._one_at_a_time(event.id):
+            outcome = await self._deliver(event)
+        log.info(f"notification_{outcome.value}", event_id=event.id, event_type=event.type)
+        return event, outcome
+
+    async def _deliver(self, event: IncomingEvent) -> Outcome:
+        if await store.is_sent(self.engine, event.id):
+            return Outcome.DUPLICATE
+        view = view_for(event, alert_recipient=self._alert_recipient)
+        mail = compose(event, view, sender=self._sender)
+        claim = await store.claim(
+            self.engine,
+            event,
+            recipient=view.recipient,
+            subject=str(mail["Subject"]),
+            worker_id=self._worker_id,
+            lease=self._lease,
+        )
+        if claim is store.Claim.ALREADY_SENT:
+            return Outcome.DUPLICATE
+        # Deliver, then record: a crash in between repeats this mail (same Message-ID)
+        # on redelivery; recording first could lose it.
+        await self.transport.send(mail, event_id=event.id)
+        await store.mark_sent(self.engine, event.id)
+        return Outcome.SENT
+
+    @contextlib.asynccontextmanager
+    async def _one_at_a_time(self, event_id: str) -> AsyncIterator[None]:
+        # Two copies of one event in one prefetch window wait for each other here; the
+        # claim in the table does the same across worker processes.
+        lock = self._locks.setdefault(event_id, asyncio.Lock())
+        self._users[event_id] = self._users.get(event_id, 0) + 1
+        try:
+            async with lock:
+                yield
+        finally:
+            self._users[event_id] -= 1
+            if not self._users[event_id]:
+                del self._users[event_id], self._locks[event_id]

@@ -1,0 +1,102 @@
+"""The deliveries table: claim an event before mailing it, mark it sent once accepted.
+
+The order (claim, deliver, mark sent, ack) means a crash can repeat a mail but never lose
+one: the duplicate window is between the transport accepting the mail and the "sent" row
+being committed.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shop.notifications.events import IncomingEvent
+from shop.notifications.failures import TransientFailure
+from shop.notifications.models import deliveries
+
+
+class Claim(enum.Enum):
+    MINE = "mine"
+    ALREADY_SENT = "already_sent"
+
+
+async def claim(
+    engine: AsyncEngine,
+    event: IncomingEvent,
+    *,
+    recipient: str,
+    subject: str,
+    worker_id: str,
+    lease: timedelta,
+) -> Claim:
+    """Takes the event for this worker, or says it was sent; TransientFailure while another
+    worker's claim is fresh (it may be mailing it right now)."""
+    now = datetime.now(UTC)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(
+                deliveries.insert().values(
+                    event_id=event.id,
+                    event_type=event.type,
+                    recipient=recipient,
+                    subject=subject[:300],
+                    status="pending",
+                    claimed_by=worker_id,
+                    claimed_at=now,
+                    attempts=1,
+                    request_id=event.request_id,
+                )
+            )
+        return Claim.MINE
+    except IntegrityError:
+        pass
+    async with engine.begin() as conn:
+        row = (
+            await conn.execute(
+                select(deliveries.c.status, deliveries.c.claimed_by, deliveries.c.claimed_at).where(
+                    deliveries.c.event_id == event.id
+                )
+            )
+        ).one()
+        if row.status == "sent":
+            return Claim.ALREADY_SENT
+        claimed_at = _aware(row.claimed_at)
+        if row.claimed_by != worker_id and now - claimed_at < lease:
+            raise TransientFailure("another worker is handling this event")
+        # Compare-and-set on the old claim: of two takers, one wins.
+        taken = await conn.execute(
+            update(deliveries)
+            .where(
+                deliveries.c.event_id == event.id,
+                deliveries.c.status == "pending",
+                deliveries.c.claimed_at == row.claimed_at,
+            )
+            .values(claimed_by=worker_id, claimed_at=now, attempts=deliveries.c.attempts + 1)
+        )
+    if taken.rowcount != 1:
+        raise TransientFailure("another worker took this event over")
+    return Claim.MINE
+
+
+async def mark_sent(engine: AsyncEngine, event_id: str) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(
+            update(deliveries)
+            .where(deliveries.c.event_id == event_id)
+            .values(status="sent", sent_at=datetime.now(UTC))
+        )
+
+
+async def is_sent(engine: AsyncEngine, event_id: str) -> bool:
+    query = select(deliveries.c.status).where(deliveries.c.event_id == event_id)
+    async with engine.connect() as conn:
+        return (await conn.execute(query)).scalar_one_or_none() == "sent"
+
+
+def _aware(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes; they were written in UTC.
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
