@@ -17,6 +17,7 @@ PORT_VARIABLES = {
     ("users", "gRPC"): "USER_SERVICE_GRPC_PORT",
     ("products", "gRPC"): "PRODUCT_SERVICE_GRPC_PORT",
     ("orders", "gRPC"): "ORDER_SERVICE_GRPC_PORT",
+    ("notifications", "REST"): "NOTIFICATION_PORT",
 }
 DATABASE_VARIABLES = {
     "users": ("MYSQL_URI",),
