@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 from collections.abc import Callable
 from typing import Any
 
@@ -36,14 +38,38 @@ class _MetadataInterceptor(grpc.aio.UnaryUnaryClientInterceptor):  # type: ignor
         return await continuation(new_details, request)
 
 
+def _ipv4(address: str) -> str:
+    """'host:port' -> 'a.b.c.d:port'; a name is resolved once, at start-up."""
+    host, _, port = address.rpartition(":")
+    try:
+        ipaddress.IPv4Address(host)
+    except ValueError:
+        host = str(socket.getaddrinfo(host, int(port), socket.AF_INET, socket.SOCK_STREAM)[0][4][0])
+    return f"{host}:{port}"
+
+
+def channel_target(value: str) -> str:
+    """A *_SERVICE_GRPC value as a gRPC target: one address as given (DNS may name several
+    replicas), a comma-separated list as an `ipv4:` target over every listed replica."""
+    addresses = [part.strip() for part in value.split(",") if part.strip()]
+    if len(addresses) <= 1:
+        return value.strip()
+    return "ipv4:" + ",".join(_ipv4(address) for address in addresses)
+
+
 def open_channel(target: str, *, secret: str) -> grpc.aio.Channel:
-    """A channel for the life of the process; every call carries secret and request id."""
+    """A channel for the life of the process; every call carries secret and request id.
+
+    round_robin spreads calls over every address the target names and skips the ones that
+    are down (the default, pick_first, would send everything to one replica).
+    """
     return grpc.aio.insecure_channel(
-        target,
+        channel_target(target),
         interceptors=[_MetadataInterceptor(secret)],
         options=[
             ("grpc.keepalive_time_ms", 30_000),
             ("grpc.keepalive_permit_without_calls", 1),
             ("grpc.enable_retries", 0),  # retries are ours: only idempotent calls are retried
+            ("grpc.lb_policy_name", "round_robin"),
         ],
     )

@@ -1,0 +1,57 @@
+"""Real gateways over several real upstream replicas: spread, skip the dead, retry safely."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from typing import Any
+
+import aiohttp
+
+from tests.integration.gateway.conftest import StartGateway, bearer
+from tests.integration.gateway.upstream import free_port, start_upstream
+
+
+async def _served_by(
+    client: aiohttp.ClientSession, url: str, method: str = "GET", **kwargs: Any
+) -> str:
+    async with client.request(method, url, **kwargs) as resp:
+        assert resp.status == 200, await resp.text()
+        headers = dict((await resp.json())["headers"])
+    return str(headers["host"])
+
+
+async def test_requests_spread_over_every_replica(
+    start_gateway: StartGateway, client: aiohttp.ClientSession, upstream_url: str
+) -> None:
+    port = free_port()
+    second = await start_upstream(port)
+    try:
+        base = await start_gateway(product_service_url=f"{upstream_url},http://127.0.0.1:{port}")
+        hosts = Counter(
+            await asyncio.gather(*(_served_by(client, f"{base}/products") for _ in range(20)))
+        )
+    finally:
+        await second.cleanup()
+    assert len(hosts) == 2 and min(hosts.values()) >= 5, hosts
+
+
+async def test_a_refusing_replica_is_skipped_for_any_method(
+    start_gateway: StartGateway, client: aiohttp.ClientSession, upstream_url: str
+) -> None:
+    dead = f"http://127.0.0.1:{free_port()}"
+    base = await start_gateway(order_service_url=f"{dead},{upstream_url}")
+    auth = {"Authorization": bearer()}
+    for _ in range(6):  # the first refusal ejects it; every request still gets an answer
+        host = await _served_by(client, f"{base}/orders", method="POST", headers=auth, json={})
+        assert host == upstream_url.removeprefix("http://")
+
+
+async def test_every_replica_down_is_503(
+    start_gateway: StartGateway, client: aiohttp.ClientSession
+) -> None:
+    dead = [f"http://127.0.0.1:{free_port()}" for _ in range(2)]
+    base = await start_gateway(product_service_url=",".join(dead))
+    async with client.get(f"{base}/products") as resp:
+        assert resp.status == 503
+        assert (await resp.json())["message"] == "Upstream service unavailable"
