@@ -7,13 +7,17 @@ import signal
 import sys
 import time
 
-from shop.launcher.specs import SERVICES, START_ORDER
+from shop.launcher.specs import SERVICES, launch_plan
 from shop.launcher.supervisor import Supervisor
 
 
 def main() -> int:
     """Runs the whole platform in the foreground until Ctrl-C or SIGTERM."""
-    env = dict(os.environ)
+    try:
+        env, plan = launch_plan(os.environ)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     supervisor = Supervisor(env)
     stopping = False
 
@@ -24,10 +28,10 @@ def main() -> int:
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
     try:
-        for name in START_ORDER:
+        for name, ports in plan:
             if stopping:
                 break
-            supervisor.start(name)
+            supervisor.start(name, ports)
         if not stopping:
             gateway = SERVICES["gateway"].rest_port(env) or 3000
             print(
