@@ -96,6 +96,16 @@ class PgReader:
             rows = await pool.fetch(compiled.sql, *args)
         return rows
 
+    async def estimate_rows(self, statement: Executable, params: Mapping[str, Any]) -> int:
+        """The planner's estimate of how many rows the statement returns (it is not run)."""
+        compiled = self._compile(statement)
+        values = {**compiled.defaults, **params}
+        args = [values[name] for name in compiled.names]
+        pool = self._pool or await self._open()
+        plan = await pool.fetchval("EXPLAIN (FORMAT JSON) " + compiled.sql, *args)
+        document = orjson.loads(plan) if isinstance(plan, str) else plan
+        return int(document[0]["Plan"]["Plan Rows"])
+
     async def close(self) -> None:
         if self._pool is not None:
             await self._pool.close()

@@ -17,16 +17,18 @@ from shop.products.domain import NewProduct, Product, ProductNotFound, ProductQu
 from shop.products.events import SOURCE
 from shop.products.models import outbox, products
 from shop.products.pg_reader import PgReader
-from shop.products.sql_reservations import SqlReservations
-from shop.products.sql_rows import (
+from shop.products.sql_catalog import (
     CATALOG_TOTAL,
-    PRODUCT_BY_ID,
+    TOTAL_CAP,
     catalog_count,
+    catalog_exact_count,
+    catalog_matches,
     catalog_page,
     catalog_params,
     catalog_shape,
-    product_from_row,
 )
+from shop.products.sql_reservations import SqlReservations
+from shop.products.sql_rows import PRODUCT_BY_ID, product_from_row
 from shop.products.sql_stock import SqlStock
 
 READ_POOL_SIZE = 20
@@ -127,11 +129,24 @@ class SqlProductStore(SqlStock, SqlReservations):
         shape, params = catalog_shape(query), catalog_params(query, dialect=self._dialect)
         rows = await self._read(catalog_page(shape, dialect=self._dialect), params)
         if rows:
-            return [product_from_row(row) for row in rows], int(rows[0][CATALOG_TOTAL])
-        if query.page == 1:
+            found, total = [product_from_row(row) for row in rows], int(rows[0][CATALOG_TOTAL])
+        elif query.page == 1:
             return [], 0
-        counted = await self._read(catalog_count(shape, dialect=self._dialect), params)
-        return [], int(counted[0][CATALOG_TOTAL])
+        else:
+            counted = await self._read(catalog_count(shape, dialect=self._dialect), params)
+            found, total = [], int(counted[0][CATALOG_TOTAL])
+        if total > TOTAL_CAP:
+            total = await self._many_matches(shape, params)
+        return found, total
+
+    async def _many_matches(self, shape: tuple[Any, ...], params: dict[str, Any]) -> int:
+        """More than TOTAL_CAP match: PostgreSQL's estimate (never below the cap), SQLite's
+        exact count (an embedded catalog is small, and SQLite has no row estimate)."""
+        if self._reader is not None:
+            statement = catalog_matches(shape, dialect=self._dialect)
+            return max(TOTAL_CAP + 1, await self._reader.estimate_rows(statement, params))
+        counted = await self._read(catalog_exact_count(shape, dialect=self._dialect), params)
+        return int(counted[0][CATALOG_TOTAL])
 
     async def count_products(self) -> int:
         async with self._sessions() as session:
