@@ -44,6 +44,8 @@ _CATALOG_SHAPES = 256  # filter combinations kept; attribute names make them unb
 # Matches are counted up to this many; past it the total is an estimate (see sql_store).
 # Counting every match of a common word in a million products costs more than the page.
 TOTAL_CAP = 1000
+# Where PostgreSQL expects this many matches, the page is read without counting them.
+ESTIMATE_ONLY = 10 * TOTAL_CAP
 # The trigram index (FTS5 on SQLite) needs three characters; shorter terms scan.
 _INDEXED_TERM = 3
 
@@ -132,8 +134,9 @@ def _bounded_count(conditions: list[ColumnElement[bool]]) -> Select[Any]:
 
 
 @lru_cache(maxsize=_CATALOG_SHAPES)
-def catalog_page(shape: tuple[Any, ...], *, dialect: str) -> Select[Any]:
-    """One page of the catalog, each row carrying the bounded number of matches."""
+def catalog_page(shape: tuple[Any, ...], *, dialect: str, counted: bool = True) -> Select[Any]:
+    """One page of the catalog, each row carrying the bounded number of matches (when
+    `counted`; else the total is NULL: the caller has an estimate)."""
     sort_by, descending = shape[6:]
     column = _SORT_COLUMNS[sort_by]
     order = column.desc() if descending else column.asc()
@@ -141,14 +144,20 @@ def catalog_page(shape: tuple[Any, ...], *, dialect: str) -> Select[Any]:
     conditions = _catalog_filters(shape, dialect=dialect)
     # The total comes with the page, in the same round trip: an uncorrelated scalar
     # subquery runs once. Sorting by (column, id) lets an index deliver the page in order.
-    total = _bounded_count(conditions).scalar_subquery().label(CATALOG_TOTAL)
-    return (
-        select(products, total)
+    total = (
+        _bounded_count(conditions).scalar_subquery() if counted else literal_column("NULL")
+    ).label(CATALOG_TOTAL)
+    # Deferred join: the page's ids are found first (from the sort index alone when no
+    # filter needs the row), and only those rows are read; a deep OFFSET then skips index
+    # entries, not table rows scattered over the whole catalog.
+    page_ids = (
+        select(products.c.id)
         .where(*conditions)
         .order_by(order, tiebreak)
         .limit(bindparam("limit", type_=Integer))
         .offset(bindparam("offset", type_=Integer))
     )
+    return select(products, total).where(products.c.id.in_(page_ids)).order_by(order, tiebreak)
 
 
 @lru_cache(maxsize=_CATALOG_SHAPES)

@@ -19,6 +19,7 @@ from shop.products.models import outbox, products
 from shop.products.pg_reader import PgReader
 from shop.products.sql_catalog import (
     CATALOG_TOTAL,
+    ESTIMATE_ONLY,
     TOTAL_CAP,
     catalog_count,
     catalog_exact_count,
@@ -127,26 +128,36 @@ class SqlProductStore(SqlStock, SqlReservations):
 
     async def list_products(self, query: ProductQuery) -> tuple[list[Product], int]:
         shape, params = catalog_shape(query), catalog_params(query, dialect=self._dialect)
-        rows = await self._read(catalog_page(shape, dialect=self._dialect), params)
+        estimate: int | None = None
+        if self._reader is not None:
+            # The planner's guess costs a planning, no execution: where it expects many
+            # matches, counting them (bounded or not) would cost more than the page.
+            matches = catalog_matches(shape, dialect=self._dialect)
+            estimate = await self._reader.estimate_rows(matches, params)
+        counted = estimate is None or estimate <= ESTIMATE_ONLY
+        page = catalog_page(shape, dialect=self._dialect, counted=counted)
+        rows = await self._read(page, params)
+        found = [product_from_row(row) for row in rows]
+        if not counted:
+            assert estimate is not None
+            return found, max(estimate, (query.page - 1) * query.limit + len(found))
         if rows:
-            found, total = [product_from_row(row) for row in rows], int(rows[0][CATALOG_TOTAL])
+            total = int(rows[0][CATALOG_TOTAL])
         elif query.page == 1:
             return [], 0
         else:
-            counted = await self._read(catalog_count(shape, dialect=self._dialect), params)
-            found, total = [], int(counted[0][CATALOG_TOTAL])
-        if total > TOTAL_CAP:
-            total = await self._many_matches(shape, params)
-        return found, total
-
-    async def _many_matches(self, shape: tuple[Any, ...], params: dict[str, Any]) -> int:
-        """More than TOTAL_CAP match: PostgreSQL's estimate (never below the cap), SQLite's
-        exact count (an embedded catalog is small, and SQLite has no row estimate)."""
-        if self._reader is not None:
-            statement = catalog_matches(shape, dialect=self._dialect)
-            return max(TOTAL_CAP + 1, await self._reader.estimate_rows(statement, params))
-        counted = await self._read(catalog_exact_count(shape, dialect=self._dialect), params)
-        return int(counted[0][CATALOG_TOTAL])
+            total = int(
+                (await self._read(catalog_count(shape, dialect=self._dialect), params))[0][
+                    CATALOG_TOTAL
+                ]
+            )
+        if total <= TOTAL_CAP:
+            return found, total
+        if estimate is not None:  # PostgreSQL: its estimate, never below what was counted
+            return found, max(TOTAL_CAP + 1, estimate)
+        # SQLite (no row estimate; an embedded catalog is small): count them all.
+        exact = await self._read(catalog_exact_count(shape, dialect=self._dialect), params)
+        return found, int(exact[0][CATALOG_TOTAL])
 
     async def count_products(self) -> int:
         async with self._sessions() as session:

@@ -3,12 +3,16 @@ a later change cannot quietly bring back a scan of every product."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import insert
 
 from shop.products.domain import ProductQuery
-from shop.products.sql_catalog import catalog_page, catalog_params, catalog_shape
+from shop.products.models import products
+from shop.products.sql_catalog import TOTAL_CAP, catalog_page, catalog_params, catalog_shape
 from shop.products.sql_store import SqlProductStore
 from tests.integration.products.conftest import new_product, postgres_store, sqlite_store
 
@@ -90,3 +94,37 @@ async def test_sqlite_search_finds_substrings_and_follows_updates(lite: SqlProdu
     await lite.delete_product(made.id)
     assert (await lite.list_products(ProductQuery(search="oor lig")))[1] == 0
     await lite.close()
+
+
+async def _many(store: SqlProductStore, category: str, count: int) -> None:
+    now = datetime.now(UTC)
+    rows = [
+        {"id": str(uuid.uuid4()), **new_product(category=category).fields(now)}
+        for _ in range(count)
+    ]
+    async with store.engine.begin() as conn:
+        await conn.execute(insert(products), rows)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+async def test_totals_are_exact_to_the_cap_then_never_below_it(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    if backend == "sqlite":
+        store = await sqlite_store(tmp_path / "products.db")
+    else:
+        store = await postgres_store(request.getfixturevalue("postgres_url"))
+    small, large = f"small-{uuid.uuid4().hex[:8]}", f"large-{uuid.uuid4().hex[:8]}"
+    try:
+        await _many(store, small, 30)
+        await _many(store, large, TOTAL_CAP + 5)
+        page, total = await store.list_products(ProductQuery(category=small, limit=7, page=2))
+        assert len(page) == 7 and total == 30
+        page, total = await store.list_products(ProductQuery(category=large, limit=5))
+        assert len(page) == 5
+        # SQLite counts them all; PostgreSQL says "more than the cap" by its estimate.
+        assert total == TOTAL_CAP + 5 if backend == "sqlite" else total > TOTAL_CAP
+        _, past_the_end = await store.list_products(ProductQuery(category=small, page=9))
+        assert past_the_end == 30
+    finally:
+        await store.close()
