@@ -72,45 +72,56 @@ def queries(products: SqlProductStore, orders_url: str, size: int) -> dict[str, 
     }
 
 
-async def measure(query: Query, *, runs: int) -> dict[str, float]:
-    rng = random.Random(7)
-    for _ in range(5):
-        await query(rng)
-    took = []
-    for _ in range(runs):
-        began = time.perf_counter()
-        await query(rng)
-        took.append((time.perf_counter() - began) * 1000)
-    took.sort()
-    return {"p50_ms": round(statistics.median(took), 2), "p90_ms": round(took[int(runs * 0.9)], 2)}
+async def measure(per_size: dict[int, Query], *, runs: int) -> dict[int, dict[str, float]]:
+    """p50/p90 of one query at every size, the sizes taking turns run by run: the machine
+    is shared, and load that comes and goes then weighs on every size alike."""
+    rng = {size: random.Random(7) for size in per_size}
+    took: dict[int, list[float]] = {size: [] for size in per_size}
+    for run in range(runs + 5):
+        for size, query in per_size.items():
+            began = time.perf_counter()
+            await query(rng[size])
+            if run >= 5:  # the first few warm caches and pools
+                took[size].append((time.perf_counter() - began) * 1000)
+    return {
+        size: {
+            "p50_ms": round(statistics.median(t), 2),
+            "p90_ms": round(sorted(t)[int(len(t) * 0.9)], 2),
+        }
+        for size, t in took.items()
+    }
 
 
 async def run(sizes: tuple[int, ...], runs: int) -> dict[str, Any]:
-    products_db, products_url = create_postgres_database("shop_bench_catalog")
-    orders_db, orders_url = create_postgres_database("shop_bench_order_lists")
-    results: dict[str, Any] = {"sizes": {}, "load_seconds": {}}
+    """One pair of databases per size, loaded with COPY, then every query measured."""
+    made: list[str] = []
+    results: dict[str, Any] = {"sizes": {str(n): {} for n in sizes}, "load_seconds": {}}
+    stores: dict[int, SqlProductStore] = {}
     try:
-        await migrate_sql(products_url)
-        await upgrade_to_head_async(ORDER_MIGRATIONS, orders_url)
-        loaded = 0
+        per_query: dict[str, dict[int, Query]] = {}
         for size in sizes:
-            took = await grow_products(products_url, loaded, size)
-            took += await grow_orders(orders_url, loaded, size)
+            products_db, products_url = create_postgres_database("shop_bench_catalog")
+            orders_db, orders_url = create_postgres_database("shop_bench_order_lists")
+            made += [products_db, orders_db]
+            await migrate_sql(products_url)
+            await upgrade_to_head_async(ORDER_MIGRATIONS, orders_url)
+            took = await grow_products(products_url, 0, size)
+            took += await grow_orders(orders_url, 0, size)
             results["load_seconds"][str(size)] = round(took, 1)
-            loaded = size
-            store = SqlProductStore(create_engine(products_url))
-            try:
-                figures = {
-                    name: await measure(q, runs=runs)
-                    for name, q in queries(store, orders_url, size).items()
-                }
-            finally:
-                await store.close()
-            results["sizes"][str(size)] = figures
-            print(f"{size:>9,} rows loaded in {took:.1f}s: {json.dumps(figures)}", flush=True)
+            print(f"{size:>9,} products and orders loaded in {took:.1f}s", flush=True)
+            stores[size] = SqlProductStore(create_engine(products_url))
+            for name, query in queries(stores[size], orders_url, size).items():
+                per_query.setdefault(name, {})[size] = query
+        for name, per_size in per_query.items():
+            figures = await measure(per_size, runs=runs)
+            for size, figure in figures.items():
+                results["sizes"][str(size)][name] = figure
+            print(f"{name:24} " + "  ".join(f"{figures[n]['p50_ms']:7.2f}" for n in sizes))
     finally:
-        drop_postgres_database(products_db)
-        drop_postgres_database(orders_db)
+        for store in stores.values():
+            await store.close()
+        for name in made:
+            drop_postgres_database(name)
     first, last = results["sizes"][str(sizes[0])], results["sizes"][str(sizes[-1])]
     results["growth"] = {
         name: round(last[name]["p50_ms"] / max(first[name]["p50_ms"], 0.01), 2) for name in first

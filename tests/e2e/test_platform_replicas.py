@@ -3,7 +3,6 @@ no client sees an error beyond the requests that were in flight on the killed on
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 import uuid
@@ -13,7 +12,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from shop.launcher.specs import launch_plan
 from tests.e2e.test_orders_support import new_product, new_shopper, place
 from tests.support.databases import (
     create_mysql_database,
@@ -21,7 +19,7 @@ from tests.support.databases import (
     drop_mysql_database,
     drop_postgres_database,
 )
-from tests.support.stack import Stack, free_port, stack_env
+from tests.support.stack import Stack, stack_env, with_replicas
 
 _SCALED = ("users", "products", "orders")
 _WORKERS = 6
@@ -39,35 +37,16 @@ def replicated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         products_url=products_url,
         orders_url=orders_url,
     )
-    # The launcher's plan puts replica n on the first one's ports + 10(n-1): pick first
-    # ports whose +10 is free too, so the plan is the one `make run` would follow.
-    for var in ("USER_SERVICE", "PRODUCT_SERVICE", "ORDER_SERVICE"):
-        env[f"{var}_PORT"], env[f"{var}_GRPC_PORT"] = _port_pair(), _port_pair()
-    env["REPLICAS"] = ",".join(f"{name}=2" for name in _SCALED)
-    shared, plan = launch_plan(env)
+    shared, plan = with_replicas(env, ",".join(f"{name}=2" for name in _SCALED))
     stack = Stack(shared, log_dir=root / "logs")
     try:
-        for name, ports in plan:
-            stack.supervisor.start(name, ports)
+        stack.start_planned(plan)
         yield stack
     finally:
         stack.close()
         drop_mysql_database(users_db)
         drop_postgres_database(products_db)
         drop_postgres_database(orders_db)
-
-
-def _port_pair() -> str:
-    """A free port p with p + 10 free as well."""
-    while True:
-        port = free_port()
-        if port + 10 < 65535:
-            try:
-                with socket.socket() as sock:
-                    sock.bind(("127.0.0.1", port + 10))
-                return str(port)
-            except OSError:
-                continue
 
 
 @pytest.mark.slow

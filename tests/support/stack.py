@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from shop.launcher.specs import SERVICES
+from shop.launcher.specs import REPLICA_PORT_STEP, SERVICES, launch_plan
 from shop.launcher.supervisor import Supervisor
 from tests.support.databases import RABBITMQ_URL
 
@@ -69,6 +69,30 @@ def stack_env(
         }
     )
     return env
+
+
+def _port_with_replica_room() -> int:
+    """A free port p with p + REPLICA_PORT_STEP free too (the launcher's second replica)."""
+    while True:
+        port = free_port()
+        try:
+            with socket.socket() as sock:
+                sock.bind(("127.0.0.1", port + REPLICA_PORT_STEP))
+            return port
+        except OSError:
+            continue
+
+
+def with_replicas(
+    env: Mapping[str, str], replicas: str
+) -> tuple[dict[str, str], list[tuple[str, dict[str, str]]]]:
+    """The launcher's plan for REPLICAS (e.g. 'orders=2'): shared env and processes, on
+    first ports chosen so that the second replica's ports are free as well."""
+    env = {**env, "REPLICAS": replicas}
+    for var in ("USER_SERVICE", "PRODUCT_SERVICE", "ORDER_SERVICE"):
+        env[f"{var}_PORT"] = str(_port_with_replica_room())
+        env[f"{var}_GRPC_PORT"] = str(_port_with_replica_room())
+    return launch_plan(env)
 
 
 class Stack:
@@ -143,6 +167,11 @@ class Stack:
     @staticmethod
     def auth(token: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {token}"}
+
+    def start_planned(self, plan: list[tuple[str, dict[str, str]]]) -> None:
+        """Starts every process of a launcher plan (replicas included), in order."""
+        for name, ports in plan:
+            self.supervisor.start(name, ports)
 
     def close(self) -> None:
         self.client.close()
