@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import shutil
 import signal
 import subprocess
 import sys
@@ -31,6 +30,7 @@ from tests.support.stack import Stack
 from bench.orders.measure import place_orders, seed
 from bench.pgbench_anchor import pgbench_inserts
 from bench.platform import bench_platform
+from bench.wrk import require_wrk
 
 RESULTS = Path(__file__).parents[1] / "results"
 HOT_STOCK = 200
@@ -117,9 +117,7 @@ def main() -> int:
     parser.add_argument("--no-hot", dest="hot", action="store_false")
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        print("wrk is required (apt-get install wrk)", file=sys.stderr)
-        return 2
+    require_wrk()
     args.stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     RESULTS.mkdir(exist_ok=True)
     result: dict[str, Any] = {"benchmark": "order placement", "when": args.stamp}
