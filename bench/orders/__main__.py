@@ -33,7 +33,7 @@ from bench.platform import bench_platform
 from bench.wrk import require_wrk
 
 RESULTS = Path(__file__).parents[1] / "results"
-HOT_STOCK = 200
+HOT_STOCK = 50
 
 
 def start_profiled_orders(stack: Stack, profile: Path, log: Path) -> subprocess.Popen[bytes]:

@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from shop.launcher.specs import REPLICA_PORT_STEP, SERVICES, launch_plan
+from shop.launcher.specs import REPLICA_PORT_STEP, SERVICES, launch_plan, parse_replicas
 from shop.launcher.supervisor import Supervisor
 from tests.support.databases import RABBITMQ_URL
 
@@ -89,9 +89,12 @@ def with_replicas(
     """The launcher's plan for REPLICAS (e.g. 'orders=2'): shared env and processes, on
     first ports chosen so that the second replica's ports are free as well."""
     env = {**env, "REPLICAS": replicas}
-    for var in ("USER_SERVICE", "PRODUCT_SERVICE", "ORDER_SERVICE"):
-        env[f"{var}_PORT"] = str(_port_with_replica_room())
-        env[f"{var}_GRPC_PORT"] = str(_port_with_replica_room())
+    for name in parse_replicas(replicas):
+        # Only the scaled services move: the launcher rewrites their URLs, not the others'.
+        spec = SERVICES[name]
+        assert spec.rest_port_env is not None and spec.grpc_port_env is not None
+        env[spec.rest_port_env] = str(_port_with_replica_room())
+        env[spec.grpc_port_env] = str(_port_with_replica_room())
     return launch_plan(env)
 
 

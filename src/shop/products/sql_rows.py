@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import ARRAY, Select, String, any_, bindparam, select
 from sqlalchemy.engine import RowMapping
 
 from shop.products.domain import (
@@ -36,6 +36,10 @@ def reservation_from_row(row: RowMapping) -> Reservation:
 
 # Built once and reused with fresh parameters (see sql_catalog for why).
 PRODUCT_BY_ID = select(products).where(products.c.id == bindparam("id"))
+# PostgreSQL only (id = ANY($1)): one statement text whatever the number of ids.
+PRODUCTS_BY_IDS = select(products).where(
+    products.c.id == any_(bindparam("ids", type_=ARRAY(String)))
+)
 
 
 def reservation_by_order(order_id: str) -> Select[Any]:

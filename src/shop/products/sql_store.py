@@ -29,7 +29,7 @@ from shop.products.sql_catalog import (
     catalog_shape,
 )
 from shop.products.sql_reservations import SqlReservations
-from shop.products.sql_rows import PRODUCT_BY_ID, product_from_row
+from shop.products.sql_rows import PRODUCT_BY_ID, PRODUCTS_BY_IDS, product_from_row
 from shop.products.sql_stock import SqlStock
 
 READ_POOL_SIZE = 20
@@ -83,6 +83,9 @@ class SqlProductStore(SqlStock, SqlReservations):
         return product_from_row(rows[0]) if rows else None
 
     async def get_products(self, product_ids: Sequence[str]) -> dict[str, Product]:
+        if self._reader is not None:  # CheckInventory on the order hot path: no transaction
+            found = await self._reader.fetch(PRODUCTS_BY_IDS, {"ids": list(set(product_ids))})
+            return {row["id"]: product_from_row(row) for row in found}
         async with self._sessions() as session:
             rows = (
                 await session.execute(select(products).where(products.c.id.in_(set(product_ids))))
