@@ -52,7 +52,7 @@ def run_wrk(
     env = {**os.environ, "BENCH_PATH": path, "BENCH_HEADERS": json.dumps(headers or {})}
     command = [
         "wrk",
-        f"-t{threads}",
+        f"-t{min(threads, connections)}",  # wrk refuses more threads than connections
         f"-c{connections}",
         f"-d{duration}s",
         "--latency",

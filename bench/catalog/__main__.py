@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import statistics
 import time
@@ -96,6 +97,7 @@ async def run(sizes: tuple[int, ...], runs: int) -> dict[str, Any]:
     """One pair of databases per size, loaded with COPY, then every query measured."""
     made: list[str] = []
     results: dict[str, Any] = {"sizes": {str(n): {} for n in sizes}, "load_seconds": {}}
+    results["load_average_before"] = os.getloadavg()
     stores: dict[int, SqlProductStore] = {}
     try:
         per_query: dict[str, dict[int, Query]] = {}
