@@ -7,7 +7,10 @@ from collections import Counter
 from typing import Any
 
 import aiohttp
+from aiohttp import web
 
+from shop.gateway.replica_probe import ReplicaProbe
+from shop.gateway.replicas import ReplicaSet
 from tests.integration.gateway.conftest import StartGateway, bearer
 from tests.integration.gateway.upstream import free_port, start_upstream
 
@@ -55,3 +58,38 @@ async def test_every_replica_down_is_503(
     async with client.get(f"{base}/products") as resp:
         assert resp.status == 503
         assert (await resp.json())["message"] == "Upstream service unavailable"
+
+
+async def test_the_probe_moves_replicas_out_and_back_by_readiness() -> None:
+    ready = {"up": True}
+
+    async def readiness(_: web.Request) -> web.Response:
+        return web.json_response({}, status=200 if ready["up"] else 503)
+
+    app = web.Application()
+    app.router.add_get("/health/ready", readiness)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    legacy = await start_upstream(legacy_port := free_port())  # no /health/ready: echo 200s
+    replicas = ReplicaSet(
+        "products",
+        [f"http://127.0.0.1:{port}", f"http://127.0.0.1:{legacy_port}", "http://127.0.0.1:1"],
+        eject_seconds=60,
+    )
+    flaky, old, dead = replicas.replicas
+    try:
+        async with aiohttp.ClientSession() as session:
+            probe = ReplicaProbe(session, [replicas], interval=60)
+            await probe.check_once()
+            assert replicas.available() == [flaky, old]
+            ready["up"] = False
+            await probe.check_once()
+            assert replicas.available() == [old]
+            ready["up"] = True
+            await probe.check_once()
+            assert replicas.available() == [flaky, old] and dead not in replicas.available()
+    finally:
+        await runner.cleanup()
+        await legacy.cleanup()
