@@ -60,16 +60,22 @@ def channel_target(value: str) -> str:
 def open_channel(target: str, *, secret: str) -> grpc.aio.Channel:
     """A channel for the life of the process; every call carries secret and request id.
 
-    round_robin spreads calls over every address the target names and skips the ones that
-    are down (the default, pick_first, would send everything to one replica).
+    Over a list of replicas, round_robin spreads calls and skips the ones that are down,
+    and reconnect backoff is capped so a replica that comes back is used within seconds.
+    One address keeps grpc's default policy (pick_first), as a single peer always had.
     """
-    return grpc.aio.insecure_channel(
-        channel_target(target),
-        interceptors=[_MetadataInterceptor(secret)],
-        options=[
-            ("grpc.keepalive_time_ms", 30_000),
-            ("grpc.keepalive_permit_without_calls", 1),
-            ("grpc.enable_retries", 0),  # retries are ours: only idempotent calls are retried
+    options: list[tuple[str, Any]] = [
+        ("grpc.keepalive_time_ms", 30_000),
+        ("grpc.keepalive_permit_without_calls", 1),
+        ("grpc.enable_retries", 0),  # retries are ours: only idempotent calls are retried
+    ]
+    resolved = channel_target(target)
+    if resolved.startswith("ipv4:"):
+        options += [
             ("grpc.lb_policy_name", "round_robin"),
-        ],
+            ("grpc.initial_reconnect_backoff_ms", 200),
+            ("grpc.max_reconnect_backoff_ms", 2_000),
+        ]
+    return grpc.aio.insecure_channel(
+        resolved, interceptors=[_MetadataInterceptor(secret)], options=options
     )
