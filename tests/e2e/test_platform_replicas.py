@@ -21,6 +21,9 @@ from tests.support.databases import (
 )
 from tests.support.stack import Stack, stack_env, with_replicas
 
+# Eight processes to start: on a loaded machine that alone can pass the default timeout.
+pytestmark = pytest.mark.timeout(600)
+
 _SCALED = ("users", "products", "orders")
 _WORKERS = 6
 
