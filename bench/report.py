@@ -64,7 +64,7 @@ def markdown(run: dict[str, Any]) -> str:
            f"Python {m['python']}; {m['note']}.", ""]  # fmt: skip
     for step, render in (("gateway", _gateway), ("orders", _orders), ("catalog", _catalog)):
         part = run.get(step, {})
-        load = " ".join(part.get("load_average_at_start", []))
+        load = " ".join(str(x) for x in part.get("load_average_at_start", []))
         out += [f"## {step} (load average at start: {load})", ""]
         out += ["failed: see the console output"] if part.get("failed") else render(part)
         out.append("")

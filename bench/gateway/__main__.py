@@ -32,11 +32,17 @@ JWT_SECRET = "bench-jwt-secret-0123456789abcdef0123456789"
 
 
 def measure(
-    kind: str, upstream: str, connections: list[int], duration: int
+    servers: list[str], upstream: str, connections: list[int], duration: int
 ) -> list[dict[str, Any]]:
-    port = free_port()
-    proc = start(kind, port=port, upstream=upstream, jwt_secret=JWT_SECRET)
-    base = f"http://127.0.0.1:{port}"
+    """Every server up at once, measured in turn at each scenario and concurrency, so that
+    load from elsewhere on a shared machine weighs on each about alike."""
+    procs = {
+        kind: (
+            port := free_port(),
+            start(kind, port=port, upstream=upstream, jwt_secret=JWT_SECRET),
+        )
+        for kind in servers
+    }
     token = issue_access_token(Principal("u1", "u1@example.com", "user"), secret=JWT_SECRET)
     scenarios = {
         "public": ("/products/p1", {}),
@@ -46,31 +52,35 @@ def measure(
     try:
         for scenario, (path, headers) in scenarios.items():
             for count in connections:
-                run_wrk(base=base, path=path, headers=headers, connections=count, duration=1)
-                family = with_children(proc.pid)
-                before = sum(cpu_seconds(p) for p in family)
-                stats = run_wrk(
-                    base=base,
-                    path=path,
-                    headers=headers,
-                    connections=count,
-                    threads=min(count, 2),
-                    duration=duration,
-                )
-                cpu = sum(cpu_seconds(p) for p in family) - before
-                stats["cpu_us_per_request"] = round(cpu / max(stats["requests"], 1) * 1e6, 1)
-                results.append(
-                    {"server": kind, "scenario": scenario, "connections": count, **stats}
-                )
-                print(
-                    f"{kind:8} {scenario:6} c={count:<3} {stats['requests_per_s']:9.1f} req/s"
-                    f"  p50 {stats['p50_ms']:6.2f}  p99 {stats['p99_ms']:7.2f} ms"
-                    f"  cpu {stats['cpu_us_per_request']:6.1f} us/req  non-2xx {stats['non_2xx']}",
-                    flush=True,
-                )
+                for kind, (port, proc) in procs.items():
+                    base = f"http://127.0.0.1:{port}"
+                    run_wrk(base=base, path=path, headers=headers, connections=count, duration=1)
+                    family = with_children(proc.pid)
+                    before = sum(cpu_seconds(p) for p in family)
+                    stats = run_wrk(
+                        base=base,
+                        path=path,
+                        headers=headers,
+                        connections=count,
+                        threads=min(count, 2),
+                        duration=duration,
+                    )
+                    cpu = sum(cpu_seconds(p) for p in family) - before
+                    stats["cpu_us_per_request"] = round(cpu / max(stats["requests"], 1) * 1e6, 1)
+                    results.append(
+                        {"server": kind, "scenario": scenario, "connections": count, **stats}
+                    )
+                    print(
+                        f"{kind:8} {scenario:6} c={count:<3} {stats['requests_per_s']:9.1f} req/s"
+                        f"  p50 {stats['p50_ms']:6.2f}  p99 {stats['p99_ms']:7.2f} ms"
+                        f"  cpu {stats['cpu_us_per_request']:6.1f} us/req"
+                        f"  non-2xx {stats['non_2xx']}",
+                        flush=True,
+                    )
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        for _, proc in procs.values():
+            proc.terminate()
+            proc.wait(timeout=10)
     return results
 
 
