@@ -117,11 +117,8 @@ def main() -> int:
     time.sleep(0.5)
     load_before = Path("/proc/loadavg").read_text().split()[:3]
     try:
-        results = []
-        for kind in servers:
-            results += measure(
-                kind, f"http://127.0.0.1:{upstream_port}", connections, args.duration
-            )
+        upstream_url = f"http://127.0.0.1:{upstream_port}"
+        results = measure(servers, upstream_url, connections, args.duration)
     finally:
         upstream.terminate()
         upstream.wait(timeout=10)
