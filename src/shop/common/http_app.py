@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Header
 from fastapi.responses import Response
+from pydantic import BaseModel, Field
 
 from shop.common.errors import Forbidden, Unauthorized
 from shop.common.http_errors import ORJSONResponse, install_error_handlers
@@ -17,6 +18,14 @@ from shop.common.metrics import render_latest
 from shop.common.tokens import Principal
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+
+class Health(BaseModel):
+    """Liveness; the contract gives this body outside the envelope."""
+
+    status: Literal["healthy"]
+    timestamp: str = Field(json_schema_extra={"format": "date-time"})
+    service: str
 
 
 def create_service_app(
@@ -36,9 +45,10 @@ def create_service_app(
     for router in routers:
         app.include_router(router)
 
-    @app.get("/health", include_in_schema=False)
-    async def health() -> dict[str, Any]:
-        return {"status": "healthy", "timestamp": datetime.now(UTC).isoformat(), "service": service}
+    @app.get("/health", tags=["health"])
+    async def health() -> Health:
+        now = datetime.now(UTC).isoformat()
+        return Health(status="healthy", timestamp=now, service=service)
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics() -> Response:

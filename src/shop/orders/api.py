@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request
 
-from shop.common.envelope import page_meta, success
+from shop.common.envelope import Envelope, PageEnvelope, error_responses
 from shop.common.http_app import CurrentAdmin, CurrentPrincipal
 from shop.orders import service
 from shop.orders.context import OrderContext
@@ -15,7 +15,8 @@ from shop.orders.placement import place_order
 from shop.orders.placement_request import PlaceOrder
 from shop.orders.schemas import OrderCreate, OrderRead, OrderStatusUpdate
 
-router = APIRouter(prefix="/orders", tags=["orders"])
+# 401 from every route: the gateway secret is checked before any of them runs.
+router = APIRouter(prefix="/orders", tags=["orders"], responses=error_responses(401))
 
 
 def _ctx(request: Request) -> OrderContext:
@@ -23,13 +24,14 @@ def _ctx(request: Request) -> OrderContext:
     return ctx
 
 
-@router.post("", status_code=201)
+# A replayed Idempotency-Key answers as the first call did, so any of these may come back.
+@router.post("", status_code=201, responses=error_responses(400, 402, 403, 404, 409, 503, 504))
 async def create_order(
     body: OrderCreate,
     request: Request,
     principal: CurrentPrincipal,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
-) -> dict[str, Any]:
+) -> Envelope[OrderRead]:
     order = await place_order(
         ctx=_ctx(request),
         request=PlaceOrder(
@@ -41,43 +43,43 @@ async def create_order(
             idempotency_key=idempotency_key or None,
         ),
     )
-    return success(OrderRead.of(order).body(), "Order placed")
+    return Envelope[OrderRead](data=OrderRead.of(order), message="Order placed")
 
 
-@router.get("")
+@router.get("", responses=error_responses(400))
 async def list_orders(
     request: Request,
     principal: CurrentPrincipal,
     status: str | None = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-) -> dict[str, Any]:
+) -> PageEnvelope[OrderRead]:
     orders, total = await service.list_orders(
         ctx=_ctx(request), principal=principal, status=status, page=page, limit=limit
     )
-    return success(
-        [OrderRead.of(o).body() for o in orders],
-        meta=page_meta(page=page, limit=limit, total=total),
-    )
+    data = [OrderRead.of(o) for o in orders]
+    return PageEnvelope[OrderRead].of(data, page=page, limit=limit, total=total)
 
 
-@router.get("/{order_id}")
-async def get_order(order_id: str, request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
+@router.get("/{order_id}", responses=error_responses(404))
+async def get_order(
+    order_id: str, request: Request, principal: CurrentPrincipal
+) -> Envelope[OrderRead]:
     order = await service.get_order(ctx=_ctx(request), order_id=order_id, principal=principal)
-    return success(OrderRead.of(order).body())
+    return Envelope[OrderRead](data=OrderRead.of(order))
 
 
-@router.post("/{order_id}/cancel")
+@router.post("/{order_id}/cancel", responses=error_responses(404, 409))
 async def cancel_order(
     order_id: str, request: Request, principal: CurrentPrincipal
-) -> dict[str, Any]:
+) -> Envelope[OrderRead]:
     order = await service.cancel_order(ctx=_ctx(request), order_id=order_id, principal=principal)
-    return success(OrderRead.of(order).body(), "Order cancelled")
+    return Envelope[OrderRead](data=OrderRead.of(order), message="Order cancelled")
 
 
-@router.patch("/{order_id}/status")
+@router.patch("/{order_id}/status", responses=error_responses(400, 403, 404, 409))
 async def change_status(
     order_id: str, body: OrderStatusUpdate, request: Request, _: CurrentAdmin
-) -> dict[str, Any]:
+) -> Envelope[OrderRead]:
     order = await service.change_status(ctx=_ctx(request), order_id=order_id, status=body.status)
-    return success(OrderRead.of(order).body(), "Status updated")
+    return Envelope[OrderRead](data=OrderRead.of(order), message="Status updated")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 from pydantic.alias_generators import to_camel
 
-from shop.orders.domain import Order
+from shop.orders.domain import Order, OrderStatus
 
 
 class _Camel(BaseModel):
@@ -41,30 +41,57 @@ class OrderItemRead(_Camel):
     unit_price: int
 
 
+def _absent_when_none(value: object) -> bool:
+    return value is None
+
+
 class StatusChangeRead(_Camel):
-    from_status: str | None
-    to_status: str
+    # The first entry has no previous status: the key is left out rather than null.
+    from_status: OrderStatus | None = Field(default=None, exclude_if=_absent_when_none)
+    to_status: OrderStatus
     at: datetime
     reason: str
+
+
+class ShippingAddressRead(_Camel):
+    """The address as it was when the order was placed."""
+
+    id: str
+    line1: str
+    line2: str | None
+    city: str
+    state: str | None
+    postal_code: str
+    country: str
+
+
+# The snapshot goes out as stored, not rebuilt through a model per read; this documents its
+# fields, and the OpenAPI contract test holds real bodies to them.
+ShippingAddress = Annotated[
+    dict[str, Any], WithJsonSchema(ShippingAddressRead.model_json_schema(by_alias=True))
+]
 
 
 class OrderRead(_Camel):
     id: str
     user_id: str
-    status: str
+    status: OrderStatus
     items: list[OrderItemRead]
     total: int
-    shipping_address: dict[str, Any]
+    shipping_address: ShippingAddress
     created_at: datetime
     updated_at: datetime
-    status_history: list[StatusChangeRead] | None = None
+    # Only a single order's read carries its history; lists leave the key out.
+    status_history: list[StatusChangeRead] | None = Field(
+        default=None, exclude_if=_absent_when_none
+    )
 
     @classmethod
     def of(cls, order: Order) -> OrderRead:
         return cls(
             id=order.id,
             user_id=order.user_id,
-            status=order.status.value,
+            status=order.status,
             items=[
                 OrderItemRead(product_id=i.product_id, quantity=i.quantity, unit_price=i.unit_price)
                 for i in order.items
@@ -75,8 +102,8 @@ class OrderRead(_Camel):
             updated_at=aware(order.updated_at),
             status_history=[
                 StatusChangeRead(
-                    from_status=h.from_status.value if h.from_status else None,
-                    to_status=h.to_status.value,
+                    from_status=h.from_status,
+                    to_status=h.to_status,
                     at=aware(h.at),
                     reason=h.reason,
                 )

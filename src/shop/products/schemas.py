@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any, Literal
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_serializer, model_validator
 from pydantic.alias_generators import to_camel
 
 from shop.common.errors import ValidationFailed
@@ -94,8 +95,45 @@ class CatalogParams(BaseModel):
         ]
 
 
+class _Out(BaseModel):
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        from_attributes=True,
+        json_schema_serialization_defaults_required=True,
+    )
+
+
+class ProductRead(_Out):
+    """The contract's product shape (plus reserved and updatedAt) in every product route."""
+
+    id: str
+    name: str
+    description: str
+    price: int = Field(description="integer cents")
+    category: str
+    sku: str
+    stock: int = Field(description="units on hand and free to reserve")
+    reserved: int = Field(description="units held by live reservations")
+    low_stock_threshold: int
+    attributes: dict[str, Any]
+    created_at: datetime = Field(json_schema_extra={"format": "date-time"})
+    updated_at: datetime = Field(json_schema_extra={"format": "date-time"})
+
+    @field_serializer("created_at", "updated_at")
+    def _iso(self, value: datetime) -> str:
+        return value.isoformat()  # as product_out writes it
+
+
+class ProductDeleted(_Out):
+    id: str
+
+
 def product_out(product: Product) -> dict[str, Any]:
-    """The contract's product shape (plus reserved and updatedAt)."""
+    """`ProductRead`'s JSON written by hand for the read path: no model built per row.
+
+    A unit test holds the two to the same output; the OpenAPI test holds both to the schema.
+    """
     return {
         "id": product.id,
         "name": product.name,

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, cast
+from typing import Annotated, cast
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from shop.common.envelope import page_meta, success
+from shop.common.envelope import Envelope, PageEnvelope, error_responses
 from shop.common.http_app import CurrentAdmin, CurrentPrincipal
 from shop.users import auth, service
 from shop.users.auth import AuthSession
@@ -18,13 +18,15 @@ from shop.users.schemas import (
     LoginRequest,
     PageQuery,
     RefreshRequest,
+    RegisteredRead,
     RegisterRequest,
+    SessionRead,
     UserRead,
     UserUpdate,
 )
 
-router = APIRouter()
-Body = dict[str, Any]
+# 401 from every route: the gateway secret is checked before any of them runs.
+router = APIRouter(responses=error_responses(401))
 
 
 def _context(request: Request) -> UserContext:
@@ -34,26 +36,17 @@ def _context(request: Request) -> UserContext:
 Ctx = Annotated[UserContext, Depends(_context)]
 
 
-def _user(user: Any) -> Body:
-    return UserRead.model_validate(user).dump()
+def _session(session: AuthSession) -> SessionRead:
+    return SessionRead(
+        access_token=session.access_token,
+        refresh_token=session.refresh_token,
+        expires_in=session.expires_in,
+        user=UserRead.model_validate(session.user),
+    )
 
 
-def _address(address: Any) -> Body:
-    return AddressRead.model_validate(address).dump()
-
-
-def _session(session: AuthSession) -> Body:
-    return {
-        "accessToken": session.access_token,
-        "refreshToken": session.refresh_token,
-        "tokenType": "Bearer",
-        "expiresIn": session.expires_in,
-        "user": _user(session.user),
-    }
-
-
-@router.post("/auth/register", status_code=201, response_model=None)
-async def register(body: RegisterRequest, ctx: Ctx) -> Body:
+@router.post("/auth/register", status_code=201, responses=error_responses(400, 409))
+async def register(body: RegisterRequest, ctx: Ctx) -> Envelope[RegisteredRead]:
     user = await auth.register(
         uow=ctx.uow(),
         passwords=ctx.passwords,
@@ -61,11 +54,12 @@ async def register(body: RegisterRequest, ctx: Ctx) -> Body:
         password=body.password,
         name=body.name,
     )
-    return success({"user": _user(user)}, "User registered")
+    data = RegisteredRead(user=UserRead.model_validate(user))
+    return Envelope[RegisteredRead](data=data, message="User registered")
 
 
-@router.post("/auth/login", response_model=None)
-async def login(body: LoginRequest, ctx: Ctx) -> Body:
+@router.post("/auth/login", responses=error_responses(400))
+async def login(body: LoginRequest, ctx: Ctx) -> Envelope[SessionRead]:
     session = await auth.login(
         uow=ctx.uow(),
         passwords=ctx.passwords,
@@ -73,70 +67,76 @@ async def login(body: LoginRequest, ctx: Ctx) -> Body:
         email=body.email,
         password=body.password,
     )
-    return success(_session(session), "Logged in")
+    return Envelope[SessionRead](data=_session(session), message="Logged in")
 
 
-@router.post("/auth/refresh", response_model=None)
-async def refresh(body: RefreshRequest, ctx: Ctx) -> Body:
+@router.post("/auth/refresh", responses=error_responses(400))
+async def refresh(body: RefreshRequest, ctx: Ctx) -> Envelope[SessionRead]:
     session = await auth.refresh(
         uow=ctx.uow(), jwt_secret=ctx.settings.jwt_secret, refresh_token=body.refresh_token
     )
-    return success(_session(session), "Token refreshed")
+    return Envelope[SessionRead](data=_session(session), message="Token refreshed")
 
 
-@router.post("/auth/logout", response_model=None)
-async def logout(body: RefreshRequest, ctx: Ctx, principal: CurrentPrincipal) -> Body:
+@router.post("/auth/logout", responses=error_responses(400))
+async def logout(body: RefreshRequest, ctx: Ctx, principal: CurrentPrincipal) -> Envelope[None]:
     await auth.logout(uow=ctx.uow(), user_id=principal.user_id, refresh_token=body.refresh_token)
-    return success(None, "Logged out")
+    return Envelope[None](data=None, message="Logged out")
 
 
-@router.get("/users/me", response_model=None)
-async def get_me(ctx: Ctx, principal: CurrentPrincipal) -> Body:
+@router.get("/users/me", responses=error_responses(404))
+async def get_me(ctx: Ctx, principal: CurrentPrincipal) -> Envelope[UserRead]:
     user = await service.get_user(uow=ctx.uow(), user_id=principal.user_id)
-    return success(_user(user))
+    return Envelope[UserRead](data=UserRead.model_validate(user))
 
 
-@router.patch("/users/me", response_model=None)
-async def update_me(body: UserUpdate, ctx: Ctx, principal: CurrentPrincipal) -> Body:
+@router.patch("/users/me", responses=error_responses(400, 404))
+async def update_me(body: UserUpdate, ctx: Ctx, principal: CurrentPrincipal) -> Envelope[UserRead]:
     user = await service.update_profile(
         uow=ctx.uow(), user_id=principal.user_id, changes=body.changes()
     )
-    return success(_user(user), "Profile updated")
+    return Envelope[UserRead](data=UserRead.model_validate(user), message="Profile updated")
 
 
-@router.get("/users/me/addresses", response_model=None)
-async def list_addresses(ctx: Ctx, principal: CurrentPrincipal) -> Body:
+@router.get("/users/me/addresses", responses=error_responses(404))
+async def list_addresses(ctx: Ctx, principal: CurrentPrincipal) -> Envelope[list[AddressRead]]:
     rows = await service.list_addresses(uow=ctx.uow(), user_id=principal.user_id)
-    return success([_address(a) for a in rows])
+    return Envelope[list[AddressRead]](data=[AddressRead.model_validate(a) for a in rows])
 
 
-@router.post("/users/me/addresses", status_code=201, response_model=None)
-async def add_address(body: AddressCreate, ctx: Ctx, principal: CurrentPrincipal) -> Body:
+@router.post("/users/me/addresses", status_code=201, responses=error_responses(400, 404))
+async def add_address(
+    body: AddressCreate, ctx: Ctx, principal: CurrentPrincipal
+) -> Envelope[AddressRead]:
     address = await service.add_address(
         uow=ctx.uow(), user_id=principal.user_id, fields=body.model_dump()
     )
-    return success(_address(address), "Address added")
+    return Envelope[AddressRead](data=AddressRead.model_validate(address), message="Address added")
 
 
-@router.patch("/users/me/addresses/{address_id}", response_model=None)
+@router.patch("/users/me/addresses/{address_id}", responses=error_responses(400, 404))
 async def update_address(
     address_id: str, body: AddressUpdate, ctx: Ctx, principal: CurrentPrincipal
-) -> Body:
+) -> Envelope[AddressRead]:
     address = await service.update_address(
         uow=ctx.uow(), user_id=principal.user_id, address_id=address_id, changes=body.changes()
     )
-    return success(_address(address), "Address updated")
+    return Envelope[AddressRead](
+        data=AddressRead.model_validate(address), message="Address updated"
+    )
 
 
-@router.delete("/users/me/addresses/{address_id}", response_model=None)
-async def delete_address(address_id: str, ctx: Ctx, principal: CurrentPrincipal) -> Body:
+@router.delete("/users/me/addresses/{address_id}", responses=error_responses(404))
+async def delete_address(address_id: str, ctx: Ctx, principal: CurrentPrincipal) -> Envelope[None]:
     await service.delete_address(uow=ctx.uow(), user_id=principal.user_id, address_id=address_id)
-    return success(None, "Address deleted")
+    return Envelope[None](data=None, message="Address deleted")
 
 
-@router.get("/users", response_model=None)
-async def list_users(ctx: Ctx, _: CurrentAdmin, page: Annotated[PageQuery, Query()]) -> Body:
+@router.get("/users", responses=error_responses(400, 403))
+async def list_users(
+    ctx: Ctx, _: CurrentAdmin, page: Annotated[PageQuery, Query()]
+) -> PageEnvelope[UserRead]:
     rows, total = await service.list_users(uow=ctx.uow(), offset=page.offset, limit=page.limit)
-    return success(
-        [_user(u) for u in rows], meta=page_meta(page=page.page, limit=page.limit, total=total)
+    return PageEnvelope[UserRead].of(
+        [UserRead.model_validate(u) for u in rows], page=page.page, limit=page.limit, total=total
     )

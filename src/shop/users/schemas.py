@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     BaseModel,
@@ -121,7 +121,12 @@ class PageQuery(BaseModel):
 
 
 class _Out(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, from_attributes=True)
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        from_attributes=True,
+        json_schema_serialization_defaults_required=True,
+    )
 
     def dump(self) -> dict[str, Any]:
         return self.model_dump(by_alias=True, mode="json")
@@ -154,3 +159,15 @@ class AddressRead(_Out):
     @field_serializer("created_at")
     def _utc(self, value: datetime) -> str:
         return as_utc(value).isoformat()
+
+
+class RegisteredRead(_Out):
+    user: UserRead
+
+
+class SessionRead(_Out):
+    access_token: str
+    refresh_token: str
+    token_type: Literal["Bearer"] = "Bearer"
+    expires_in: int
+    user: UserRead
