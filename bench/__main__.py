@@ -1,39 +1,89 @@
-"""`make bench`: every benchmark, each against a platform it starts on real databases.
+"""`make bench`: every benchmark, then one JSON file and one markdown table of the run.
 
-1. the gateway alone, proxying to a constant upstream (bench.gateway);
-2. catalog reads (GET /products/{id}, GET /products?searchTerm=) through the gateway and
-   directly against the product service (bench.products);
-3. order placement, the full saga, through the gateway (bench.orders).
-Each prints its figures and writes JSON under bench/results/.
+1. the gateway (ours under uvicorn and granian, and the Express baseline built from npm),
+   each proxying the same constant upstream (bench.gateway);
+2. order placement, full saga, at 1/16/32/64 connections, a hot product, two order
+   replicas, and the pgbench insert anchor (bench.orders);
+3. catalog and order-list queries at 10k, 100k and 1M rows (bench.catalog).
+Each writes its own JSON under bench/results/; this writes bench-<time>.json with all of
+them and the machine's description, and bench/RESULTS.md, the table bench/README.md shows.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
+import os
+import platform
 import subprocess
 import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
-from bench.platform import bench_platform
+from bench.report import markdown
+from bench.wrk import require_wrk
+
+RESULTS = Path(__file__).parent / "results"
+STEPS = {"gateway": "gateway-", "orders": "orders-", "catalog": "catalog-"}
+
+
+def machine() -> dict[str, Any]:
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    memory_kb = int(Path("/proc/meminfo").read_text().split()[1])
+    return {
+        "cpu": model,
+        "cpus": os.cpu_count(),
+        "memory_gb": round(memory_kb / 1024 / 1024, 1),
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "note": "everything on one machine: load tool, platform, databases, broker",
+    }
+
+
+def newest(prefix: str) -> dict[str, Any] | None:
+    files = sorted(RESULTS.glob(f"{prefix}2*.json"))
+    return json.loads(files[-1].read_text()) if files else None
 
 
 def main() -> int:
-    gateway = subprocess.run([sys.executable, "-m", "bench.gateway"], check=False)
-    with bench_platform(extra_env={"SEED_DEMO_DATA": "1"}) as stack:
-        catalog = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "bench.products",
-                "--gateway",
-                stack.gateway_url,
-                "--service",
-                stack.url("products"),
-                # One token: a random secret may begin with "-", which argparse would misread.
-                f"--secret={stack.secret}",
-            ],
-            check=False,
-        )
-    orders = subprocess.run([sys.executable, "-m", "bench.orders"], check=False)
-    return gateway.returncode or catalog.returncode or orders.returncode
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--only",
+        default=",".join(STEPS),
+        help="steps to run (gateway,orders,catalog); the others come from their newest results",
+    )
+    only = parser.parse_args().only.split(",")
+    require_wrk()
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    run: dict[str, Any] = {"when": stamp, "machine": machine()}
+    failed = 0
+    for step, prefix in STEPS.items():
+        load = Path("/proc/loadavg").read_text().split()[:3]
+        if step not in only:
+            previous = newest(prefix)
+            run[step] = previous or {"failed": True}
+            if previous is not None:  # its own record of the load it ran under
+                run[step]["load_average_at_start"] = previous.get("load_average_before", [])
+            continue
+        done = subprocess.run([sys.executable, "-m", f"bench.{step}"], check=False)
+        failed |= done.returncode
+        result = newest(prefix) if done.returncode == 0 else None
+        run[step] = {"load_average_at_start": load, **(result or {"failed": True})}
+    path = RESULTS / f"bench-{stamp}.json"
+    path.write_text(json.dumps(run, indent=2) + "\n")
+    table = markdown(run)
+    (Path(__file__).parent / "RESULTS.md").write_text(table)
+    print(table)
+    print(f"wrote {path} and bench/RESULTS.md")
+    return failed
 
 
 if __name__ == "__main__":

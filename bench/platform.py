@@ -14,12 +14,12 @@ from tests.support.databases import (
     drop_mysql_database,
     drop_postgres_database,
 )
-from tests.support.stack import Stack, stack_env
+from tests.support.stack import Stack, stack_env, with_replicas
 
 
 @contextmanager
 def bench_platform(
-    log_level: str = "WARNING", extra_env: dict[str, str] | None = None
+    log_level: str = "WARNING", extra_env: dict[str, str] | None = None, replicas: str = ""
 ) -> Iterator[Stack]:
     """Every process on free loopback ports, torn down (databases too) afterwards."""
     users_db, users_url = create_mysql_database("shop_bench_users")
@@ -35,9 +35,10 @@ def bench_platform(
     # Request logging is measured separately; at INFO it costs the gateway about a quarter.
     env["LOG_LEVEL"] = log_level
     env.update(extra_env or {})
+    env, plan = with_replicas(env, replicas)
     stack = Stack(env, log_dir=root / "logs")
     try:
-        stack.supervisor.start_all()
+        stack.start_planned(plan)
         yield stack
     finally:
         stack.close()

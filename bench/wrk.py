@@ -23,8 +23,19 @@ def loopback(url: str) -> str:
 
 
 def require_wrk() -> None:
-    if shutil.which("wrk") is None:
-        raise SystemExit("wrk is required: apt-get install wrk")
+    """wrk on PATH, installed from the system packages when we may (root with apt-get)."""
+    if shutil.which("wrk") is not None:
+        return
+    if shutil.which("apt-get") is not None and os.geteuid() == 0:
+        print("wrk not found: installing the Debian package (apt-get install wrk)", flush=True)
+        subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=False)
+        if shutil.which("wrk") is not None:
+            return
+    raise SystemExit(
+        "The benchmarks need wrk, the HTTP load tool, and it is not installed.\n"
+        "  Debian/Ubuntu: sudo apt-get install wrk    macOS: brew install wrk\n"
+        "then run `make bench` again."
+    )
 
 
 def run_wrk(
@@ -41,7 +52,7 @@ def run_wrk(
     env = {**os.environ, "BENCH_PATH": path, "BENCH_HEADERS": json.dumps(headers or {})}
     command = [
         "wrk",
-        f"-t{threads}",
+        f"-t{min(threads, connections)}",  # wrk refuses more threads than connections
         f"-c{connections}",
         f"-d{duration}s",
         "--latency",

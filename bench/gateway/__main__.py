@@ -1,10 +1,10 @@
-"""Gateway throughput: one gateway process proxying to a trivial upstream, wrk at fixed load.
+"""Gateway throughput: ours (uvicorn, granian) and the seed's Express shape, each proxying
+the same constant upstream, wrk at 1, 16 and 64 connections.
 
-    uv run python -m bench.gateway [--connections 32] [--duration 10]
+    uv run python -m bench.gateway [--connections 1,16,64] [--duration 5]
 
-Measures the gateway alone (the upstream answers a constant body), for a public GET and
-for an authenticated one (JWT verification + header rewrite), at LOG_LEVEL INFO and
-WARNING; prints req/s, p50/p99 and the gateway's CPU per request, writes JSON.
+For a public GET and a GET with a JWT (verified, identity headers rewritten), prints req/s,
+p50/p99 and each gateway's CPU per request, and the ratios to Express in the same run.
 """
 
 from __future__ import annotations
@@ -15,13 +15,14 @@ import os
 import subprocess
 import sys
 import time
-import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from tests.support.stack import free_port
 
+from bench.cpu import cpu_seconds, with_children
+from bench.gateway.servers import ensure_node_baseline, start
 from bench.wrk import require_wrk, run_wrk
 from shop.common.tokens import Principal, issue_access_token
 
@@ -30,97 +31,110 @@ RESULTS = HERE.parent / "results"
 JWT_SECRET = "bench-jwt-secret-0123456789abcdef0123456789"
 
 
-def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _wait_healthy(url: str) -> None:
-    for _ in range(100):
-        try:
-            with urllib.request.urlopen(f"{url}/health", timeout=1):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit("gateway did not start")
-
-
-def measure(*, log_level: str, connections: int, duration: int) -> list[dict[str, Any]]:
-    upstream_port, gateway_port = free_port(), free_port()
-    upstream_url = f"http://127.0.0.1:{upstream_port}"
-    env = {
-        **os.environ,
-        "GATEWAY_PORT": str(gateway_port),
-        "GATEWAY_HOST": "127.0.0.1",
-        "JWT_SECRET": JWT_SECRET,
-        "USER_SERVICE_URL": upstream_url,
-        "PRODUCT_SERVICE_URL": upstream_url,
-        "ORDER_SERVICE_URL": upstream_url,
-        "RATE_LIMIT_DEFAULT": "100000000/minute",
-        "RATE_LIMIT_AUTH": "100000000/minute",
-        "REDIS_URL": "",
-        "LOG_LEVEL": log_level,
+def measure(
+    servers: list[str], upstream: str, connections: list[int], duration: int
+) -> list[dict[str, Any]]:
+    """Every server up at once, measured in turn at each scenario and concurrency, so that
+    load from elsewhere on a shared machine weighs on each about alike."""
+    procs = {
+        kind: (
+            port := free_port(),
+            start(kind, port=port, upstream=upstream, jwt_secret=JWT_SECRET),
+        )
+        for kind in servers
     }
-    upstream = subprocess.Popen([sys.executable, str(HERE / "upstream.py"), str(upstream_port)])
-    gateway = subprocess.Popen(
-        [sys.executable, "-m", "shop.gateway"], env=env, stdout=subprocess.DEVNULL
-    )
-    base = f"http://127.0.0.1:{gateway_port}"
     token = issue_access_token(Principal("u1", "u1@example.com", "user"), secret=JWT_SECRET)
     scenarios = {
-        "public GET /products/p1": ("/products/p1", {}),
-        "authenticated GET /orders/o1": ("/orders/o1", {"Authorization": f"Bearer {token}"}),
+        "public": ("/products/p1", {}),
+        "jwt": ("/orders/o1", {"Authorization": f"Bearer {token}"}),
     }
     results = []
     try:
-        _wait_healthy(base)
-        for name, (path, headers) in scenarios.items():
-            run_wrk(base=base, path=path, headers=headers, connections=connections, duration=1)
-            cpu_before = _cpu_seconds(gateway.pid)
-            stats = run_wrk(
-                base=base, path=path, headers=headers, connections=connections, duration=duration
-            )
-            cpu = _cpu_seconds(gateway.pid) - cpu_before
-            stats["gateway_cpu_us_per_request"] = round(cpu / stats["requests"] * 1e6, 1)
-            results.append({"scenario": name, "log_level": log_level, **stats})
+        for scenario, (path, headers) in scenarios.items():
+            for count in connections:
+                for kind, (port, proc) in procs.items():
+                    base = f"http://127.0.0.1:{port}"
+                    run_wrk(base=base, path=path, headers=headers, connections=count, duration=1)
+                    family = with_children(proc.pid)
+                    before = sum(cpu_seconds(p) for p in family)
+                    stats = run_wrk(
+                        base=base,
+                        path=path,
+                        headers=headers,
+                        connections=count,
+                        threads=min(count, 2),
+                        duration=duration,
+                    )
+                    cpu = sum(cpu_seconds(p) for p in family) - before
+                    stats["cpu_us_per_request"] = round(cpu / max(stats["requests"], 1) * 1e6, 1)
+                    results.append(
+                        {"server": kind, "scenario": scenario, "connections": count, **stats}
+                    )
+                    print(
+                        f"{kind:8} {scenario:6} c={count:<3} {stats['requests_per_s']:9.1f} req/s"
+                        f"  p50 {stats['p50_ms']:6.2f}  p99 {stats['p99_ms']:7.2f} ms"
+                        f"  cpu {stats['cpu_us_per_request']:6.1f} us/req"
+                        f"  non-2xx {stats['non_2xx']}",
+                        flush=True,
+                    )
     finally:
-        for proc in (gateway, upstream):
+        for _, proc in procs.values():
             proc.terminate()
             proc.wait(timeout=10)
     return results
 
 
+def ratios(results: list[dict[str, Any]]) -> dict[str, float]:
+    """Ours / Express, per server, scenario and concurrency (same run, same upstream)."""
+    express = {
+        (r["scenario"], r["connections"]): r["requests_per_s"]
+        for r in results
+        if r["server"] == "express"
+    }
+    return {
+        f"{r['server']}/express {r['scenario']} c={r['connections']}": round(
+            r["requests_per_s"] / express[(r["scenario"], r["connections"])], 2
+        )
+        for r in results
+        if r["server"] != "express" and (r["scenario"], r["connections"]) in express
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--connections", default="1,16,64")
+    parser.add_argument("--duration", type=int, default=5)
+    parser.add_argument("--servers", default="uvicorn,granian,express")
     args = parser.parse_args()
     require_wrk()
-    results = []
-    for level in ("INFO", "WARNING"):
-        results += measure(log_level=level, connections=args.connections, duration=args.duration)
-    for r in results:
-        print(
-            f"{r['scenario']:30} {r['log_level']:8} {r['requests_per_s']:8.1f} req/s  "
-            f"p50 {r['p50_ms']:6.2f} ms  p99 {r['p99_ms']:6.2f} ms  "
-            f"cpu {r['gateway_cpu_us_per_request']:6.1f} us/req  non-2xx {r['non_2xx']}"
-        )
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    servers = args.servers.split(",")
+    if "express" in servers and (problem := ensure_node_baseline()):
+        print(f"skipping the Express baseline: {problem}", file=sys.stderr)
+        servers.remove("express")
+    connections = [int(c) for c in args.connections.split(",")]
+    upstream_port = free_port()
+    upstream = subprocess.Popen([sys.executable, str(HERE / "upstream.py"), str(upstream_port)])
+    time.sleep(0.5)
+    load_before = Path("/proc/loadavg").read_text().split()[:3]
+    try:
+        upstream_url = f"http://127.0.0.1:{upstream_port}"
+        results = measure(servers, upstream_url, connections, args.duration)
+    finally:
+        upstream.terminate()
+        upstream.wait(timeout=10)
+    out = {
+        "benchmark": "gateway proxy",
+        "when": datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ"),
+        "cpus": os.cpu_count(),
+        "load_average_before": load_before,
+        "load_average_after": Path("/proc/loadavg").read_text().split()[:3],
+        "results": results,
+        "ratios": ratios(results),
+    }
+    print(json.dumps(out["ratios"], indent=2))
     RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"gateway-{stamp}.json"
-    path.write_text(
-        json.dumps(
-            {
-                "benchmark": "gateway proxy",
-                "when": stamp,
-                "connections": args.connections,
-                "cpus": os.cpu_count(),
-                "results": results,
-            },
-            indent=2,
-        )
-        + "\n"
-    )
+    path = RESULTS / f"gateway-{out['when']}.json"
+    path.write_text(json.dumps(out, indent=2) + "\n")
     print(f"wrote {path}")
     return 0
 

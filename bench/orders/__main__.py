@@ -1,81 +1,47 @@
-"""Order-placement benchmark: wrk drives POST /orders through the gateway, full flow, on
+"""Order-placement benchmark: wrk drives POST /orders through the gateway, full saga, on
 real PostgreSQL (orders, products), MariaDB (users) and RabbitMQ.
 
-    uv run python -m bench.orders [--connections 32] [--duration 20] [--profile]
+    uv run python -m bench.orders [--connections 1,16,32,64] [--duration 10]
+                                  [--replicas orders=2] [--no-hot] [--profile]
 
-Starts its own platform on free ports (fresh databases), seeds shoppers and products,
-runs wrk at fixed concurrency, prints orders/s and p50/p99, writes bench/results/*.json;
-with --profile, the order service runs under pyinstrument and its profile is saved too.
+Starts its own platform on free ports (fresh databases), seeds shoppers and products, and
+at each concurrency reports orders/s, latency and the CPU per order of every process.
+Then a hot product (one product, little stock, every shopper buying it): orders/s and how
+many were oversold (must be 0). The pgbench single-row insert rate on the same server,
+measured in the same run, is the anchor: orders/s is reported as a share of it.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
-import os
-import re
-import shutil
 import signal
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]
 from tests.support.stack import Stack
 
+from bench.orders.measure import place_orders, seed
+from bench.pgbench_anchor import pgbench_inserts
 from bench.platform import bench_platform
+from bench.wrk import require_wrk
 
-HERE = Path(__file__).parent
-RESULTS = HERE.parent / "results"
-LATENCY_KEYS = ("p50_ms", "p90_ms", "p99_ms", "max_ms", "mean_ms")
-
-
-def seed(stack: Stack, *, shoppers: int, products: int, path: Path) -> None:
-    admin = Stack.auth(stack.admin_token())
-    lines = []
-    for i in range(products):
-        resp = stack.client.post(
-            "/products",
-            headers=admin,
-            json={
-                "name": f"Bench item {i}",
-                "price": 1000 + i,
-                "category": "bench",
-                "sku": f"BENCH-{os.getpid()}-{i}",
-                "stock": 10_000_000,
-            },
-        )
-        assert resp.status_code == 201, resp.text
-        lines.append(f"product {resp.json()['data']['id']}")
-    for _ in range(shoppers):
-        token = stack.user_token()
-        resp = stack.client.post(
-            "/users/me/addresses",
-            headers=Stack.auth(token),
-            json={"line1": "1 Bench Rd", "city": "Load", "postalCode": "1", "country": "US"},
-        )
-        assert resp.status_code == 201, resp.text
-        lines.append(f"{token} {resp.json()['data']['id']}")
-    path.write_text("\n".join(lines) + "\n")
+RESULTS = Path(__file__).parents[1] / "results"
+HOT_STOCK = 50
 
 
 def start_profiled_orders(stack: Stack, profile: Path, log: Path) -> subprocess.Popen[bytes]:
     """The order service under pyinstrument (wall-clock sampling of the whole process)."""
     stack.stop("orders")
+    command = [sys.executable, "-m", "pyinstrument", "--renderer", "text", "--show-all"]
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "pyinstrument",
-            "--renderer",
-            "text",
-            "--show-all",
-            "-o",
-            str(profile),
-            "-m",
-            "shop.orders",
-        ],
+        [*command, "-o", str(profile), "-m", "shop.orders"],
         env=stack.env,
         stdout=log.open("ab"),
         stderr=subprocess.STDOUT,
@@ -85,103 +51,110 @@ def start_profiled_orders(stack: Stack, profile: Path, log: Path) -> subprocess.
     return proc
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU the process has used so far (Linux /proc), 0.0 elsewhere."""
+async def _confirmed_units(url: str, product_id: str) -> int:
+    conn = await asyncpg.connect(url)
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    # After the command name: field 14 (utime) and 15 (stime) are the 12th and 13th here.
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return int(
+            await conn.fetchval(
+                "SELECT coalesce(sum(i.quantity), 0) FROM order_items i JOIN orders o "
+                "ON o.id = i.order_id WHERE i.product_id = $1 AND o.status = 'CONFIRMED'",
+                product_id,
+            )
+        )
+    finally:
+        await conn.close()
 
 
-def run_wrk(url: str, shoppers: Path, *, threads: int, connections: int, duration: int) -> str:
-    cmd = [
-        "wrk",
-        f"-t{threads}",
-        f"-c{connections}",
-        f"-d{duration}s",
-        "--timeout",
-        "30s",
-        "--latency",
-        "-s",
-        str(HERE / "place_orders.lua"),
-        url,
-    ]
-    env = {**os.environ, "SHOPPERS": str(shoppers)}
-    return subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout
+def hot_product(stack: Stack, *, shoppers: int, duration: int) -> dict[str, Any]:
+    """Every shopper buys one product of little stock: throughput, and 0 oversold."""
+    path = stack.log_dir.parent / "hot.txt"
+    (product,) = seed(stack, shoppers=shoppers, products=1, stock=HOT_STOCK, path=path)
+    result = place_orders(stack, path, connections=32, duration=duration)
+    time.sleep(1)  # let the last confirmations land
+    sold = asyncio.run(_confirmed_units(stack.env["POSTGRESQL_URI"], product))
+    left = stack.client.get(f"/products/{product}").json()["data"]
+    result.update(
+        stock_before=HOT_STOCK,
+        confirmed_units=sold,
+        stock_after=left["stock"],
+        reserved_after=left["reserved"],
+        oversold=max(0, sold - HOT_STOCK),
+        stock_balances=left["stock"] + left["reserved"] + sold == HOT_STOCK,
+    )
+    return result
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--duration", type=int, default=20)
-    parser.add_argument("--shoppers", type=int, default=50)
-    parser.add_argument("--products", type=int, default=20)
-    parser.add_argument("--profile", action="store_true")
-    args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        print("wrk is required (apt-get install wrk)", file=sys.stderr)
-        return 2
-
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    RESULTS.mkdir(exist_ok=True)
-    profile = RESULTS / f"orders-profile-{stamp}.txt"
-    with bench_platform() as stack:
+def sweep(args: argparse.Namespace, replicas: str, connections: list[int]) -> dict[str, Any]:
+    out: dict[str, Any] = {"replicas": replicas or "one of each", "runs": []}
+    with bench_platform(replicas=replicas) as stack:
         shoppers = stack.log_dir.parent / "shoppers.txt"
-        seed(stack, shoppers=args.shoppers, products=args.products, path=shoppers)
+        seed(stack, shoppers=args.shoppers, products=args.products, stock=10**9, path=shoppers)
+        profile = RESULTS / f"orders-profile-{args.stamp}.txt"
         if args.profile:
             start_profiled_orders(stack, profile, stack.log_dir / "orders-profiled.log")
-        orders_pid = stack.supervisor.procs["orders"].pid
-        cpu_before = cpu_seconds(orders_pid)
-        out = run_wrk(
-            stack.gateway_url,
-            shoppers,
-            threads=args.threads,
-            connections=args.connections,
-            duration=args.duration,
-        )
-        # The machine is shared and noisy: the order service's own CPU per order is the
-        # steadier figure of its cost.
-        orders_cpu = cpu_seconds(orders_pid) - cpu_before
-        match = re.search(r"^WRK_JSON (.*)$", out, re.MULTILINE)
-        assert match, out
-        stats: dict[str, Any] = json.loads(match.group(1))
-        seconds = stats["duration_us"] / 1e6
-        ok = stats["requests"] - stats["non_2xx"]
-        result = {
-            "benchmark": "order placement (POST /orders via gateway, full saga)",
-            "when": stamp,
-            "connections": args.connections,
-            "threads": args.threads,
-            "duration_s": round(seconds, 2),
-            "orders_per_s": round(ok / seconds, 1),
-            "requests": stats["requests"],
-            "non_2xx": stats["non_2xx"],
-            "socket_errors": stats["socket_errors"],
-            "latency_ms": {k[:-3]: stats[k] for k in LATENCY_KEYS},
-            "orders_service_cpu_ms_per_order": round(orders_cpu * 1000 / max(ok, 1), 2),
-            "profiled": args.profile,
-            "stores": {
-                "orders": "postgresql",
-                "products": "postgresql",
-                "users": "mariadb",
-                "broker": "rabbitmq",
-            },
-            "cpus": os.cpu_count(),
-        }
+        for count in connections:
+            run = place_orders(stack, shoppers, connections=count, duration=args.duration)
+            out["runs"].append(run)
+            print(json.dumps(run), flush=True)
+        if args.hot:
+            out["hot_product"] = hot_product(stack, shoppers=args.shoppers, duration=5)
+            print(json.dumps(out["hot_product"]), flush=True)
         if args.profile:
             proc = stack.supervisor.procs.pop("orders")
             proc.send_signal(signal.SIGTERM)
             proc.wait(timeout=60)
-            result["profile"] = str(profile.relative_to(HERE.parent.parent))
-        path = RESULTS / f"orders-{stamp}.json"
-        path.write_text(json.dumps(result, indent=2) + "\n")
-        print(out)
-        print(json.dumps(result, indent=2))
-        print(f"written to {path}")
-        return 0
+            out["profile"] = str(profile.relative_to(RESULTS.parent.parent))
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--connections", default="1,16,32,64")
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--shoppers", type=int, default=50)
+    parser.add_argument("--products", type=int, default=20)
+    parser.add_argument("--replicas", default="orders=2", help="'' to skip the replica run")
+    parser.add_argument("--no-hot", dest="hot", action="store_false")
+    parser.add_argument("--profile", action="store_true")
+    args = parser.parse_args()
+    require_wrk()
+    args.stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    RESULTS.mkdir(exist_ok=True)
+    result: dict[str, Any] = {"benchmark": "order placement", "when": args.stamp}
+    result["load_average_before"] = Path("/proc/loadavg").read_text().split()[:3]
+    result["pgbench"] = pgbench_inserts(clients=32, seconds=10)
+    print(json.dumps(result["pgbench"]), flush=True)
+    connections = [int(c) for c in args.connections.split(",")]
+    result["single"] = sweep(args, "", connections)
+    if args.replicas:
+        result["replicated"] = sweep(
+            argparse.Namespace(**{**vars(args), "hot": False, "profile": False}),
+            args.replicas,
+            [32],
+        )
+    result["load_average_after"] = Path("/proc/loadavg").read_text().split()[:3]
+    result["ratios"] = ratios(result)
+    path = RESULTS / f"orders-{args.stamp}.json"
+    path.write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result["ratios"], indent=2))
+    print(f"written to {path}")
+    return 0
+
+
+def ratios(result: dict[str, Any]) -> dict[str, Any]:
+    """The figures that carry from machine to machine: shares of the same-run anchors."""
+    at32 = next((r for r in result["single"]["runs"] if r["connections"] == 32), None)
+    out: dict[str, Any] = {}
+    if at32 is not None:
+        out["orders_per_s_32"] = at32["orders_per_s"]
+        out["p99_ms_32"] = at32["latency_ms"]["p99"]
+        out["share_of_pgbench_inserts_pct"] = round(
+            100 * at32["orders_per_s"] / result["pgbench"]["inserts_per_s"], 2
+        )
+    if "replicated" in result and at32 is not None:
+        two = result["replicated"]["runs"][0]["orders_per_s"]
+        out["two_order_replicas_vs_one"] = round(two / max(at32["orders_per_s"], 0.1), 2)
+    return out
 
 
 if __name__ == "__main__":

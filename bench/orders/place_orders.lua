@@ -43,16 +43,27 @@ function request()
   return wrk.format("POST", "/orders", headers, body)
 end
 
-local statuses = {}
+-- Per thread; done() sums them over the threads (each thread is its own Lua state).
+created, conflicts = 0, 0
 function response(status, headers, body)
-  statuses[status] = (statuses[status] or 0) + 1
+  if status == 201 then
+    created = created + 1
+  elseif status == 409 then
+    conflicts = conflicts + 1
+  end
 end
 
 function done(summary, latency, requests)
+  local made, refused = 0, 0
+  for _, t in ipairs(threads) do
+    made = made + t:get("created")
+    refused = refused + t:get("conflicts")
+  end
   local out = string.format(
-    '{"requests":%d,"duration_us":%d,"non_2xx":%d,"socket_errors":%d,' ..
+    '{"created":%d,"conflicts":%d,' ..
+    '"requests":%d,"duration_us":%d,"non_2xx":%d,"socket_errors":%d,' ..
     '"p50_ms":%.2f,"p90_ms":%.2f,"p99_ms":%.2f,"max_ms":%.2f,"mean_ms":%.2f}',
-    summary.requests, summary.duration, summary.errors.status,
+    made, refused, summary.requests, summary.duration, summary.errors.status,
     summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
     latency:percentile(50) / 1000, latency:percentile(90) / 1000,
     latency:percentile(99) / 1000, latency.max / 1000, latency.mean / 1000)

@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from shop.launcher.specs import SERVICES
+from shop.launcher.specs import REPLICA_PORT_STEP, SERVICES, launch_plan, parse_replicas
 from shop.launcher.supervisor import Supervisor
 from tests.support.databases import RABBITMQ_URL
 
@@ -71,6 +71,33 @@ def stack_env(
         }
     )
     return env
+
+
+def _port_with_replica_room() -> int:
+    """A free port p with p + REPLICA_PORT_STEP free too (the launcher's second replica)."""
+    while True:
+        port = free_port()
+        try:
+            with socket.socket() as sock:
+                sock.bind(("127.0.0.1", port + REPLICA_PORT_STEP))
+            return port
+        except OSError:
+            continue
+
+
+def with_replicas(
+    env: Mapping[str, str], replicas: str
+) -> tuple[dict[str, str], list[tuple[str, dict[str, str]]]]:
+    """The launcher's plan for REPLICAS (e.g. 'orders=2'): shared env and processes, on
+    first ports chosen so that the second replica's ports are free as well."""
+    env = {**env, "REPLICAS": replicas}
+    for name in parse_replicas(replicas):
+        # Only the scaled services move: the launcher rewrites their URLs, not the others'.
+        spec = SERVICES[name]
+        assert spec.rest_port_env is not None and spec.grpc_port_env is not None
+        env[spec.rest_port_env] = str(_port_with_replica_room())
+        env[spec.grpc_port_env] = str(_port_with_replica_room())
+    return launch_plan(env)
 
 
 class Stack:
@@ -154,6 +181,11 @@ class Stack:
     def known_secrets(self) -> list[str]:
         """The platform's secrets and everything issued through this handle."""
         return [*self.secrets, self.jwt_secret, *self.issued_secrets]
+
+    def start_planned(self, plan: list[tuple[str, dict[str, str]]]) -> None:
+        """Starts every process of a launcher plan (replicas included), in order."""
+        for name, ports in plan:
+            self.supervisor.start(name, ports)
 
     def close(self) -> None:
         self.client.close()

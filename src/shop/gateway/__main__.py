@@ -55,5 +55,13 @@ def main() -> None:
     )
 
 
+def create_app() -> Gateway:
+    """The gateway for an ASGI server that imports it by name (the benchmark runs it under
+    granian this way to compare servers); `main` is how the platform runs it."""
+    settings = GatewaySettings()
+    configure_logging(service="gateway", level=settings.log_level)
+    return Gateway(settings)
+
+
 if __name__ == "__main__":
     main()

@@ -19,16 +19,19 @@ from shop.gateway.auth import TokenVerifier
 from shop.gateway.cors import Cors
 from shop.gateway.docs_page import DOCS_PATH
 from shop.gateway.exchange import Exchange
+from shop.gateway.failover import forward_to_a_replica
 from shop.gateway.headers import upstream_headers
 from shop.gateway.local import send_docs, send_health, send_openapi, send_preflight, send_ready
-from shop.gateway.proxy import UpstreamError, create_session, forward, relay, upstream_url
+from shop.gateway.proxy import UpstreamError, create_session, relay
 from shop.gateway.ratelimit import GatewayRateLimiter
 from shop.gateway.readiness import gateway_checks, replica_urls
+from shop.gateway.replica_probe import ReplicaProbe
 from shop.gateway.routing import (
     HEALTH_PATH,
     UNMATCHED,
     Route,
     build_routes,
+    build_services,
     first_segment,
     has_dot_segment,
     is_auth_limited,
@@ -49,13 +52,15 @@ class Gateway:
 
     def __init__(self, settings: GatewaySettings) -> None:
         self.settings = settings
-        self.routes = build_routes(settings)
+        self.services = build_services(settings)
+        self.routes = build_routes(self.services)
         self.cors = Cors(settings.cors_origin_list)
         self.limiter = GatewayRateLimiter(settings)
         self.tokens = TokenVerifier(secret=settings.jwt_secret)
         self.secret = settings.gateway_secrets[0]
         self.site = Site()
         self.session: aiohttp.ClientSession | None = None
+        self.probe: ReplicaProbe | None = None
         self.checks = gateway_checks(settings, self._session)
         self.apidocs = ApiDocs(replica_urls(settings))
 
@@ -74,10 +79,16 @@ class Gateway:
             message = await receive()
             if message["type"] == "lifespan.startup":
                 self.session = create_session(self.settings)
+                self.probe = ReplicaProbe(
+                    self.session, self.services.values(), self.settings.upstream_probe_seconds
+                )
+                self.probe.start()
                 redis_ok = await self.limiter.check_storage() if self.limiter.uses_redis else None
                 log.info("gateway_started", routes=sorted(self.routes), redis_ok=redis_ok)
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                if self.probe is not None:
+                    await self.probe.stop()
                 if self.session is not None:
                     await self.session.close()
                 await self.limiter.close()
@@ -182,16 +193,9 @@ class Gateway:
             client_ip=ex.client_ip,
             scheme=ex.scope.get("scheme", "http"),
         )
-        assert self.session is not None, "the lifespan opens the session before any request"
         try:
-            resp = await forward(
-                self.session,
-                route=route.label,
-                method=ex.method,
-                url=upstream_url(route.upstream, ex.scope),
-                headers=forwarded,
-                body=body,
-            )
+            assert self.session is not None, "the lifespan opens the session first"
+            resp = await forward_to_a_replica(self.session, ex, route, forwarded, body)
         except UpstreamError as exc:
             log.warning("upstream_failed", route=route.label, kind=exc.kind)
             return await ex.fail(exc.status, exc.message)

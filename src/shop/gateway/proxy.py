@@ -88,6 +88,9 @@ async def forward(
         raise _failed(route, 504, "Upstream service timed out", "timeout") from exc
     except aiohttp.ClientConnectorError as exc:
         raise _failed(route, 503, "Upstream service unavailable", "unreachable") from exc
+    except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as exc:
+        # The connection broke after the request may have been sent (a replica died).
+        raise _failed(route, 502, "Upstream service unavailable", "disconnected") from exc
     except aiohttp.ClientError as exc:
         raise _failed(route, 502, "Invalid response from upstream service", "bad_response") from exc
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from shop.gateway.replicas import ReplicaSet, split_replicas
 from shop.gateway.settings import GatewaySettings
 
 HEALTH_PATH = "/health"
@@ -17,21 +18,30 @@ _READ_METHODS = frozenset({"GET", "HEAD"})
 
 @dataclass(frozen=True, slots=True)
 class Route:
-    """A matched route: its label (the first path segment) and the upstream base URL."""
+    """A matched route: its label (the first path segment) and its service's replicas."""
 
     label: str
-    upstream: str
+    replicas: ReplicaSet
 
 
-def build_routes(settings: GatewaySettings) -> dict[str, Route]:
-    """First path segment -> route, from the upstream URLs in settings."""
-    table = {
-        "auth": settings.user_service_url,
+def build_services(settings: GatewaySettings) -> dict[str, ReplicaSet]:
+    """Service name -> its replicas, from the (comma-separated) upstream URLs in settings."""
+    urls = {
         "users": settings.user_service_url,
         "products": settings.product_service_url,
         "orders": settings.order_service_url,
     }
-    return {segment: Route(f"/{segment}", url.rstrip("/")) for segment, url in table.items()}
+    eject = settings.upstream_eject_seconds
+    return {
+        name: ReplicaSet(name, split_replicas(value), eject_seconds=eject)
+        for name, value in urls.items()
+    }
+
+
+def build_routes(services: dict[str, ReplicaSet]) -> dict[str, Route]:
+    """First path segment -> route; /auth and /users share the user service's replicas."""
+    table = {"auth": "users", "users": "users", "products": "products", "orders": "orders"}
+    return {segment: Route(f"/{segment}", services[name]) for segment, name in table.items()}
 
 
 def first_segment(path: str) -> str:

@@ -40,6 +40,10 @@ class GatewaySettings(CommonSettings):
     # Below uvicorn's 5 s keep-alive in the services, so a pooled connection is never
     # reused just as the service closes it.
     upstream_keepalive_seconds: float = Field(default=4.0, gt=0)
+    # A replica that refuses connections or fails its readiness sits out this long; the
+    # probe asks every replica's /health/ready this often and puts it back when it answers.
+    upstream_eject_seconds: float = Field(default=10.0, gt=0)
+    upstream_probe_seconds: float = Field(default=2.0, gt=0)
     max_body_bytes: int = Field(default=1_048_576, ge=0)
 
     cors_origins: str = "*"

@@ -12,7 +12,7 @@ from shop.common.logging import log_format, use_colors
 from shop.launcher.banner import banner
 from shop.launcher.demo_data import seed_demo_shopper
 from shop.launcher.restarts import RestartPolicy
-from shop.launcher.specs import START_ORDER
+from shop.launcher.specs import launch_plan
 from shop.launcher.supervisor import Supervisor
 
 _PREFIX = f"{'launcher':<14} "
@@ -52,7 +52,10 @@ class Foreground:
         policy: RestartPolicy | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.env = child_env(env)
+        # Raises ValueError for a REPLICAS value it cannot read.
+        shared, self.plan = launch_plan(env)
+        self.ports = dict(self.plan)
+        self.env = child_env(shared)
         self.supervisor = Supervisor(self.env)
         self.policy = policy or RestartPolicy()
         self.clock = clock
@@ -81,11 +84,11 @@ class Foreground:
                 say("stopped")
 
     def _start_all(self) -> bool:
-        for name in START_ORDER:
+        for name, ports in self.plan:
             if self.stopping:
                 return False
             try:
-                self.supervisor.start(name)
+                self.supervisor.start(name, ports)
             except (RuntimeError, TimeoutError) as exc:
                 if self.stopping:
                     return False
@@ -126,7 +129,7 @@ class Foreground:
         if self.stopping:
             return True
         try:
-            self.supervisor.start(name)
+            self.supervisor.start(name, self.ports.get(name))
         except (RuntimeError, TimeoutError):
             return True  # it exited again: the next round counts it
         say(f"{name} is back")
@@ -135,4 +138,9 @@ class Foreground:
 
 def main() -> int:
     """Runs the whole platform in the foreground until Ctrl-C or SIGTERM."""
-    return Foreground(dict(os.environ)).run()
+    try:
+        foreground = Foreground(dict(os.environ))
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    return foreground.run()

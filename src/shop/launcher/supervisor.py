@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import IO
 
 from shop.launcher.output import ChildOutput
-from shop.launcher.specs import SERVICES, START_ORDER
+from shop.launcher.specs import SERVICES, START_ORDER, service_of
 
 
 def _port_open(port: int) -> bool:
@@ -52,7 +52,7 @@ class Supervisor:
         wait: bool = True,
         timeout: float = 60.0,
     ) -> None:
-        spec = SERVICES[name]
+        spec = SERVICES[service_of(name)]
         env = {**self.env, **(extra_env or {})}
         stdout: IO[bytes] | int = subprocess.PIPE
         if self.log_dir is not None:
@@ -73,7 +73,7 @@ class Supervisor:
     def wait_ready(
         self, name: str, *, env: Mapping[str, str] | None = None, timeout: float = 60.0
     ) -> None:
-        spec, env = SERVICES[name], env or self.env
+        spec, env = SERVICES[service_of(name)], env or self.env
         rest, grpc = spec.rest_port(env), spec.grpc_port(env)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -113,7 +113,11 @@ class Supervisor:
             self.start(name)
 
     def stop_all(self) -> None:
-        for name in reversed(START_ORDER):
+        # Replicas ("orders-2") too: every process, in reverse start order.
+        def rank(name: str) -> tuple[int, str]:
+            return START_ORDER.index(service_of(name)), name
+
+        for name in sorted(self.procs, key=rank, reverse=True):
             self.stop(name)
         for log in self._logs.values():
             log.close()

@@ -43,7 +43,9 @@ orders = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("user_id", "idempotency_key", name="uq_orders_user_idempotency_key"),
-    Index("ix_orders_user_created", "user_id", "created_at"),
+    Index("ix_orders_user_created_id", "user_id", "created_at", "id"),
+    Index("ix_orders_status_created_id", "status", "created_at", "id"),
+    Index("ix_orders_created_id", "created_at", "id"),
     Index("ix_orders_status_updated", "status", "updated_at"),
 )
 

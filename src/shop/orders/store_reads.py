@@ -6,11 +6,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+import orjson
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shop.orders.domain import Order, OrderStatus, PricedLine, StatusChange
 from shop.orders.models import order_items, order_status_history, orders
+
+# Matches counted exactly up to this many (the catalog's cap too).
+TOTAL_CAP = 1000
 
 
 async def get_order(session: AsyncSession, order_id: str) -> Order | None:
@@ -39,23 +43,43 @@ async def list_orders(
     offset: int,
     limit: int,
 ) -> tuple[list[Order], int]:
-    """A page of orders, newest first, and how many match in all."""
+    """A page of orders, newest first, and how many match (exact up to TOTAL_CAP)."""
     conditions = []
     if user_id is not None:
         conditions.append(orders.c.user_id == user_id)
     if status is not None:
         conditions.append(orders.c.status == status.value)
-    total = await session.scalar(select(func.count()).select_from(orders).where(*conditions))
     rows = (
         await session.execute(
             select(orders)
             .where(*conditions)
-            .order_by(orders.c.created_at.desc(), orders.c.id)
+            .order_by(orders.c.created_at.desc(), orders.c.id.desc())
             .offset(offset)
             .limit(limit)
         )
     ).all()
-    return await _hydrate(session, [r._mapping for r in rows], history=False), int(total or 0)
+    total = await _bounded_total(session, conditions)
+    return await _hydrate(session, [r._mapping for r in rows], history=False), total
+
+
+async def _bounded_total(session: AsyncSession, conditions: list[Any]) -> int:
+    """Matches counted up to TOTAL_CAP + 1; past that, the planner's estimate on PostgreSQL.
+
+    Counting every CONFIRMED order of a large shop costs more than the page itself."""
+    capped = select(orders.c.id).where(*conditions).limit(TOTAL_CAP + 1).subquery()
+    total = int(await session.scalar(select(func.count()).select_from(capped)) or 0)
+    if total <= TOTAL_CAP:
+        return total
+    statement = select(orders.c.id).where(*conditions)
+    bind = session.get_bind()
+    if bind.dialect.name != "postgresql":
+        return int(
+            await session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+        )
+    compiled = statement.compile(bind, compile_kwargs={"literal_binds": True})
+    plan = await session.scalar(text(f"EXPLAIN (FORMAT JSON) {compiled}"))
+    document = orjson.loads(plan) if isinstance(plan, str) else plan
+    return max(TOTAL_CAP + 1, int(document[0]["Plan"]["Plan Rows"]))
 
 
 async def ids_in_status_before(

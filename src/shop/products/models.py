@@ -20,6 +20,7 @@ from shop.common.outbox import define_outbox_table
 
 metadata = MetaData()
 JSON_DOC = JSON().with_variant(JSONB(), "postgresql")
+_SORTED_BY = ("price", "created_at", "name")  # each listing sort, then id as the tiebreak
 
 products = Table(
     "products",
@@ -40,9 +41,9 @@ products = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     # The database itself refuses an oversell, whatever a bug upstream might try.
     CheckConstraint("stock >= 0 AND reserved >= 0 AND sold >= 0", name="ck_products_counts"),
-    Index("ix_products_category_price", "category", "price"),
-    Index("ix_products_price", "price"),
-    Index("ix_products_created_at", "created_at"),
+    # Migration 0002 also adds the search indexes (pg_trgm on PostgreSQL, FTS5 on SQLite).
+    *(Index(f"ix_products_{c}_id", c, "id") for c in _SORTED_BY),
+    *(Index(f"ix_products_category_{c}_id", "category", c, "id") for c in _SORTED_BY),
 )
 
 reservations = Table(

@@ -53,9 +53,13 @@ class MongoProductStore(MongoStock, MongoReservations):
     async def prepare(self) -> None:
         """Creates the indexes the store relies on (idempotent)."""
         await self.products.create_index("sku", unique=True)
-        await self.products.create_index([("category", ASCENDING), ("price", ASCENDING)])
-        await self.products.create_index("price")
-        await self.products.create_index("created_at")
+        # As in the SQL store: every listing sort, alone or after the category filter,
+        # with the id as the tiebreak, so a page is read in index order.
+        for field in ("price", "created_at", "name"):
+            await self.products.create_index([(field, ASCENDING), ("_id", ASCENDING)])
+            await self.products.create_index(
+                [("category", ASCENDING), (field, ASCENDING), ("_id", ASCENDING)]
+            )
         # Search is a case-insensitive substring match, as in the SQL store; the text
         # index is there for word search and relevance ranking ($text / textScore).
         await self.products.create_index([("name", "text"), ("description", "text")])

@@ -10,6 +10,7 @@ SQLAlchemy engine and its unit of work.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,8 @@ import orjson
 from sqlalchemy import Executable
 from sqlalchemy.engine import URL, Dialect
 
+ESTIMATE_TTL_SECONDS = 30.0
+_ESTIMATES_KEPT = 1024
 # Lost connections show up as these; one retry runs on a fresh connection.
 _CONNECTION_LOST = (asyncpg.ConnectionDoesNotExistError, asyncpg.InterfaceError, OSError)
 
@@ -57,6 +60,7 @@ class PgReader:
         self._pool: asyncpg.Pool | None = None
         self._opening = asyncio.Lock()
         self._compiled: dict[int, tuple[Executable, _Compiled]] = {}
+        self._estimates: dict[tuple[int, str], tuple[float, int]] = {}
 
     async def _open(self) -> asyncpg.Pool:
         async with self._opening:
@@ -95,6 +99,28 @@ class PgReader:
             # After a database restart the pool may hand out a dead connection once.
             rows = await pool.fetch(compiled.sql, *args)
         return rows
+
+    async def estimate_rows(self, statement: Executable, params: Mapping[str, Any]) -> int:
+        """The planner's estimate of how many rows the statement returns (it is not run).
+
+        Kept for ESTIMATE_TTL_SECONDS per statement and values: shoppers repeat the same
+        searches and pages, and a guess need not be fresher than that."""
+        compiled = self._compile(statement)
+        values = {**compiled.defaults, **params}
+        args = [values[name] for name in compiled.names]
+        key = (id(statement), repr(args))
+        now = time.monotonic()
+        cached = self._estimates.get(key)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        pool = self._pool or await self._open()
+        plan = await pool.fetchval("EXPLAIN (FORMAT JSON) " + compiled.sql, *args)
+        document = orjson.loads(plan) if isinstance(plan, str) else plan
+        estimate = int(document[0]["Plan"]["Plan Rows"])
+        if len(self._estimates) >= _ESTIMATES_KEPT:
+            self._estimates.pop(next(iter(self._estimates)))  # the oldest entry
+        self._estimates[key] = (now + ESTIMATE_TTL_SECONDS, estimate)
+        return estimate
 
     async def close(self) -> None:
         if self._pool is not None:

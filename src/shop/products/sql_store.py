@@ -17,16 +17,19 @@ from shop.products.domain import NewProduct, Product, ProductNotFound, ProductQu
 from shop.products.events import SOURCE
 from shop.products.models import outbox, products
 from shop.products.pg_reader import PgReader
-from shop.products.sql_reservations import SqlReservations
-from shop.products.sql_rows import (
+from shop.products.sql_catalog import (
     CATALOG_TOTAL,
-    PRODUCT_BY_ID,
+    ESTIMATE_ONLY,
+    TOTAL_CAP,
     catalog_count,
+    catalog_exact_count,
+    catalog_matches,
     catalog_page,
     catalog_params,
     catalog_shape,
-    product_from_row,
 )
+from shop.products.sql_reservations import SqlReservations
+from shop.products.sql_rows import PRODUCT_BY_ID, PRODUCTS_BY_IDS, product_from_row
 from shop.products.sql_stock import SqlStock
 
 READ_POOL_SIZE = 20
@@ -80,6 +83,9 @@ class SqlProductStore(SqlStock, SqlReservations):
         return product_from_row(rows[0]) if rows else None
 
     async def get_products(self, product_ids: Sequence[str]) -> dict[str, Product]:
+        if self._reader is not None:  # CheckInventory on the order hot path: no transaction
+            found = await self._reader.fetch(PRODUCTS_BY_IDS, {"ids": list(set(product_ids))})
+            return {row["id"]: product_from_row(row) for row in found}
         async with self._sessions() as session:
             rows = (
                 await session.execute(select(products).where(products.c.id.in_(set(product_ids))))
@@ -125,13 +131,36 @@ class SqlProductStore(SqlStock, SqlReservations):
 
     async def list_products(self, query: ProductQuery) -> tuple[list[Product], int]:
         shape, params = catalog_shape(query), catalog_params(query, dialect=self._dialect)
-        rows = await self._read(catalog_page(shape, dialect=self._dialect), params)
+        estimate: int | None = None
+        if self._reader is not None:
+            # The planner's guess costs a planning, no execution: where it expects many
+            # matches, counting them (bounded or not) would cost more than the page.
+            matches = catalog_matches(shape, dialect=self._dialect)
+            estimate = await self._reader.estimate_rows(matches, params)
+        counted = estimate is None or estimate <= ESTIMATE_ONLY
+        page = catalog_page(shape, dialect=self._dialect, counted=counted)
+        rows = await self._read(page, params)
+        found = [product_from_row(row) for row in rows]
+        if not counted:
+            assert estimate is not None
+            return found, max(estimate, (query.page - 1) * query.limit + len(found))
         if rows:
-            return [product_from_row(row) for row in rows], int(rows[0][CATALOG_TOTAL])
-        if query.page == 1:
+            total = int(rows[0][CATALOG_TOTAL])
+        elif query.page == 1:
             return [], 0
-        counted = await self._read(catalog_count(shape, dialect=self._dialect), params)
-        return [], int(counted[0][CATALOG_TOTAL])
+        else:
+            total = int(
+                (await self._read(catalog_count(shape, dialect=self._dialect), params))[0][
+                    CATALOG_TOTAL
+                ]
+            )
+        if total <= TOTAL_CAP:
+            return found, total
+        if estimate is not None:  # PostgreSQL: its estimate, never below what was counted
+            return found, max(TOTAL_CAP + 1, estimate)
+        # SQLite (no row estimate; an embedded catalog is small): count them all.
+        exact = await self._read(catalog_exact_count(shape, dialect=self._dialect), params)
+        return found, int(exact[0][CATALOG_TOTAL])
 
     async def count_products(self) -> int:
         async with self._sessions() as session:

@@ -6,6 +6,7 @@ import pytest
 
 from shop.gateway.routing import (
     build_routes,
+    build_services,
     first_segment,
     has_dot_segment,
     is_auth_limited,
@@ -66,11 +67,17 @@ def test_prefixes_route_to_their_services() -> None:
         product_service_url="http://products:2",
         order_service_url="http://orders:3",
     )
-    routes = build_routes(settings)
-    assert routes["auth"].upstream == routes["users"].upstream == "http://users:1"
-    assert routes["products"].upstream == "http://products:2"
-    assert routes["orders"].upstream == "http://orders:3"
+    routes = build_routes(build_services(settings))
+    assert routes["auth"].replicas is routes["users"].replicas
+    assert [r.url for r in routes["users"].replicas.replicas] == ["http://users:1"]
+    assert [r.url for r in routes["products"].replicas.replicas] == ["http://products:2"]
     assert routes["orders"].label == "/orders"
+
+
+def test_a_comma_separated_list_is_one_replica_each() -> None:
+    settings = GatewaySettings(order_service_url="http://a:3003, http://b:3003/,")
+    orders = build_services(settings)["orders"]
+    assert [r.url for r in orders.replicas] == ["http://a:3003", "http://b:3003"]
 
 
 @pytest.mark.parametrize(

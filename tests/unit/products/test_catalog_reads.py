@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from shop.products.bootstrap import create_app
 from shop.products.domain import Product, ProductNotFound, ProductQuery
 from shop.products.settings import ProductSettings
-from shop.products.sql_rows import (
+from shop.products.sql_catalog import (
     catalog_count,
     catalog_page,
     catalog_params,
@@ -193,12 +193,13 @@ def test_one_statement_per_query_shape(dialect: str) -> None:
 
 def test_page_and_total_come_from_one_statement() -> None:
     shape = catalog_shape(ProductQuery(search="50%_off", in_stock=False))
+    assert catalog_shape(ProductQuery(search="ab")) != catalog_shape(ProductQuery(search="abc"))
     for dialect in (postgresql.dialect(), sqlite.dialect()):
         sql = str(catalog_page(shape, dialect=dialect.name).compile(dialect=dialect))
-        assert "count(*) OVER ()" in sql
-        assert "LIMIT" in sql and "OFFSET" in sql
+        # The total is counted in a subquery that stops at TOTAL_CAP + 1 matches.
+        assert "OVER" not in sql and sql.count("LIMIT") == 2 and "OFFSET" in sql
         counted = str(catalog_count(shape, dialect=dialect.name).compile(dialect=dialect))
-        assert "OVER" not in counted and "LIMIT" not in counted
-    assert catalog_params(ProductQuery(search="50%_Off"), dialect="sqlite")["search"] == (
-        "%50\\%\\_off%"
-    )
+        assert "OVER" not in counted and "LIMIT" in counted
+    params = catalog_params(ProductQuery(search='50%_"Off'), dialect="sqlite")
+    assert params["search"] == '%50\\%\\_"off%'
+    assert params["fts"] == '"50%_""Off"'  # one FTS5 phrase, its quote doubled

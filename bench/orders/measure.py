@@ -1,0 +1,108 @@
+"""One order-placement run: wrk through the gateway, and the CPU every process spent."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from tests.support.stack import Stack
+
+from bench.cpu import CpuMeter, pids_named, postgres_backends
+from shop.launcher.specs import service_of
+
+HERE = Path(__file__).parent
+LATENCY_KEYS = ("p50_ms", "p90_ms", "p99_ms", "max_ms", "mean_ms")
+
+
+def seed(stack: Stack, *, shoppers: int, products: int, stock: int, path: Path) -> list[str]:
+    """Shoppers (token, address) and products written for the wrk script; the product ids."""
+    admin = Stack.auth(stack.admin_token())
+    lines, ids = [], []
+    for i in range(products):
+        resp = stack.client.post(
+            "/products",
+            headers=admin,
+            json={
+                "name": f"Bench item {i}",
+                "price": 1000 + i,
+                "category": "bench",
+                "sku": f"BENCH-{os.getpid()}-{path.stem}-{i}",
+                "stock": stock,
+            },
+        )
+        assert resp.status_code == 201, resp.text
+        ids.append(resp.json()["data"]["id"])
+        lines.append(f"product {ids[-1]}")
+    for _ in range(shoppers):
+        token = stack.user_token()
+        resp = stack.client.post(
+            "/users/me/addresses",
+            headers=Stack.auth(token),
+            json={"line1": "1 Bench Rd", "city": "Load", "postalCode": "1", "country": "US"},
+        )
+        assert resp.status_code == 201, resp.text
+        lines.append(f"{token} {resp.json()['data']['id']}")
+    path.write_text("\n".join(lines) + "\n")
+    return ids
+
+
+def _database(url: str) -> str:
+    return url.rsplit("/", 1)[-1].split("?", 1)[0]
+
+
+def cpu_meter(stack: Stack) -> CpuMeter:
+    """Every platform process by service (replicas summed), and the servers."""
+    databases = [_database(stack.env["POSTGRESQL_URI"]), _database(stack.env["PRODUCT_SQL_URI"])]
+
+    def of(service: str) -> Any:
+        return lambda: [
+            p.pid for n, p in stack.supervisor.procs.items() if service_of(n) == service
+        ]
+
+    groups = {name: of(name) for name in ("gateway", "users", "products", "orders")}
+    groups["worker"] = of("notifications")
+    groups["postgresql (our backends)"] = lambda: postgres_backends(databases)
+    groups["mariadb (whole server)"] = lambda: pids_named("mariadbd") or pids_named("mysqld")
+    groups["rabbitmq (whole server)"] = lambda: pids_named("beam.smp")
+    return CpuMeter(groups)
+
+
+def run_wrk(url: str, shoppers: Path, *, connections: int, duration: int) -> dict[str, Any]:
+    cmd = ["wrk", f"-t{min(connections, 2)}", f"-c{connections}", f"-d{duration}s"]
+    cmd += ["--timeout", "30s", "--latency", "-s", str(HERE / "place_orders.lua"), url]
+    env = {**os.environ, "SHOPPERS": str(shoppers)}
+    out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout
+    match = re.search(r"^WRK_JSON (.*)$", out, re.MULTILINE)
+    assert match, out
+    stats: dict[str, Any] = json.loads(match.group(1))
+    return stats
+
+
+def place_orders(
+    stack: Stack, shoppers: Path, *, connections: int, duration: int
+) -> dict[str, Any]:
+    """Orders/s, latency and CPU per order of every process at one concurrency."""
+    meter = cpu_meter(stack)
+    meter.start()
+    stats = run_wrk(stack.gateway_url, shoppers, connections=connections, duration=duration)
+    used = meter.stop()
+    seconds = stats["duration_us"] / 1e6
+    created = stats["created"]
+    return {
+        "connections": connections,
+        "duration_s": round(seconds, 2),
+        "orders_per_s": round(created / seconds, 1),
+        "answers_per_s": round(stats["requests"] / seconds, 1),
+        "created": created,
+        "conflicts": stats["conflicts"],
+        "other_non_2xx": stats["non_2xx"] - stats["conflicts"],
+        "socket_errors": stats["socket_errors"],
+        "latency_ms": {k[:-3]: stats[k] for k in LATENCY_KEYS},
+        "cpu_ms_per_order": {
+            name: round(cpu * 1000 / max(created, 1), 2) for name, cpu in used.items()
+        },
+    }

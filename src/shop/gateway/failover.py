@@ -1,0 +1,68 @@
+"""One proxied request over a service's replicas: pick, forward, and move on when safe."""
+
+from __future__ import annotations
+
+import aiohttp
+
+from shop.common.logging import get_logger
+from shop.gateway.exchange import Exchange
+from shop.gateway.proxy import UpstreamError, UpstreamResponse, forward, upstream_url
+from shop.gateway.replicas import Replica
+from shop.gateway.routing import Route
+
+log = get_logger("shop.gateway")
+
+# Failures after which the request never reached a replica, and failures after which it
+# may have: the second are retried only where a repeat does no harm.
+_NOT_SENT = frozenset({"unreachable"})
+_MAYBE_SENT = frozenset({"connect_timeout", "disconnected"})
+_IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+# A replica that cannot even be connected to sits out; one that broke a connection may
+# only have been restarted, so it stays.
+_EJECTING = frozenset({"unreachable", "connect_timeout"})
+
+
+def retryable(kind: str, *, method: str, path: str, idempotency_key: bool) -> bool:
+    """True when a failed request may go to another replica of the same service."""
+    if kind in _NOT_SENT:
+        return True
+    if kind not in _MAYBE_SENT:
+        return False
+    # POST /orders with an Idempotency-Key is safe to repeat: the order service dedups it.
+    return method in _IDEMPOTENT_METHODS or (
+        method == "POST" and path == "/orders" and idempotency_key
+    )
+
+
+async def forward_to_a_replica(
+    session: aiohttp.ClientSession,
+    ex: Exchange,
+    route: Route,
+    headers: list[tuple[str, str]],
+    body: bytes | None,
+) -> UpstreamResponse:
+    """The first answer from the route's replicas, each tried at most once; or UpstreamError."""
+    replicas = route.replicas
+    tried: list[Replica] = []
+    while True:
+        replica = replicas.pick(exclude=tried)
+        assert replica is not None, "a set has a replica, and the loop stops before all are tried"
+        try:
+            with replicas.lease(replica):
+                return await forward(
+                    session,
+                    route=route.label,
+                    method=ex.method,
+                    url=upstream_url(replica.url, ex.scope),
+                    headers=headers,
+                    body=body,
+                )
+        except UpstreamError as exc:
+            if exc.kind in _EJECTING:
+                replicas.eject(replica)
+            tried.append(replica)
+            has_key = b"idempotency-key" in ex.headers
+            safe = retryable(exc.kind, method=ex.method, path=ex.path, idempotency_key=has_key)
+            if not safe or len(tried) == len(replicas.replicas):
+                raise
+            log.info("upstream_retry", route=route.label, kind=exc.kind)
