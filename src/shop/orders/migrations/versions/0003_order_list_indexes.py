@@ -1,7 +1,7 @@
 """order listings read in index order: (user_id | status, created_at, id)
 
-Revision ID: 0002_order_list_indexes
-Revises: 0001_orders_initial
+Revision ID: 0003_order_list_indexes
+Revises: 0002_order_item_names
 Create Date: 2026-11-30 00:00:00
 
 A user's history and the admin's list by status are both newest first with id as the
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0002_order_list_indexes"
-down_revision: str | None = "0001_orders_initial"
+revision: str = "0003_order_list_indexes"
+down_revision: str | None = "0002_order_item_names"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
