@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -17,12 +15,10 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from shop.common.clock import utcnow as utcnow  # re-exported: the outbox's timestamps
+
 # SQLite autoincrements only INTEGER PRIMARY KEY; everywhere else a BIGINT is right.
 _ID = BigInteger().with_variant(Integer(), "sqlite")
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def define_outbox_table(metadata: MetaData) -> Table:

@@ -6,12 +6,13 @@ import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from shop.common.clock import as_utc
 from shop.common.outbox import utcnow
 from shop.common.publisher import EventPublisher, OutgoingEvent, declare_exchange
 from shop.common.relay_loop import RelayLoop
@@ -59,9 +60,7 @@ class SqlOutboxSource:
         query = select(func.count(), func.min(o.c.created_at)).where(o.c.published_at.is_(None))
         async with self._engine.connect() as conn:
             count, oldest = (await conn.execute(query)).one()
-        if oldest is not None and oldest.tzinfo is None:
-            oldest = oldest.replace(tzinfo=UTC)  # SQLite returns naive UTC
-        return int(count), oldest
+        return int(count), None if oldest is None else as_utc(oldest)
 
     async def prune(self, *, sent_before: datetime, limit: int) -> int:
         o = self._outbox

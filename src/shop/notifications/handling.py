@@ -56,8 +56,13 @@ class EventHandler:
         """
         event = parse_event(body)
         set_request_id(event.request_id)
-        traced = {"id": event.id, "type": event.type, "requestid": event.request_id}
-        with consuming({**traced, "traceparent": event.traceparent}):
+        traced = {
+            "id": event.id,
+            "type": event.type,
+            "requestid": event.request_id,
+            "traceparent": event.traceparent,
+        }
+        with consuming(traced):
             async with self._one_at_a_time(event.id):
                 outcome = await self._deliver(event)
         log.info(f"notification_{outcome.value}", event_id=event.id, event_type=event.type)

@@ -8,12 +8,13 @@ being committed.
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shop.common.clock import as_utc, utcnow
 from shop.notifications.events import IncomingEvent
 from shop.notifications.failures import TransientFailure
 from shop.notifications.models import deliveries
@@ -35,7 +36,7 @@ async def claim(
 ) -> Claim:
     """Takes the event for this worker, or says it was sent; TransientFailure while another
     worker's claim is fresh (it may be mailing it right now)."""
-    now = datetime.now(UTC)
+    now = utcnow()
     try:
         async with engine.begin() as conn:
             await conn.execute(
@@ -64,7 +65,7 @@ async def claim(
         ).one()
         if row.status == "sent":
             return Claim.ALREADY_SENT
-        claimed_at = _aware(row.claimed_at)
+        claimed_at = as_utc(row.claimed_at)
         if row.claimed_by != worker_id and now - claimed_at < lease:
             raise TransientFailure("another worker is handling this event")
         # Compare-and-set on the old claim: of two takers, one wins.
@@ -87,7 +88,7 @@ async def mark_sent(engine: AsyncEngine, event_id: str) -> None:
         await conn.execute(
             update(deliveries)
             .where(deliveries.c.event_id == event_id)
-            .values(status="sent", sent_at=datetime.now(UTC))
+            .values(status="sent", sent_at=utcnow())
         )
 
 
@@ -95,8 +96,3 @@ async def is_sent(engine: AsyncEngine, event_id: str) -> bool:
     query = select(deliveries.c.status).where(deliveries.c.event_id == event_id)
     async with engine.connect() as conn:
         return (await conn.execute(query)).scalar_one_or_none() == "sent"
-
-
-def _aware(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes; they were written in UTC.
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
