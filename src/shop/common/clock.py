@@ -10,5 +10,5 @@ def utcnow() -> datetime:
 
 
 def as_utc(value: datetime) -> datetime:
-    """SQLite hands back naive datetimes; every one we wrote was UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    """SQLite and MariaDB hand back naive datetimes; every one we wrote was UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
