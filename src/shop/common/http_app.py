@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
-from fastapi import APIRouter, Depends, FastAPI, Header
+from fastapi import APIRouter, Depends, FastAPI, Header, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -19,6 +19,7 @@ from shop.common.readiness import READY_PATH, Check, readiness
 from shop.common.tokens import Principal
 from shop.common.tracing import instrument_fastapi
 
+C = TypeVar("C")
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
 
@@ -37,14 +38,17 @@ def create_service_app(
     routers: Sequence[APIRouter],
     lifespan: Lifespan | None = None,
     checks: Sequence[Check] = (),
+    context: object = None,
 ) -> FastAPI:
     """A service's REST app; only /health, /health/ready and /metrics answer without the
-    gateway secret. `checks` are what /health/ready runs."""
+    gateway secret. `checks` are what /health/ready runs; `context` is what routes reach
+    through `context_dependency`."""
     app = FastAPI(
         title=f"shop {service} service",
         default_response_class=ORJSONResponse,
         lifespan=lifespan,
     )
+    app.state.context = context
     install_error_handlers(app)
     for router in routers:
         app.include_router(router)
@@ -67,6 +71,19 @@ def create_service_app(
     app.add_middleware(ServiceMiddleware, service=service, secrets=list(gateway_secrets))
     instrument_fastapi(app)
     return app
+
+
+def context_dependency(kind: type[C]) -> Callable[[Request], C]:
+    """The one way a route reaches its service's context:
+    `Ctx = Annotated[Context, Depends(context_dependency(Context))]`."""
+
+    def get_context(request: Request) -> C:
+        context = request.app.state.context
+        if not isinstance(context, kind):  # a wiring mistake, caught by the first test
+            raise TypeError(f"app.state.context is {type(context).__name__}, not {kind.__name__}")
+        return context
+
+    return get_context
 
 
 async def _principal(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -21,7 +22,11 @@ class SecretMissingError(RuntimeError):
 class CommonSettings(BaseSettings):
     """What every process reads; each service extends it with its own fields."""
 
-    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False)
+    # A blank variable means unset (the default applies): compose files and shells export
+    # `VAR=` for "not configured", and every service wants that read the same way.
+    model_config = SettingsConfigDict(
+        env_file=None, extra="ignore", case_sensitive=False, env_ignore_empty=True
+    )
 
     shop_env: Literal["development", "test", "production"] = "development"
     log_level: str = "INFO"
@@ -49,6 +54,15 @@ class CommonSettings(BaseSettings):
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value
+
+    @model_validator(mode="after")
+    def _blank_broker_turns_publishing_off(self) -> CommonSettings:
+        # The one documented exception to "blank means unset": RABBITMQ_URL= switches
+        # publishing off (events wait in the outboxes). env_ignore_empty drops the blank
+        # value before validation, so it is read here.
+        if os.environ.get("RABBITMQ_URL") == "":
+            self.rabbitmq_url = None
+        return self
 
     @property
     def gateway_secrets(self) -> list[str]:
