@@ -47,6 +47,7 @@ def run_wrk(
     threads: int = 2,
     duration: int = 10,
     script: Path = GET_SCRIPT,
+    timeout_s: int = 2,
 ) -> dict[str, Any]:
     """One wrk run of GET base+path; requests/s and latency percentiles in ms."""
     env = {**os.environ, "BENCH_PATH": path, "BENCH_HEADERS": json.dumps(headers or {})}
@@ -56,6 +57,8 @@ def run_wrk(
         f"-c{connections}",
         f"-d{duration}s",
         "--latency",
+        "--timeout",
+        f"{timeout_s}s",
         "-s",
         str(script),
         loopback(base),
