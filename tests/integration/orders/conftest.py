@@ -15,6 +15,7 @@ from shop.common.grpc_server import GrpcServer, start_grpc_server
 from shop.common.migrations import upgrade_to_head_async
 from shop.orders.bootstrap import build
 from shop.orders.context import Context
+from shop.orders.peers.clients import ProductClient
 from shop.orders.settings import OrderSettings
 from shop.orders.store import MIGRATIONS_DIR
 from shop.orders.store.models import mock_charges
@@ -92,3 +93,9 @@ async def charges_for(ctx: Context, order_id: str) -> list[str]:
             select(mock_charges.c.status).where(mock_charges.c.order_id == order_id)
         )
         return list(rows.all())
+
+
+def close_product_breaker(ctx: Context) -> None:
+    """The peer is back: let the next call through without waiting for the reset period."""
+    assert isinstance(ctx.products, ProductClient)
+    ctx.products.peer.breaker.record_success()

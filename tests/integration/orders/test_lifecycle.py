@@ -14,7 +14,7 @@ from shop.orders.domain import Order, OrderStatus
 from shop.orders.faults import FaultInjector
 from shop.orders.placement.saga import place_order
 from shop.orders.recovery import recover_once
-from tests.integration.orders.conftest import charges_for
+from tests.integration.orders.conftest import charges_for, close_product_breaker
 from tests.integration.orders.fakes import FakeProducts, World
 from tests.integration.orders.test_placement import events_for, request
 
@@ -118,7 +118,7 @@ async def test_product_down_at_commit_is_finished_later(orders: Context, world: 
         await place_order(ctx=orders, request=request(user, (a, 1)))
     assert (await only_order(orders, user[0])).status is S.PENDING
     w.down_methods.clear()
-    orders.products.peer.breaker.record_success()
+    close_product_breaker(orders)
     await recover_once(orders)
     order = await only_order(orders, user[0])
     assert order.status is S.CONFIRMED and w.products[a].sold == 1

@@ -17,7 +17,7 @@ from shop.orders.placement.request import PlaceOrder
 from shop.orders.placement.saga import place_order
 from shop.orders.schemas import OrderRead
 from shop.orders.store.models import outbox
-from tests.integration.orders.conftest import charges_for
+from tests.integration.orders.conftest import charges_for, close_product_breaker
 from tests.integration.orders.fakes import FakeProducts, World
 
 S = OrderStatus
@@ -110,7 +110,7 @@ async def test_replay_answers_even_when_revalidation_would_fail(
     again = await place_order(ctx=orders, request=request(user, (a, 2), key=key))
     assert again.id == first.id
     w.product_down = False
-    orders.products.peer.breaker.record_success()
+    close_product_breaker(orders)
 
 
 async def test_declined_payment_releases_stock(orders: Context, world: Env) -> None:
