@@ -106,13 +106,7 @@ async def change_status(*, ctx: Context, order_id: str, status: str) -> Order:
         expected=order.status,
         target=target,
         reason="set by admin",
-        event=OrderStatusChanged(
-            order_id=order.id,
-            user_id=order.user_id,
-            email=order.user_email,
-            from_status=order.status.value,
-            status=target.value,
-        ),
+        event=OrderStatusChanged.of(order, from_status=order.status, to=target),
     )
     if not won:
         raise Conflict("The order changed meanwhile; read it again")

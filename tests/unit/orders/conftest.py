@@ -7,9 +7,10 @@ from dataclasses import dataclass
 import pytest
 
 from shop.orders.context import Context
-from shop.orders.domain import Line
+from shop.orders.domain import Line, Order
 from shop.orders.faults import FaultInjector
 from shop.orders.placement.request import PlaceOrder
+from shop.orders.placement.saga import place_order
 from shop.orders.settings import OrderSettings
 from tests.unit.orders.fakes import FakePayments, FakeProducts, FakeUnitOfWork, FakeUsers
 
@@ -53,6 +54,20 @@ def world() -> World:
         payments=payments,
     )
     return World(ctx, uow, users, products, payments)
+
+
+async def crashed_order(
+    w: World, point: str, *, quantity: int = 1, token: str = "tok_ok"
+) -> tuple[Order, str]:
+    """The PENDING order a crash at `point` leaves (and its product), as a new process finds
+    it: nothing in flight."""
+    user, product = w.users.new_user(), w.products.new_product(stock=3)
+    w.crash_at(point)
+    with pytest.raises(SimulatedCrash):
+        await place_order(ctx=w.ctx, request=place(user, (product, quantity), token=token))
+    w.ctx.in_flight.clear()
+    [order] = w.uow.orders.orders.values()
+    return order, product
 
 
 def place(

@@ -10,31 +10,20 @@ import pytest
 from shop.common.errors import Conflict, ServiceUnavailable
 from shop.common.tokens import Principal
 from shop.orders import service
-from shop.orders.domain import Order, OrderStatus
+from shop.orders.domain import OrderStatus
 from shop.orders.payments.charges import ChargeStatus
 from shop.orders.placement.saga import place_order
 from shop.orders.settlement.compensation import fail, settle
 from shop.orders.settlement.confirm import confirm
-from tests.unit.orders.conftest import World, place
+from tests.unit.orders.conftest import World, crashed_order, place
 
 S = OrderStatus
 C = ChargeStatus
 
 
-async def pending_order(w: World) -> tuple[Order, str]:
-    """A PENDING order with its stock reserved and its charge taken (as after a crash)."""
-    user, a = w.users.new_user(), w.products.new_product(stock=3)
-    w.crash_at("after_payment")
-    with pytest.raises(BaseException, match="after_payment"):
-        await place_order(ctx=w.ctx, request=place(user, (a, 1)))
-    w.ctx.in_flight.clear()
-    [order] = w.uow.orders.orders.values()
-    return order, a
-
-
 async def test_confirm_that_loses_the_race_publishes_nothing(world: World) -> None:
     w = world
-    order, _ = await pending_order(w)
+    order, _ = await crashed_order(w, "after_payment")
     charge = await w.payments.lookup(order.id)
     assert charge is not None
     # A cancellation moved the order while the stock was being committed.
@@ -46,7 +35,7 @@ async def test_confirm_that_loses_the_race_publishes_nothing(world: World) -> No
 
 async def test_fail_that_loses_the_race_still_settles(world: World) -> None:
     w = world
-    order, a = await pending_order(w)
+    order, a = await crashed_order(w, "after_payment")
     w.uow.orders.orders[order.id] = dataclasses.replace(order, status=S.CANCELLED)
     await fail(w.ctx, order, code=503, reason="late")
     assert w.uow.event_types(order.id) == []  # the move was not ours: no event
@@ -56,7 +45,7 @@ async def test_fail_that_loses_the_race_still_settles(world: World) -> None:
 
 async def test_settle_is_deferred_while_the_product_service_is_down(world: World) -> None:
     w = world
-    order, a = await pending_order(w)
+    order, a = await crashed_order(w, "after_payment")
     w.products.errors["release"] = ServiceUnavailable("down")
     assert await settle(w.ctx, order.id) is False
     assert order.id not in w.uow.orders.settled
@@ -99,7 +88,7 @@ async def test_admin_moves_follow_the_state_machine(world: World) -> None:
 
 async def test_a_pending_order_is_not_confirmed_by_hand(world: World) -> None:
     w = world
-    order, a = await pending_order(w)
+    order, a = await crashed_order(w, "after_payment")
     with pytest.raises(Conflict):
         await service.change_status(ctx=w.ctx, order_id=order.id, status="CONFIRMED")
     failed = await service.change_status(ctx=w.ctx, order_id=order.id, status="FAILED")

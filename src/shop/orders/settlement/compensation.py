@@ -23,13 +23,7 @@ async def fail(ctx: Context, order: Order, *, code: int, reason: str) -> None:
         target=S.FAILED,
         reason=reason,
         failure_code=code,
-        event=OrderStatusChanged(
-            order_id=order.id,
-            user_id=order.user_id,
-            email=order.user_email,
-            from_status=S.PENDING.value,
-            status=S.FAILED.value,
-        ),
+        event=OrderStatusChanged.of(order, from_status=S.PENDING, to=S.FAILED),
     )
     await settle(ctx, order.id)
 
