@@ -24,14 +24,14 @@ from bench.catalog.load import CATEGORIES, NOUNS, USERS, grow_orders, grow_produ
 from bench.catalog.load import user_id as bulk_user
 from shop.common.db import create_engine, session_factory
 from shop.common.migrations import upgrade_to_head_async
-from shop.orders import store_reads
 from shop.orders.domain import OrderStatus
+from shop.orders.store import MIGRATIONS_DIR as ORDER_MIGRATIONS
+from shop.orders.store import order_reads
 from shop.products.bootstrap import migrate_sql
 from shop.products.domain import ProductQuery
 from shop.products.sql_store import SqlProductStore
 
 SIZES = (10_000, 100_000, 1_000_000)
-ORDER_MIGRATIONS = Path(__file__).parents[2] / "src" / "shop" / "orders" / "migrations"
 Query = Callable[[random.Random], Awaitable[Any]]
 
 
@@ -47,12 +47,12 @@ def queries(products: SqlProductStore, orders_url: str, size: int) -> dict[str, 
     async def history(rng: random.Random) -> Any:
         async with sessions() as s:
             user = bulk_user(rng.randrange(USERS))
-            return await store_reads.list_orders(s, user_id=user, status=None, offset=0, limit=20)
+            return await order_reads.list_orders(s, user_id=user, status=None, offset=0, limit=20)
 
     async def by_status(rng: random.Random) -> Any:
         status = rng.choice([OrderStatus.CONFIRMED, OrderStatus.SHIPPED])
         async with sessions() as s:
-            return await store_reads.list_orders(s, user_id=None, status=status, offset=0, limit=20)
+            return await order_reads.list_orders(s, user_id=None, status=status, offset=0, limit=20)
 
     return {
         "search_word": lambda rng: products.list_products(

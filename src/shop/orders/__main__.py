@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from shop.common.db import create_engine
 from shop.common.logging import configure_logging, get_logger
 from shop.common.migrations import upgrade_to_head_async
 from shop.common.runner import run, serve
 from shop.common.tracing import configure_tracing
-from shop.orders.bootstrap import build, create_app, start_grpc
+from shop.orders.api import create_app
+from shop.orders.bootstrap import build
+from shop.orders.rpc import start_grpc
 from shop.orders.settings import OrderSettings
-
-MIGRATIONS = Path(__file__).parent / "migrations"
+from shop.orders.store import MIGRATIONS_DIR
 
 
 async def main() -> None:
@@ -20,20 +18,18 @@ async def main() -> None:
     configure_logging(service="orders", level=settings.log_level)
     configure_tracing("orders")
     log = get_logger("shop.orders")
-    url = settings.database_url()
-    await upgrade_to_head_async(MIGRATIONS, url)
-    engine = create_engine(url)
-    service = build(settings=settings, engine=engine)
+    await upgrade_to_head_async(MIGRATIONS_DIR, settings.database_url())
+    ctx = build(settings)
     if settings.order_fault_inject:
         log.warning("fault_injection_enabled", point=settings.order_fault_inject)
     try:
         await serve(
-            app=create_app(service),
+            app=create_app(ctx),
             rest_port=settings.order_service_port,
-            grpc_server=lambda: start_grpc(service),
+            grpc_server=lambda: start_grpc(ctx),
         )
     finally:
-        await engine.dispose()
+        await ctx.aclose()
 
 
 if __name__ == "__main__":

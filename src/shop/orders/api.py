@@ -1,39 +1,86 @@
-"""REST routes: translate and delegate to the use cases."""
+"""The REST app (`create_app(ctx)`) and its thin routes: translate and delegate."""
 
 from __future__ import annotations
 
-from typing import Annotated
+import contextlib
+from collections.abc import AsyncIterator, Coroutine
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Header, Query
 
+from shop.common.background import running
 from shop.common.envelope import Envelope, PageEnvelope, error_responses
-from shop.common.http_app import CurrentAdmin, CurrentPrincipal
+from shop.common.http_app import (
+    CurrentAdmin,
+    CurrentPrincipal,
+    context_dependency,
+    create_service_app,
+)
+from shop.common.outbox_relay import OutboxRelay
+from shop.common.readiness import database_probe, grpc_health_probe, service_checks
 from shop.orders import service
-from shop.orders.context import OrderContext
+from shop.orders.context import Context
 from shop.orders.domain import Line
-from shop.orders.placement import place_order
-from shop.orders.placement_request import PlaceOrder
+from shop.orders.placement.request import PlaceOrder
+from shop.orders.placement.saga import place_order
+from shop.orders.recovery import run_recovery_loop
 from shop.orders.schemas import OrderCreate, OrderRead, OrderStatusUpdate
+from shop.orders.store.models import outbox
 
 # 401 from every route: the gateway secret is checked before any of them runs.
 router = APIRouter(prefix="/orders", tags=["orders"], responses=error_responses(401))
+Ctx = Annotated[Context, Depends(context_dependency(Context))]
 
 
-def _ctx(request: Request) -> OrderContext:
-    ctx: OrderContext = request.app.state.orders
-    return ctx
+def create_app(ctx: Context, *, background: bool = True) -> FastAPI:
+    """The REST app; its lifespan runs the outbox relay and the recovery loop."""
+    assert ctx.engine is not None, "the REST app serves a real database"
+    settings, engine = ctx.settings, ctx.engine
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        loops: list[Coroutine[Any, Any, None]] = []
+        if background:
+            interval = settings.order_recovery_interval_seconds
+            loops.append(run_recovery_loop(ctx, interval_seconds=interval))
+            if settings.rabbitmq_url is not None:
+                relay = OutboxRelay(
+                    engine=engine,
+                    outbox=outbox,
+                    rabbitmq_url=settings.rabbitmq_url,
+                    service="orders",
+                    wake=ctx.wake_relay,
+                    poll_seconds=settings.outbox_poll_seconds,
+                    retention_hours=settings.outbox_retention_hours,
+                )
+                loops.append(relay.run())
+        async with running(*loops):
+            yield
+
+    return create_service_app(
+        service="orders",
+        gateway_secrets=settings.gateway_secrets,
+        routers=[router],
+        lifespan=lifespan,
+        checks=service_checks(
+            database=database_probe(engine),
+            rabbitmq_url=settings.rabbitmq_url,
+            peers=[(name, grpc_health_probe(channel)) for name, channel in ctx.channels.items()],
+        ),
+        context=ctx,
+    )
 
 
 # A replayed Idempotency-Key answers as the first call did, so any of these may come back.
 @router.post("", status_code=201, responses=error_responses(400, 402, 403, 404, 409, 503, 504))
 async def create_order(
     body: OrderCreate,
-    request: Request,
+    ctx: Ctx,
     principal: CurrentPrincipal,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> Envelope[OrderRead]:
     order = await place_order(
-        ctx=_ctx(request),
+        ctx=ctx,
         request=PlaceOrder(
             user_id=principal.user_id,
             lines=tuple(Line(i.product_id, i.quantity) for i in body.items),
@@ -48,38 +95,34 @@ async def create_order(
 
 @router.get("", responses=error_responses(400))
 async def list_orders(
-    request: Request,
+    ctx: Ctx,
     principal: CurrentPrincipal,
     status: str | None = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> PageEnvelope[OrderRead]:
     orders, total = await service.list_orders(
-        ctx=_ctx(request), principal=principal, status=status, page=page, limit=limit
+        ctx=ctx, principal=principal, status=status, page=page, limit=limit
     )
     data = [OrderRead.of(o) for o in orders]
     return PageEnvelope[OrderRead].of(data, page=page, limit=limit, total=total)
 
 
 @router.get("/{order_id}", responses=error_responses(404))
-async def get_order(
-    order_id: str, request: Request, principal: CurrentPrincipal
-) -> Envelope[OrderRead]:
-    order = await service.get_order(ctx=_ctx(request), order_id=order_id, principal=principal)
+async def get_order(order_id: str, ctx: Ctx, principal: CurrentPrincipal) -> Envelope[OrderRead]:
+    order = await service.get_order(ctx=ctx, order_id=order_id, principal=principal)
     return Envelope[OrderRead](data=OrderRead.of(order))
 
 
 @router.post("/{order_id}/cancel", responses=error_responses(404, 409))
-async def cancel_order(
-    order_id: str, request: Request, principal: CurrentPrincipal
-) -> Envelope[OrderRead]:
-    order = await service.cancel_order(ctx=_ctx(request), order_id=order_id, principal=principal)
+async def cancel_order(order_id: str, ctx: Ctx, principal: CurrentPrincipal) -> Envelope[OrderRead]:
+    order = await service.cancel_order(ctx=ctx, order_id=order_id, principal=principal)
     return Envelope[OrderRead](data=OrderRead.of(order), message="Order cancelled")
 
 
 @router.patch("/{order_id}/status", responses=error_responses(400, 403, 404, 409))
 async def change_status(
-    order_id: str, body: OrderStatusUpdate, request: Request, _: CurrentAdmin
+    order_id: str, body: OrderStatusUpdate, ctx: Ctx, _: CurrentAdmin
 ) -> Envelope[OrderRead]:
-    order = await service.change_status(ctx=_ctx(request), order_id=order_id, status=body.status)
+    order = await service.change_status(ctx=ctx, order_id=order_id, status=body.status)
     return Envelope[OrderRead](data=OrderRead.of(order), message="Status updated")

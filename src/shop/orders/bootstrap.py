@@ -1,44 +1,59 @@
-"""The composition root: settings -> engine -> peers -> context -> REST app and gRPC server."""
+"""The composition root: settings -> engine -> peers, payments, unit of work -> Context."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+import functools
 
-import grpc
-from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shop.common.background import running
-from shop.common.db import session_factory
+from shop.common.db import create_engine, session_factory
 from shop.common.grpc_client import open_channel
-from shop.common.grpc_server import GrpcServer, start_grpc_server
-from shop.common.http_app import create_service_app
 from shop.common.metrics import CIRCUIT_BREAKER_OPEN
-from shop.common.outbox_relay import OutboxRelay
-from shop.common.readiness import database_probe, grpc_health_probe, service_checks
-from shop.orders.api import router
-from shop.orders.clients import ProductClient, UserClient
-from shop.orders.context import OrderContext
+from shop.orders.context import Context
 from shop.orders.faults import FaultInjector
-from shop.orders.models import outbox
-from shop.orders.payments import MockPaymentProvider, PaymentProvider
-from shop.orders.peers import Peer
-from shop.orders.recovery import run_recovery_loop
-from shop.orders.resilience import BreakerState, CircuitBreaker, RetryPolicy
-from shop.orders.rpc import SERVICE_NAME, OrderServicer
+from shop.orders.payments.charges import PaymentProvider
+from shop.orders.payments.mock_provider import MockPaymentProvider
+from shop.orders.peers.calls import Peer
+from shop.orders.peers.clients import ProductClient, UserClient
+from shop.orders.peers.resilience import BreakerState, CircuitBreaker, RetryPolicy
 from shop.orders.settings import OrderSettings
-from shop.protos.shop.order.v1 import order_pb2_grpc
+from shop.orders.store.unit_of_work import SqlUnitOfWork
 
 
-@dataclass
-class OrderService:
-    settings: OrderSettings
-    engine: AsyncEngine
-    ctx: OrderContext
-    channels: list[grpc.aio.Channel] = field(default_factory=list)
+def build(
+    settings: OrderSettings,
+    *,
+    engine: AsyncEngine | None = None,
+    payments: PaymentProvider | None = None,
+    faults: FaultInjector | None = None,
+) -> Context:
+    """Everything the process runs, wired from settings (tests pass other parts).
+
+    `await ctx.aclose()` releases the channels and the engine (a passed one too)."""
+    engine = engine or create_engine(settings.database_url())
+    sessions = session_factory(engine)
+    wake_relay = asyncio.Event()
+    secret = settings.gateway_secrets[0]
+    channels = {
+        "users": open_channel(
+            settings.user_service_grpc, secret=secret, service="orders", peer="users"
+        ),
+        "products": open_channel(
+            settings.product_service_grpc, secret=secret, service="orders", peer="products"
+        ),
+    }
+    return Context(
+        settings=settings,
+        unit_of_work=functools.partial(SqlUnitOfWork, sessions, wake_relay=wake_relay),
+        users=UserClient(channels["users"], _peer(settings, "user", "users")),
+        products=ProductClient(channels["products"], _peer(settings, "product", "products")),
+        payments=payments or MockPaymentProvider(sessions),
+        faults=faults or FaultInjector(settings.order_fault_inject),
+        engine=engine,
+        channels=channels,
+        wake_relay=wake_relay,
+    )
 
 
 def _peer(settings: OrderSettings, name: str, label: str) -> Peer:
@@ -61,87 +76,4 @@ def _peer(settings: OrderSettings, name: str, label: str) -> Peer:
             max_seconds=settings.grpc_retry_max_seconds,
         ),
         deadline_seconds=settings.grpc_deadline_seconds,
-    )
-
-
-def build(
-    *, settings: OrderSettings, engine: AsyncEngine, payments: PaymentProvider | None = None
-) -> OrderService:
-    """Everything the process runs, wired from settings (tests pass other parts)."""
-    sessions = session_factory(engine)
-    secret = settings.gateway_secrets[0]
-    user_channel = open_channel(
-        settings.user_service_grpc, secret=secret, service="orders", peer="users"
-    )
-    product_channel = open_channel(
-        settings.product_service_grpc, secret=secret, service="orders", peer="products"
-    )
-    ctx = OrderContext(
-        sessions=sessions,
-        outbox=outbox,
-        users=UserClient(user_channel, _peer(settings, "user", "users")),
-        products=ProductClient(product_channel, _peer(settings, "product", "products")),
-        payments=payments or MockPaymentProvider(sessions),
-        wake_relay=asyncio.Event(),
-        reservation_ttl_seconds=settings.order_reservation_ttl_seconds,
-        idempotency_wait_seconds=settings.idempotency_wait_seconds,
-        recovery_grace_seconds=settings.order_recovery_grace_seconds,
-        faults=FaultInjector(settings.order_fault_inject),
-    )
-    return OrderService(settings, engine, ctx, [user_channel, product_channel])
-
-
-def create_app(service: OrderService, *, background: bool = True) -> FastAPI:
-    """The REST app; its lifespan runs the outbox relay and the recovery loop."""
-    settings, ctx = service.settings, service.ctx
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        loops = []
-        if background:
-            interval = settings.order_recovery_interval_seconds
-            loops.append(run_recovery_loop(ctx, interval_seconds=interval))
-            if settings.rabbitmq_url is not None and ctx.wake_relay is not None:
-                relay = OutboxRelay(
-                    engine=service.engine,
-                    outbox=outbox,
-                    rabbitmq_url=settings.rabbitmq_url,
-                    service="orders",
-                    wake=ctx.wake_relay,
-                    poll_seconds=settings.outbox_poll_seconds,
-                    retention_hours=settings.outbox_retention_hours,
-                )
-                loops.append(relay.run())
-        try:
-            async with running(*loops):
-                yield
-        finally:
-            for channel in service.channels:
-                await channel.close()
-
-    app = create_service_app(
-        service="orders",
-        gateway_secrets=settings.gateway_secrets,
-        routers=[router],
-        lifespan=lifespan,
-        checks=service_checks(
-            database=database_probe(service.engine),
-            rabbitmq_url=settings.rabbitmq_url,
-            peers=[
-                ("users", grpc_health_probe(service.channels[0])),
-                ("products", grpc_health_probe(service.channels[1])),
-            ],
-        ),
-    )
-    app.state.orders = ctx
-    return app
-
-
-async def start_grpc(service: OrderService) -> GrpcServer:
-    servicer = OrderServicer(service.ctx)
-    return await start_grpc_server(
-        port=service.settings.order_service_grpc_port,
-        secrets=service.settings.gateway_secrets,
-        register=lambda server: order_pb2_grpc.add_OrderServiceServicer_to_server(servicer, server),
-        service_names=[SERVICE_NAME],
     )

@@ -1,36 +1,45 @@
-"""What the use cases need, assembled once by the composition root."""
+"""The order service's context: settings and ports, assembled once by `bootstrap.build`."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Table
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+import grpc
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shop.common.unit_of_work import UnitOfWork
-from shop.orders.clients import ProductClient, UserClient
-from shop.orders.events import SOURCE
 from shop.orders.faults import NO_FAULTS, FaultInjector
-from shop.orders.payments import PaymentProvider
+from shop.orders.payments.charges import PaymentProvider
+from shop.orders.ports import OrderUnitOfWork, Products, Users
+from shop.orders.settings import OrderSettings
 
 
-@dataclass
-class OrderContext:
-    sessions: async_sessionmaker[AsyncSession]
-    outbox: Table
-    users: UserClient
-    products: ProductClient
+@dataclass(kw_only=True, eq=False)
+class Context:
+    """What the use cases, routes and servicer reach; tests build one with fakes."""
+
+    settings: OrderSettings
+    unit_of_work: Callable[[], OrderUnitOfWork]
+    users: Users
+    products: Products
     payments: PaymentProvider
-    wake_relay: asyncio.Event | None = None
-    reservation_ttl_seconds: int = 600
-    idempotency_wait_seconds: float = 15.0
-    recovery_grace_seconds: float = 10.0
     faults: FaultInjector = NO_FAULTS
+    # The database and the peer channels (by peer name), for readiness, the outbox relay
+    # and aclose; None and empty when a unit test runs the use cases on fakes.
+    engine: AsyncEngine | None = None
+    channels: dict[str, grpc.aio.Channel] = field(default_factory=dict)
+    wake_relay: asyncio.Event = field(default_factory=asyncio.Event)
     # Orders this process is driving right now: the recovery loop leaves them alone.
     in_flight: set[str] = field(default_factory=set)
 
-    def uow(self) -> UnitOfWork:
-        return UnitOfWork(
-            self.sessions, outbox=self.outbox, source=SOURCE, wake_relay=self.wake_relay
-        )
+    def uow(self) -> OrderUnitOfWork:
+        """A new unit of work (enter it with `async with`)."""
+        return self.unit_of_work()
+
+    async def aclose(self) -> None:
+        """Closes the peer channels and the database pool that `build` opened."""
+        for channel in self.channels.values():
+            await channel.close()
+        if self.engine is not None:
+            await self.engine.dispose()

@@ -106,3 +106,20 @@ def merge_lines(lines: list[Line]) -> tuple[Line, ...]:
 
 def order_total(lines: tuple[PricedLine, ...]) -> int:
     return sum(line.quantity * line.unit_price for line in lines)
+
+
+@dataclass(frozen=True, slots=True)
+class Availability:
+    """The product service's answer for one line: its price, name and whether it is in stock."""
+
+    product_id: str
+    requested: int
+    available: int
+    in_stock: bool
+    unit_price: int
+    found: bool
+    name: str = ""
+
+
+class IdempotencyKeyTaken(Exception):
+    """The user's Idempotency-Key is already on an order (the store's unique key said so)."""

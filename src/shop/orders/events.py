@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from shop.common.events import DomainEvent
+from shop.orders.domain import Order, OrderStatus
 
 SOURCE = "shop/orders"
 
@@ -32,6 +33,16 @@ class OrderStatusChanged(DomainEvent):
     email: str
     from_status: str
     status: str
+
+    @classmethod
+    def of(cls, order: Order, *, from_status: OrderStatus, to: OrderStatus) -> OrderStatusChanged:
+        return cls(
+            order_id=order.id,
+            user_id=order.user_id,
+            email=order.user_email,
+            from_status=from_status.value,
+            status=to.value,
+        )
 
 
 @dataclass(frozen=True)

@@ -11,23 +11,23 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+from shop.common.clock import utcnow
 from shop.common.errors import AppError, Conflict, NotFound
 from shop.common.logging import get_logger
-from shop.common.outbox import utcnow
-from shop.orders import store_reads
-from shop.orders.context import OrderContext
+from shop.orders.context import Context
 from shop.orders.domain import SETTLED_BY_COMPENSATION, OrderStatus
-from shop.orders.payments import ChargeStatus
-from shop.orders.settlement import confirm, fail, settle
+from shop.orders.payments.charges import ChargeStatus
+from shop.orders.settlement.compensation import fail, settle
+from shop.orders.settlement.confirm import confirm
 
 log = get_logger("shop.orders.recovery")
 S = OrderStatus
 
 
-async def resolve_pending(ctx: OrderContext, order_id: str) -> None:
+async def resolve_pending(ctx: Context, order_id: str) -> None:
     """Drives one PENDING order to CONFIRMED (paid: commit its stock) or FAILED."""
-    async with ctx.sessions() as session:
-        order = await store_reads.get_order(session, order_id)
+    async with ctx.uow() as uow:
+        order = await uow.orders.get(order_id)
     if order is None or order.status is not S.PENDING:
         return
     charge = await ctx.payments.void(order_id)
@@ -41,15 +41,13 @@ async def resolve_pending(ctx: OrderContext, order_id: str) -> None:
     await fail(ctx, order, code=code, reason=f"interrupted; payment {charge.status.value.lower()}")
 
 
-async def recover_once(ctx: OrderContext, *, limit: int = 100) -> int:
+async def recover_once(ctx: Context, *, limit: int = 100) -> int:
     """One pass; returns how many orders it looked at."""
-    cutoff = utcnow() - timedelta(seconds=ctx.recovery_grace_seconds)
-    async with ctx.sessions() as session:
-        pending = await store_reads.ids_in_status_before(
-            session, S.PENDING, before=cutoff, limit=limit
-        )
-        unsettled = await store_reads.unsettled_ids_before(
-            session, sorted(SETTLED_BY_COMPENSATION), before=cutoff, limit=limit
+    cutoff = utcnow() - timedelta(seconds=ctx.settings.order_recovery_grace_seconds)
+    async with ctx.uow() as uow:
+        pending = await uow.orders.ids_in_status_before(S.PENDING, before=cutoff, limit=limit)
+        unsettled = await uow.orders.unsettled_ids_before(
+            sorted(SETTLED_BY_COMPENSATION), before=cutoff, limit=limit
         )
     seen = 0
     for order_id in pending:
@@ -73,7 +71,7 @@ async def recover_once(ctx: OrderContext, *, limit: int = 100) -> int:
     return seen
 
 
-async def run_recovery_loop(ctx: OrderContext, *, interval_seconds: float) -> None:
+async def run_recovery_loop(ctx: Context, *, interval_seconds: float) -> None:
     """At start-up, then every interval, until cancelled; a failing pass is retried later."""
     while True:
         try:

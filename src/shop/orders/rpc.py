@@ -1,4 +1,4 @@
-"""The OrderService gRPC servicer: translate and delegate to the use cases."""
+"""The OrderService gRPC servicer (`start_grpc(ctx)`): translate and delegate."""
 
 from __future__ import annotations
 
@@ -6,18 +6,29 @@ from typing import Any, TypeAlias
 
 import grpc
 
-from shop.common.grpc_server import translate_errors
+from shop.common.clock import as_utc
+from shop.common.grpc_server import GrpcServer, start_grpc_server, translate_errors
 from shop.orders import service
-from shop.orders.context import OrderContext
+from shop.orders.context import Context
 from shop.orders.domain import Line, Order
-from shop.orders.placement import place_order
-from shop.orders.placement_request import PlaceOrder
-from shop.orders.schemas import aware
+from shop.orders.placement.request import PlaceOrder
+from shop.orders.placement.saga import place_order
 from shop.protos.shop.order.v1 import order_pb2 as pb
 from shop.protos.shop.order.v1 import order_pb2_grpc
 
 SERVICE_NAME = "shop.order.v1.OrderService"
-Context: TypeAlias = "grpc.aio.ServicerContext[Any, Any]"
+CallContext: TypeAlias = "grpc.aio.ServicerContext[Any, Any]"
+
+
+async def start_grpc(ctx: Context) -> GrpcServer:
+    """The order service's gRPC server (with the standard health service)."""
+    servicer = OrderServicer(ctx)
+    return await start_grpc_server(
+        port=ctx.settings.order_service_grpc_port,
+        secrets=ctx.settings.gateway_secrets,
+        register=lambda server: order_pb2_grpc.add_OrderServiceServicer_to_server(servicer, server),
+        service_names=[SERVICE_NAME],
+    )
 
 
 def order_message(order: Order) -> pb.Order:
@@ -39,19 +50,19 @@ def order_message(order: Order) -> pb.Order:
             postal_code=address.get("postalCode") or "",
             country=address.get("country") or "",
         ),
-        created_at=aware(order.created_at).isoformat(),
+        created_at=as_utc(order.created_at).isoformat(),
     )
 
 
 class OrderServicer(order_pb2_grpc.OrderServiceServicer):
     """Callers are other services (trusted by the gateway secret), not end users."""
 
-    def __init__(self, ctx: OrderContext) -> None:
+    def __init__(self, ctx: Context) -> None:
         self._ctx = ctx
 
     @translate_errors("orders")
     async def CreateOrder(
-        self, request: pb.CreateOrderRequest, context: Context
+        self, request: pb.CreateOrderRequest, context: CallContext
     ) -> pb.CreateOrderResponse:
         order = await place_order(
             ctx=self._ctx,
@@ -67,13 +78,15 @@ class OrderServicer(order_pb2_grpc.OrderServiceServicer):
         return pb.CreateOrderResponse(order=order_message(order))
 
     @translate_errors("orders")
-    async def GetOrder(self, request: pb.GetOrderRequest, context: Context) -> pb.GetOrderResponse:
+    async def GetOrder(
+        self, request: pb.GetOrderRequest, context: CallContext
+    ) -> pb.GetOrderResponse:
         order = await service.get_order(ctx=self._ctx, order_id=request.order_id)
         return pb.GetOrderResponse(order=order_message(order))
 
     @translate_errors("orders")
     async def UpdateOrderStatus(
-        self, request: pb.UpdateOrderStatusRequest, context: Context
+        self, request: pb.UpdateOrderStatusRequest, context: CallContext
     ) -> pb.UpdateOrderStatusResponse:
         order = await service.change_status(
             ctx=self._ctx, order_id=request.order_id, status=request.status

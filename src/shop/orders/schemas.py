@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 from pydantic.alias_generators import to_camel
 
+from shop.common.clock import as_utc
 from shop.orders.domain import Order, OrderStatus
 
 
@@ -98,13 +99,13 @@ class OrderRead(_Camel):
             ],
             total=order.total,
             shipping_address=order.shipping_address,
-            created_at=aware(order.created_at),
-            updated_at=aware(order.updated_at),
+            created_at=as_utc(order.created_at),
+            updated_at=as_utc(order.updated_at),
             status_history=[
                 StatusChangeRead(
                     from_status=h.from_status,
                     to_status=h.to_status,
-                    at=aware(h.at),
+                    at=as_utc(h.at),
                     reason=h.reason,
                 )
                 for h in order.history
@@ -114,8 +115,3 @@ class OrderRead(_Camel):
 
     def body(self) -> dict[str, Any]:
         return self.model_dump(mode="json", by_alias=True, exclude_none=True)
-
-
-def aware(value: datetime) -> datetime:
-    """SQLite hands back naive datetimes; every stored time is UTC."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from shop.common.errors import Conflict, NotFound, ValidationFailed
 from shop.common.tokens import Principal
-from shop.orders import store_reads, store_writes
-from shop.orders.context import OrderContext
+from shop.orders.context import Context
 from shop.orders.domain import (
     Order,
     OrderStatus,
@@ -14,7 +13,8 @@ from shop.orders.domain import (
     parse_status,
 )
 from shop.orders.events import OrderCancelled, OrderStatusChanged
-from shop.orders.settlement import fail, settle
+from shop.orders.settlement.compensation import fail, settle
+from shop.orders.status_moves import move_status
 
 S = OrderStatus
 
@@ -28,19 +28,15 @@ def _visible(order: Order | None, principal: Principal | None) -> Order:
     return order
 
 
-async def get_order(
-    *, ctx: OrderContext, order_id: str, principal: Principal | None = None
-) -> Order:
+async def get_order(*, ctx: Context, order_id: str, principal: Principal | None = None) -> Order:
     """The order, if the principal owns it or is an admin (None: a trusted internal caller)."""
     if not is_plausible_id(order_id):
         raise NotFound("Order not found")
-    async with ctx.sessions() as session:
-        return _visible(await store_reads.get_order(session, order_id), principal)
+    async with ctx.uow() as uow:
+        return _visible(await uow.orders.get(order_id), principal)
 
 
-def status_filter(value: str | None) -> OrderStatus | None:
-    if value is None or value == "":
-        return None
+def _parse_status(value: str) -> OrderStatus:
     status = parse_status(value)
     if status is None:
         raise ValidationFailed(
@@ -51,63 +47,48 @@ def status_filter(value: str | None) -> OrderStatus | None:
 
 
 async def list_orders(
-    *, ctx: OrderContext, principal: Principal, status: str | None, page: int, limit: int
+    *, ctx: Context, principal: Principal, status: str | None, page: int, limit: int
 ) -> tuple[list[Order], int]:
     """The caller's own orders (an admin's: everyone's), newest first."""
-    async with ctx.sessions() as session:
-        return await store_reads.list_orders(
-            session,
+    async with ctx.uow() as uow:
+        return await uow.orders.page(
             user_id=None if principal.role == "admin" else principal.user_id,
-            status=status_filter(status),
+            status=_parse_status(status) if status else None,
             offset=(page - 1) * limit,
             limit=limit,
         )
 
 
-async def cancel_order(
-    *, ctx: OrderContext, order_id: str, principal: Principal | None = None
-) -> Order:
+async def cancel_order(*, ctx: Context, order_id: str, principal: Principal | None = None) -> Order:
     """PENDING/CONFIRMED -> CANCELLED with order.cancelled; the stock goes back, the charge
     is refunded (by the recovery loop if a peer is down right now)."""
     order = await get_order(ctx=ctx, order_id=order_id, principal=principal)
     if not can_transition(order.status, S.CANCELLED):
         raise Conflict(f"An order in status {order.status.value} cannot be cancelled")
-    async with ctx.uow() as uow:
-        won = await store_writes.compare_and_set_status(
-            uow.session,
-            order.id,
-            expected=order.status,
-            target=S.CANCELLED,
-            reason="cancelled by " + ("admin" if _is_admin(principal) else "customer"),
-        )
-        if not won:
-            raise Conflict("The order changed meanwhile; read it again")
-        uow.emit(
-            OrderCancelled(
-                order_id=order.id,
-                user_id=order.user_id,
-                email=order.user_email,
-                from_status=order.status.value,
-                total=order.total,
-            )
-        )
-        await uow.commit()
+    by_admin = principal is None or principal.role == "admin"
+    won = await move_status(
+        ctx,
+        order.id,
+        expected=order.status,
+        target=S.CANCELLED,
+        reason="cancelled by " + ("admin" if by_admin else "customer"),
+        event=OrderCancelled(
+            order_id=order.id,
+            user_id=order.user_id,
+            email=order.user_email,
+            from_status=order.status.value,
+            total=order.total,
+        ),
+    )
+    if not won:
+        raise Conflict("The order changed meanwhile; read it again")
     await settle(ctx, order.id)
     return await get_order(ctx=ctx, order_id=order.id)
 
 
-def _is_admin(principal: Principal | None) -> bool:
-    return principal is None or principal.role == "admin"
-
-
-async def change_status(*, ctx: OrderContext, order_id: str, status: str) -> Order:
+async def change_status(*, ctx: Context, order_id: str, status: str) -> Order:
     """An admin's move along the state machine; an illegal move is a 409."""
-    target = parse_status(status)
-    if target is None:
-        raise ValidationFailed(
-            "Unknown status",
-            errors=[{"path": "status", "message": f"one of {', '.join(s.value for s in S)}"}],
-        )
+    target = _parse_status(status)
     order = await get_order(ctx=ctx, order_id=order_id)
     if not can_transition(order.status, target):
         raise Conflict(f"Illegal status change {order.status.value} -> {target.value}")
@@ -119,20 +100,14 @@ async def change_status(*, ctx: OrderContext, order_id: str, status: str) -> Ord
             raise Conflict("A pending order is confirmed by its payment, not by hand")
         await fail(ctx, order, code=409, reason="failed by admin")
         return await get_order(ctx=ctx, order_id=order_id)
-    async with ctx.uow() as uow:
-        won = await store_writes.compare_and_set_status(
-            uow.session, order.id, expected=order.status, target=target, reason="set by admin"
-        )
-        if not won:
-            raise Conflict("The order changed meanwhile; read it again")
-        uow.emit(
-            OrderStatusChanged(
-                order_id=order.id,
-                user_id=order.user_id,
-                email=order.user_email,
-                from_status=order.status.value,
-                status=target.value,
-            )
-        )
-        await uow.commit()
+    won = await move_status(
+        ctx,
+        order.id,
+        expected=order.status,
+        target=target,
+        reason="set by admin",
+        event=OrderStatusChanged.of(order, from_status=order.status, to=target),
+    )
+    if not won:
+        raise Conflict("The order changed meanwhile; read it again")
     return await get_order(ctx=ctx, order_id=order_id)

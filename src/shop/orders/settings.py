@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
 from shop.common.settings import CommonSettings
 
@@ -38,11 +38,6 @@ class OrderSettings(CommonSettings):
 
     # Test-only: kill this process with SIGKILL at a point of the saga (crash tests).
     order_fault_inject: FaultPoint | None = None
-
-    @field_validator("postgresql_uri", "order_fault_inject", mode="before")
-    @classmethod
-    def _blank_is_none(cls, value: object) -> object:
-        return None if value == "" else value
 
     @model_validator(mode="after")
     def _no_faults_in_production(self) -> OrderSettings:

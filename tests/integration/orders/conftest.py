@@ -8,18 +8,21 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from shop.common.db import create_engine
 from shop.common.grpc_server import GrpcServer, start_grpc_server
 from shop.common.migrations import upgrade_to_head_async
-from shop.orders.bootstrap import OrderService, build
-from shop.orders.models import mock_charges
+from shop.orders.bootstrap import build
+from shop.orders.context import Context
+from shop.orders.peers.clients import ProductClient
 from shop.orders.settings import OrderSettings
+from shop.orders.store import MIGRATIONS_DIR
+from shop.orders.store.models import mock_charges
 from shop.protos.shop.product.v1 import product_pb2_grpc
 from shop.protos.shop.user.v1 import user_pb2_grpc
 from tests.integration.orders.fakes import FakeProducts, FakeUsers, World
 
-MIGRATIONS = Path(__file__).parents[3] / "src" / "shop" / "orders" / "migrations"
 SECRET = "integration-test-secret"
 _migrated: set[str] = set()
 
@@ -54,7 +57,7 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     else:
         url = str(request.getfixturevalue("postgres_url"))
     if url not in _migrated:
-        await upgrade_to_head_async(MIGRATIONS, url)
+        await upgrade_to_head_async(MIGRATIONS_DIR, url)
         _migrated.add(url)
     return url
 
@@ -62,7 +65,7 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture
 async def orders(
     world: tuple[World, FakeProducts, int], database_url: str, tmp_path: Path
-) -> AsyncIterator[OrderService]:
+) -> AsyncIterator[Context]:
     _, _, port = world
     settings = OrderSettings(
         gateway_secret=SECRET,
@@ -77,18 +80,22 @@ async def orders(
         order_recovery_grace_seconds=0,
         idempotency_wait_seconds=5,
     )
-    engine = create_engine(database_url)
-    service = build(settings=settings, engine=engine)
-    yield service
-    for channel in service.channels:
-        await channel.close()
-    await engine.dispose()
+    ctx = build(settings, engine=create_engine(database_url))
+    yield ctx
+    await ctx.aclose()
 
 
-async def charges_for(service: OrderService, order_id: str) -> list[str]:
+async def charges_for(ctx: Context, order_id: str) -> list[str]:
     """The mock provider's ledger rows for an order (their statuses)."""
-    async with service.ctx.sessions() as session:
+    assert ctx.engine is not None
+    async with AsyncSession(ctx.engine) as session:
         rows = await session.scalars(
             select(mock_charges.c.status).where(mock_charges.c.order_id == order_id)
         )
         return list(rows.all())
+
+
+def close_product_breaker(ctx: Context) -> None:
+    """The peer is back: let the next call through without waiting for the reset period."""
+    assert isinstance(ctx.products, ProductClient)
+    ctx.products.peer.breaker.record_success()

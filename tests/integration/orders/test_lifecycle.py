@@ -9,12 +9,12 @@ import pytest
 from shop.common.errors import Conflict, NotFound, ServiceUnavailable
 from shop.common.tokens import Principal
 from shop.orders import service
-from shop.orders.bootstrap import OrderService
+from shop.orders.context import Context
 from shop.orders.domain import Order, OrderStatus
 from shop.orders.faults import FaultInjector
-from shop.orders.placement import place_order
+from shop.orders.placement.saga import place_order
 from shop.orders.recovery import recover_once
-from tests.integration.orders.conftest import charges_for
+from tests.integration.orders.conftest import charges_for, close_product_breaker
 from tests.integration.orders.fakes import FakeProducts, World
 from tests.integration.orders.test_placement import events_for, request
 
@@ -33,76 +33,76 @@ class CrashAt(FaultInjector):
             raise SimulatedCrash(point)
 
 
-async def only_order(orders: OrderService, user_id: str) -> Order:
+async def only_order(orders: Context, user_id: str) -> Order:
     principal = Principal(user_id=user_id, email="", role="user")
     found, total = await service.list_orders(
-        ctx=orders.ctx, principal=principal, status=None, page=1, limit=10
+        ctx=orders, principal=principal, status=None, page=1, limit=10
     )
     assert total == 1
-    return await service.get_order(ctx=orders.ctx, order_id=found[0].id)
+    return await service.get_order(ctx=orders, order_id=found[0].id)
 
 
-async def test_cancel_returns_stock_and_refunds(orders: OrderService, world: Env) -> None:
+async def test_cancel_returns_stock_and_refunds(orders: Context, world: Env) -> None:
     w, _, _ = world
     user, a = w.new_user(), w.new_product(stock=3)
-    order = await place_order(ctx=orders.ctx, request=request(user, (a, 2)))
+    order = await place_order(ctx=orders, request=request(user, (a, 2)))
     owner = Principal(user_id=user[0], email="", role="user")
     stranger = Principal(user_id=uuid.uuid4().hex, email="", role="user")
     with pytest.raises(NotFound):
-        await service.get_order(ctx=orders.ctx, order_id=order.id, principal=stranger)
+        await service.get_order(ctx=orders, order_id=order.id, principal=stranger)
     with pytest.raises(NotFound):
-        await service.cancel_order(ctx=orders.ctx, order_id=order.id, principal=stranger)
-    cancelled = await service.cancel_order(ctx=orders.ctx, order_id=order.id, principal=owner)
+        await service.cancel_order(ctx=orders, order_id=order.id, principal=stranger)
+    cancelled = await service.cancel_order(ctx=orders, order_id=order.id, principal=owner)
     assert cancelled.status is S.CANCELLED
     assert w.products[a].stock == 3 and w.products[a].sold == 0
     assert await charges_for(orders, order.id) == ["REFUNDED"]
     assert await events_for(orders, order.id) == ["order.created", "order.cancelled"]
     with pytest.raises(Conflict):
-        await service.cancel_order(ctx=orders.ctx, order_id=order.id, principal=owner)
+        await service.cancel_order(ctx=orders, order_id=order.id, principal=owner)
 
 
-async def test_admin_moves_follow_the_state_machine(orders: OrderService, world: Env) -> None:
+async def test_admin_moves_follow_the_state_machine(orders: Context, world: Env) -> None:
     w, _, _ = world
     user, a = w.new_user(), w.new_product(stock=3)
-    order = await place_order(ctx=orders.ctx, request=request(user, (a, 1)))
+    order = await place_order(ctx=orders, request=request(user, (a, 1)))
     with pytest.raises(Conflict):
-        await service.change_status(ctx=orders.ctx, order_id=order.id, status="DELIVERED")
+        await service.change_status(ctx=orders, order_id=order.id, status="DELIVERED")
     for status in ("SHIPPED", "DELIVERED"):
-        moved = await service.change_status(ctx=orders.ctx, order_id=order.id, status=status)
+        moved = await service.change_status(ctx=orders, order_id=order.id, status=status)
         assert moved.status.value == status
     with pytest.raises(Conflict):
-        await service.change_status(ctx=orders.ctx, order_id=order.id, status="CANCELLED")
+        await service.change_status(ctx=orders, order_id=order.id, status="CANCELLED")
     with pytest.raises(NotFound):
-        await service.change_status(ctx=orders.ctx, order_id="no-such-id", status="SHIPPED")
+        await service.change_status(ctx=orders, order_id="no-such-id", status="SHIPPED")
     assert (await events_for(orders, order.id)).count("order.status_changed") == 2
     listed, total = await service.list_orders(
-        ctx=orders.ctx, principal=ADMIN, status="DELIVERED", page=1, limit=100
+        ctx=orders, principal=ADMIN, status="DELIVERED", page=1, limit=100
     )
     assert order.id in {o.id for o in listed} and total >= 1
 
 
-async def test_crash_after_reserve_recovers_to_failed(orders: OrderService, world: Env) -> None:
+async def test_crash_after_reserve_recovers_to_failed(orders: Context, world: Env) -> None:
     w, _, _ = world
     user, a = w.new_user(), w.new_product(stock=3)
-    orders.ctx.faults = CrashAt("after_reserve")
+    orders.faults = CrashAt("after_reserve")
     with pytest.raises(SimulatedCrash):
-        await place_order(ctx=orders.ctx, request=request(user, (a, 2)))
+        await place_order(ctx=orders, request=request(user, (a, 2)))
     assert w.products[a].reserved == 2
-    await recover_once(orders.ctx)
+    await recover_once(orders)
     order = await only_order(orders, user[0])
     assert order.status is S.FAILED
     assert w.products[a].stock == 3 and w.products[a].reserved == 0
     assert await charges_for(orders, order.id) == ["VOIDED"]
 
 
-async def test_crash_after_payment_recovers_to_confirmed(orders: OrderService, world: Env) -> None:
+async def test_crash_after_payment_recovers_to_confirmed(orders: Context, world: Env) -> None:
     w, _, _ = world
     user, a = w.new_user(), w.new_product(stock=3)
-    orders.ctx.faults = CrashAt("after_payment")
+    orders.faults = CrashAt("after_payment")
     with pytest.raises(SimulatedCrash):
-        await place_order(ctx=orders.ctx, request=request(user, (a, 2)))
-    await recover_once(orders.ctx)
-    await recover_once(orders.ctx)
+        await place_order(ctx=orders, request=request(user, (a, 2)))
+    await recover_once(orders)
+    await recover_once(orders)
     order = await only_order(orders, user[0])
     assert order.status is S.CONFIRMED
     assert w.products[a].sold == 2 and w.products[a].reserved == 0
@@ -110,56 +110,56 @@ async def test_crash_after_payment_recovers_to_confirmed(orders: OrderService, w
     assert await events_for(orders, order.id) == ["order.created"]
 
 
-async def test_product_down_at_commit_is_finished_later(orders: OrderService, world: Env) -> None:
+async def test_product_down_at_commit_is_finished_later(orders: Context, world: Env) -> None:
     w, _, _ = world
     user, a = w.new_user(), w.new_product(stock=3)
     w.down_methods.add("ReduceInventory")
     with pytest.raises(ServiceUnavailable):
-        await place_order(ctx=orders.ctx, request=request(user, (a, 1)))
+        await place_order(ctx=orders, request=request(user, (a, 1)))
     assert (await only_order(orders, user[0])).status is S.PENDING
     w.down_methods.clear()
-    orders.ctx.products.peer.breaker.record_success()
-    await recover_once(orders.ctx)
+    close_product_breaker(orders)
+    await recover_once(orders)
     order = await only_order(orders, user[0])
     assert order.status is S.CONFIRMED and w.products[a].sold == 1
     assert await charges_for(orders, order.id) == ["SUCCEEDED"]
 
 
-async def test_breaker_fails_fast_when_peer_keeps_failing(orders: OrderService, world: Env) -> None:
+async def test_breaker_fails_fast_when_peer_keeps_failing(orders: Context, world: Env) -> None:
     w, _, _ = world
     user, a = w.new_user(), w.new_product(stock=3)
     w.product_down = True
     for _ in range(2):
         with pytest.raises(ServiceUnavailable):
-            await place_order(ctx=orders.ctx, request=request(user, (a, 1)))
+            await place_order(ctx=orders, request=request(user, (a, 1)))
     calls = len(w.calls)
     with pytest.raises(ServiceUnavailable):
-        await place_order(ctx=orders.ctx, request=request(user, (a, 1)))
+        await place_order(ctx=orders, request=request(user, (a, 1)))
     assert len(w.calls) == calls  # the open breaker answered without calling
 
 
-async def test_expired_reservation_refunds_the_charge(orders: OrderService, world: Env) -> None:
+async def test_expired_reservation_refunds_the_charge(orders: Context, world: Env) -> None:
     w, products, _ = world
     user, a = w.new_user(), w.new_product(stock=3)
-    original = orders.ctx.payments.charge
+    original = orders.payments.charge
 
     async def charge_then_expire(*, order_id: str, amount: int, token: str) -> object:
         result = await original(order_id=order_id, amount=amount, token=token)
         products.expire(order_id)
         return result
 
-    orders.ctx.payments.charge = charge_then_expire  # type: ignore[method-assign,assignment]
+    orders.payments.charge = charge_then_expire  # type: ignore[method-assign,assignment]
     with pytest.raises(Conflict):
-        await place_order(ctx=orders.ctx, request=request(user, (a, 1)))
+        await place_order(ctx=orders, request=request(user, (a, 1)))
     order = await only_order(orders, user[0])
     assert order.status is S.FAILED and w.products[a].stock == 3
     assert await charges_for(orders, order.id) == ["REFUNDED"]
 
 
-async def test_recovery_fence_beats_a_late_charge(orders: OrderService, world: Env) -> None:
+async def test_recovery_fence_beats_a_late_charge(orders: Context, world: Env) -> None:
     w, _, _ = world
     user, a = w.new_user(), w.new_product(stock=3)
-    ctx = orders.ctx
+    ctx = orders
     original = ctx.payments.charge
 
     async def recovery_runs_first(*, order_id: str, amount: int, token: str) -> object:

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 
 from shop.common.db import create_engine
-from shop.orders.models import orders
+from shop.orders.store.models import orders
 
 
 def _listing(**equal: str) -> Any:

@@ -8,7 +8,8 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from shop.orders.bootstrap import OrderService, create_app
+from shop.orders.api import create_app
+from shop.orders.context import Context
 from tests.integration.orders.conftest import SECRET
 from tests.integration.orders.fakes import FakeProducts, World
 
@@ -16,7 +17,7 @@ Env = tuple[World, FakeProducts, int]
 
 
 @pytest.fixture
-async def client(orders: OrderService) -> AsyncIterator[httpx.AsyncClient]:
+async def client(orders: Context) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(orders, background=False)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://orders") as c:

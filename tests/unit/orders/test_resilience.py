@@ -8,8 +8,8 @@ import grpc
 import pytest
 
 from shop.common.errors import Conflict, NotFound, ServiceUnavailable, UpstreamTimeout
-from shop.orders.peers import Peer
-from shop.orders.resilience import BreakerState, CircuitBreaker, RetryPolicy
+from shop.orders.peers.calls import Peer
+from shop.orders.peers.resilience import BreakerState, CircuitBreaker, RetryPolicy
 
 
 class Clock:

@@ -9,8 +9,8 @@ from pydantic import ValidationError
 
 from shop.common.errors import ValidationFailed
 from shop.orders.domain import Line, PricedLine, merge_lines, order_total
-from shop.orders.payments import MockPaymentProvider
-from shop.orders.placement_request import PlaceOrder, request_hash
+from shop.orders.payments.mock_provider import MockPaymentProvider
+from shop.orders.placement.request import PlaceOrder, request_hash
 from shop.orders.schemas import OrderCreate
 from shop.orders.settings import OrderSettings
 
@@ -81,3 +81,10 @@ def test_fault_injection_is_refused_in_production() -> None:
             order_fault_inject="after_reserve",
         )
     assert OrderSettings(order_fault_inject="after_payment").order_fault_inject == "after_payment"
+
+
+def test_blank_variables_mean_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ORDER_FAULT_INJECT", "")
+    monkeypatch.setenv("POSTGRESQL_URI", "")
+    settings = OrderSettings()
+    assert settings.order_fault_inject is None and settings.postgresql_uri is None

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 
+from shop.common.clock import utcnow
 from shop.common.errors import Conflict, Forbidden, NotFound
-from shop.common.outbox import utcnow
-from shop.orders.clients import Availability
-from shop.orders.context import OrderContext
+from shop.common.ids import new_id
+from shop.orders.context import Context
 from shop.orders.domain import (
+    Availability,
     Line,
     Order,
     OrderStatus,
@@ -17,14 +17,14 @@ from shop.orders.domain import (
     StatusChange,
     order_total,
 )
-from shop.orders.placement_request import PlaceOrder
+from shop.orders.placement.request import PlaceOrder
 
 S = OrderStatus
 PLACED_REASON = "order placed"
 
 
 async def new_order(
-    ctx: OrderContext, request: PlaceOrder, lines: tuple[Line, ...], digest: str
+    ctx: Context, request: PlaceOrder, lines: tuple[Line, ...], digest: str
 ) -> Order:
     """The PENDING order (not yet stored), or the AppError a peer's answer calls for."""
     # Independent reads: asked together, answered in the order the checks are made.
@@ -56,7 +56,7 @@ async def new_order(
     )
     now = utcnow()
     return Order(
-        id=uuid.uuid4().hex,
+        id=new_id(),
         user_id=request.user_id,
         user_email=validation.user.email,
         status=S.PENDING,

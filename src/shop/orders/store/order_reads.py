@@ -1,4 +1,4 @@
-"""The order repository's reads: one order, a page of orders, ids the recovery loop needs."""
+"""SQL reads of the order store: one order, a page of orders, ids the recovery loop needs."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shop.orders.domain import Order, OrderStatus, PricedLine, StatusChange
-from shop.orders.models import order_items, order_status_history, orders
+from shop.orders.store.models import order_items, order_status_history, orders
 
 # Matches counted exactly up to this many (the catalog's cap too).
 TOTAL_CAP = 1000

@@ -17,7 +17,7 @@ from shop.common.errors import (
     ValidationFailed,
 )
 from shop.common.logging import get_logger
-from shop.orders.resilience import CircuitBreaker, RetryPolicy
+from shop.orders.peers.resilience import CircuitBreaker, RetryPolicy
 
 log = get_logger("shop.orders.peers")
 T = TypeVar("T")

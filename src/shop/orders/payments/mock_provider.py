@@ -1,67 +1,24 @@
-"""The payment interface and the mock provider (tok_ok succeeds, tok_declined is declined).
+"""The mock payment provider: tok_ok succeeds, tok_declined is declined.
 
-Every operation is keyed by order id, as real providers' idempotency keys are: a retried
-charge returns the first result, so an order is never charged twice. `void` is the fence
-the recovery loop and cancellation use: once an order's charge slot is voided, a late
-charge attempt for it (from a request still in flight somewhere) cannot succeed.
+It stands in for a remote provider, so it keeps its own ledger (a table in the order
+database only because the mock has nowhere else to keep it), one row per order id.
 """
 
 from __future__ import annotations
 
-import enum
 import functools
-import uuid
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.expression import Executable
 
+from shop.common.clock import utcnow
 from shop.common.errors import ValidationFailed
-from shop.common.outbox import utcnow
-from shop.orders.models import mock_charges
-from shop.orders.sql import conflict_insert, dialect_name
-
-
-class ChargeStatus(enum.StrEnum):
-    SUCCEEDED = "SUCCEEDED"
-    DECLINED = "DECLINED"
-    VOIDED = "VOIDED"
-    REFUNDED = "REFUNDED"
-
-
-@dataclass(frozen=True, slots=True)
-class Charge:
-    charge_id: str
-    order_id: str
-    amount: int
-    status: ChargeStatus
-
-    @property
-    def succeeded(self) -> bool:
-        return self.status is ChargeStatus.SUCCEEDED
-
-
-class PaymentProvider(Protocol):
-    name: str
-
-    def check_token(self, method: str, token: str) -> None:
-        """Raises ValidationFailed for a payment this provider cannot take (before any I/O)."""
-
-    async def charge(self, *, order_id: str, amount: int, token: str) -> Charge:
-        """Charges once per order id; a repeat returns the first result."""
-
-    async def lookup(self, order_id: str) -> Charge | None:
-        """The order's charge, if any attempt reached the provider."""
-
-    async def void(self, order_id: str) -> Charge:
-        """Fences the order: returns its existing charge, else records a void that makes
-        every later charge attempt for it fail."""
-
-    async def refund(self, order_id: str) -> Charge | None:
-        """Refunds a succeeded charge (idempotent); None when there was none."""
-
+from shop.common.ids import new_id
+from shop.orders.payments.charges import Charge, ChargeStatus
+from shop.orders.store.dialects import conflict_insert, dialect_name
+from shop.orders.store.models import mock_charges
 
 MOCK_OUTCOMES = {"tok_ok": ChargeStatus.SUCCEEDED, "tok_declined": ChargeStatus.DECLINED}
 
@@ -119,7 +76,7 @@ class MockPaymentProvider:
             inserted = await session.execute(
                 _insert_first(dialect_name(session)),
                 {
-                    "charge_id": f"ch_{uuid.uuid4().hex}",
+                    "charge_id": f"ch_{new_id()}",
                     "order_id": order_id,
                     "amount": amount,
                     "status": status.value,

@@ -1,4 +1,4 @@
-"""The order repository's writes: insert, status compare-and-set, payments (never commits)."""
+"""SQL writes of the order store: insert, status compare-and-set, payments (never commits)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from typing import Any
 from sqlalchemy import bindparam, insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shop.common.outbox import utcnow
+from shop.common.clock import utcnow
 from shop.orders.domain import Order, OrderStatus
 from shop.orders.metrics import record_transition
-from shop.orders.models import order_items, order_status_history, orders, payments
-from shop.orders.payments import Charge
-from shop.orders.sql import Insert, conflict_insert, dialect_name
+from shop.orders.payments.charges import Charge
+from shop.orders.store.dialects import Insert, conflict_insert, dialect_name
+from shop.orders.store.models import order_items, order_status_history, orders, payments
 
 # Statements built once: per-call construction (.values(...)) was a visible share of the
 # CPU an order costs; the parameters go with each execute instead.

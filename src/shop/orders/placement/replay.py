@@ -11,10 +11,9 @@ from shop.common.errors import (
     PaymentRequired,
     ServiceUnavailable,
 )
-from shop.orders import store_reads
-from shop.orders.context import OrderContext
+from shop.orders.context import Context
 from shop.orders.domain import Order, OrderStatus
-from shop.orders.placement_request import PlaceOrder
+from shop.orders.placement.request import PlaceOrder
 
 S = OrderStatus
 _FAILURES: dict[int, type[AppError]] = {
@@ -25,10 +24,10 @@ _FAILURES: dict[int, type[AppError]] = {
 }
 
 
-async def outcome(ctx: OrderContext, order_id: str) -> Order:
+async def outcome(ctx: Context, order_id: str) -> Order:
     """What a placement answers for an order: the order, or the error it ended with."""
-    async with ctx.sessions() as session:
-        order = await store_reads.get_order(session, order_id)
+    async with ctx.uow() as uow:
+        order = await uow.orders.get(order_id)
     if order is None:  # pragma: no cover - orders are never deleted
         raise NotFound("Order not found")
     if order.status is S.FAILED:
@@ -41,14 +40,14 @@ async def outcome(ctx: OrderContext, order_id: str) -> Order:
     return order
 
 
-async def replay(ctx: OrderContext, request: PlaceOrder, digest: str) -> Order | None:
+async def replay(ctx: Context, request: PlaceOrder, digest: str) -> Order | None:
     """The first result for this user's key, waiting for a twin still in flight."""
     assert request.idempotency_key is not None
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + ctx.idempotency_wait_seconds
+    deadline = loop.time() + ctx.settings.idempotency_wait_seconds
     while True:
-        async with ctx.sessions() as session:
-            first = await store_reads.find_by_key(session, request.user_id, request.idempotency_key)
+        async with ctx.uow() as uow:
+            first = await uow.orders.find_by_key(request.user_id, request.idempotency_key)
         if first is None:
             return None
         if first.request_hash != digest:

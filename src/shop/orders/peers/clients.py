@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import grpc
 
-from shop.orders.domain import Line
-from shop.orders.peers import Peer
+from shop.orders.domain import Availability, Line
+from shop.orders.peers.calls import Peer
 from shop.protos.shop.product.v1 import product_pb2 as ppb
 from shop.protos.shop.product.v1 import product_pb2_grpc as pgrpc
 from shop.protos.shop.user.v1 import user_pb2 as upb
 from shop.protos.shop.user.v1 import user_pb2_grpc as ugrpc
-
-
-@dataclass(frozen=True, slots=True)
-class Availability:
-    product_id: str
-    requested: int
-    available: int
-    in_stock: bool
-    unit_price: int
-    found: bool
-    name: str = ""
 
 
 class UserClient:

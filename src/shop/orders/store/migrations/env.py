@@ -1,4 +1,4 @@
 from shop.common.migrations import run_env
-from shop.orders.models import metadata
+from shop.orders.store.models import metadata
 
 run_env(metadata)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy.exc import IntegrityError
-
 from shop.common.errors import (
     AppError,
     Conflict,
@@ -12,16 +10,16 @@ from shop.common.errors import (
     UpstreamTimeout,
     ValidationFailed,
 )
-from shop.orders import store_writes
-from shop.orders.context import OrderContext
-from shop.orders.domain import Line, Order, merge_lines
-from shop.orders.placement_checks import PLACED_REASON, new_order
-from shop.orders.placement_replay import outcome, replay
-from shop.orders.placement_request import PlaceOrder, check_ids, request_hash
-from shop.orders.settlement import confirm, fail
+from shop.orders.context import Context
+from shop.orders.domain import IdempotencyKeyTaken, Line, Order, merge_lines
+from shop.orders.placement.checks import PLACED_REASON, new_order
+from shop.orders.placement.replay import outcome, replay
+from shop.orders.placement.request import PlaceOrder, check_ids, request_hash
+from shop.orders.settlement.compensation import fail
+from shop.orders.settlement.confirm import confirm
 
 
-async def place_order(*, ctx: OrderContext, request: PlaceOrder) -> Order:
+async def place_order(*, ctx: Context, request: PlaceOrder) -> Order:
     """The CONFIRMED order, or the AppError the contract prescribes (402, 409, ...)."""
     if not request.lines:
         raise ValidationFailed("Order has no items", errors=[{"path": "items", "message": "empty"}])
@@ -43,9 +41,9 @@ async def place_order(*, ctx: OrderContext, request: PlaceOrder) -> Order:
             # PENDING is committed before any stock moves: a crash always leaves a record.
             # The unique (user, key) constraint is the idempotency check: a replay (or a
             # twin racing us) fails this insert, and nothing has been touched yet.
-            await store_writes.insert_order(uow.session, order, reason=PLACED_REASON)
+            await uow.orders.add(order, reason=PLACED_REASON)
             await uow.commit()
-    except IntegrityError:
+    except IdempotencyKeyTaken:
         # The key was used before, or a concurrent request with it won: answer as it does.
         first = await replay(ctx, request, digest) if request.idempotency_key else None
         if first is None:  # pragma: no cover - the unique key is the only constraint
@@ -60,13 +58,13 @@ async def place_order(*, ctx: OrderContext, request: PlaceOrder) -> Order:
     return confirmed or await outcome(ctx, order.id)
 
 
-async def _run_saga(ctx: OrderContext, order: Order, token: str) -> Order | None:
+async def _run_saga(ctx: Context, order: Order, token: str) -> Order | None:
     """The CONFIRMED order if this request confirmed it; None for any other end."""
     try:
         await ctx.products.reserve(
             order_id=order.id,
             lines=tuple(ln for ln in _lines(order)),
-            ttl_seconds=ctx.reservation_ttl_seconds,
+            ttl_seconds=ctx.settings.order_reservation_ttl_seconds,
         )
     except Conflict as exc:  # short at reservation time: the product service held nothing
         await fail(ctx, order, code=409, reason=f"insufficient stock: {exc.message}")

@@ -1,0 +1,1 @@
+"""Taking payment: the provider port (charges.py) and the mock provider (mock_provider.py)."""
