@@ -28,7 +28,7 @@ from shop.orders import store_reads
 from shop.orders.domain import OrderStatus
 from shop.products.bootstrap import migrate_sql
 from shop.products.domain import ProductQuery
-from shop.products.sql_store import SqlProductStore
+from shop.products.stores.sql.store import SqlProductStore
 
 SIZES = (10_000, 100_000, 1_000_000)
 ORDER_MIGRATIONS = Path(__file__).parents[2] / "src" / "shop" / "orders" / "migrations"

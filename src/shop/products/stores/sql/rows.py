@@ -8,15 +8,15 @@ from typing import Any
 from sqlalchemy import ARRAY, Select, String, any_, bindparam, select
 from sqlalchemy.engine import RowMapping
 
+from shop.common.clock import as_utc
 from shop.products.domain import (
     Product,
     Reservation,
     ReservationStatus,
-    as_utc,
     lines_from_json,
     product_from_fields,
 )
-from shop.products.models import products, reservations
+from shop.products.stores.sql.models import products, reservations
 
 
 def product_from_row(row: Mapping[Any, Any]) -> Product:
@@ -34,7 +34,7 @@ def reservation_from_row(row: RowMapping) -> Reservation:
     )
 
 
-# Built once and reused with fresh parameters (see sql_catalog for why).
+# Built once and reused with fresh parameters (see catalog.py for why).
 PRODUCT_BY_ID = select(products).where(products.c.id == bindparam("id"))
 # PostgreSQL only (id = ANY($1)): one statement text whatever the number of ids.
 PRODUCTS_BY_IDS = select(products).where(

@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from shop.common.clock import as_utc
 from shop.products.domain import (
     Product,
     ProductQuery,
     Reservation,
     ReservationStatus,
-    as_utc,
     lines_from_json,
+    lines_to_json,
     product_from_fields,
 )
 
@@ -31,6 +32,18 @@ def reservation_from_doc(doc: dict[str, Any]) -> Reservation:
         expires_at=as_utc(doc["expires_at"]),
         created_at=as_utc(doc["created_at"]),
     )
+
+
+def reservation_doc(reservation: Reservation) -> Doc:
+    return {
+        "_id": reservation.id,
+        "order_id": reservation.order_id,
+        "status": reservation.status.value,
+        "items": lines_to_json(reservation.items),
+        "expires_at": reservation.expires_at,
+        "created_at": reservation.created_at,
+        "updated_at": reservation.created_at,
+    }
 
 
 def catalog_filter(query: ProductQuery) -> Doc:
