@@ -21,6 +21,8 @@ from shop.products.domain.reservations import (
     ReservationTaken,
     lines_from_json,
     lines_to_json,
+    reservation_fields,
+    reservation_from_fields,
 )
 from shop.products.domain.stock_moves import (
     COMMIT,
@@ -64,4 +66,6 @@ __all__ = [
     "lines_from_json",
     "lines_to_json",
     "product_from_fields",
+    "reservation_fields",
+    "reservation_from_fields",
 ]

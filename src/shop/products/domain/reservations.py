@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from shop.common.clock import as_utc
 from shop.common.errors import Conflict, NotFound
 
 
@@ -31,6 +33,30 @@ class Reservation:
     items: tuple[Line, ...]
     expires_at: datetime
     created_at: datetime
+
+
+def reservation_fields(reservation: Reservation) -> dict[str, Any]:
+    """The stored fields of a new reservation (every store adds its own id key)."""
+    return {
+        "order_id": reservation.order_id,
+        "status": reservation.status.value,
+        "items": lines_to_json(reservation.items),
+        "expires_at": reservation.expires_at,
+        "created_at": reservation.created_at,
+        "updated_at": reservation.created_at,
+    }
+
+
+def reservation_from_fields(fields: Mapping[str, Any], *, reservation_id: str) -> Reservation:
+    """A Reservation from its stored fields (a SQL row or a Mongo document alike)."""
+    return Reservation(
+        id=reservation_id,
+        order_id=fields["order_id"],
+        status=ReservationStatus(fields["status"]),
+        items=lines_from_json(list(fields["items"])),
+        expires_at=as_utc(fields["expires_at"]),
+        created_at=as_utc(fields["created_at"]),
+    )
 
 
 def lines_to_json(lines: tuple[Line, ...]) -> list[dict[str, Any]]:

@@ -6,15 +6,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import ARRAY, Select, String, any_, bindparam, select
-from sqlalchemy.engine import RowMapping
 
-from shop.common.clock import as_utc
 from shop.products.domain import (
     Product,
     Reservation,
-    ReservationStatus,
-    lines_from_json,
     product_from_fields,
+    reservation_from_fields,
 )
 from shop.products.stores.sql.models import products, reservations
 
@@ -23,15 +20,8 @@ def product_from_row(row: Mapping[Any, Any]) -> Product:
     return product_from_fields(row, product_id=row["id"])
 
 
-def reservation_from_row(row: RowMapping) -> Reservation:
-    return Reservation(
-        id=row["id"],
-        order_id=row["order_id"],
-        status=ReservationStatus(row["status"]),
-        items=lines_from_json(list(row["items"])),
-        expires_at=as_utc(row["expires_at"]),
-        created_at=as_utc(row["created_at"]),
-    )
+def reservation_from_row(row: Mapping[Any, Any]) -> Reservation:
+    return reservation_from_fields(row, reservation_id=row["id"])
 
 
 # Built once and reused with fresh parameters (see catalog.py for why).

@@ -24,7 +24,7 @@ from shop.products.domain import (
     ReservationTaken,
     StockMove,
     floors,
-    lines_to_json,
+    reservation_fields,
 )
 from shop.products.stores.sql.models import products, reservations
 from shop.products.stores.sql.rows import (
@@ -45,15 +45,7 @@ class SqlStockTransaction:
         return reservation_from_row(row._mapping) if row else None
 
     async def add_reservation(self, reservation: Reservation) -> None:
-        values = {
-            "id": reservation.id,
-            "order_id": reservation.order_id,
-            "status": reservation.status.value,
-            "items": lines_to_json(reservation.items),
-            "expires_at": reservation.expires_at,
-            "created_at": reservation.created_at,
-            "updated_at": reservation.created_at,
-        }
+        values = {"id": reservation.id, **reservation_fields(reservation)}
         try:
             await self._uow.session.execute(insert(reservations).values(values))
         except IntegrityError as exc:
