@@ -48,7 +48,8 @@ def build(
     engine: AsyncEngine | None = None,
 ) -> Context:
     """The context of a migrated store: MongoDB when MONGODB_URI is set, else SQL (on
-    `engine` when given); a `store` passed in is used as it is."""
+    `engine` when given). A `store` passed in is used as it is; it was built without this
+    context's wake-up, so its relay only polls."""
     wake = asyncio.Event()
     if store is None:
         if settings.mongodb_uri and engine is None:
