@@ -29,7 +29,7 @@ from shop.orders.store import MIGRATIONS_DIR as ORDER_MIGRATIONS
 from shop.orders.store import order_reads
 from shop.products.bootstrap import migrate_sql
 from shop.products.domain import ProductQuery
-from shop.products.sql_store import SqlProductStore
+from shop.products.stores.sql.store import SqlProductStore
 
 SIZES = (10_000, 100_000, 1_000_000)
 Query = Callable[[random.Random], Awaitable[Any]]

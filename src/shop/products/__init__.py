@@ -2,7 +2,8 @@
 
 Store: MongoDB when MONGODB_URI is set (a replica set: multi-document changes use
 transactions), else SQL via PRODUCT_SQL_URI (postgresql:// -> JSONB), else SQLite at
-DATA_DIR/products.db. Both implement `store.ProductStore` and pass the same contract tests.
+DATA_DIR/products.db. Both implement `stores.protocol.ProductStore` and pass the same
+contract tests (docs/CONVENTIONS.md, "Map: products", shows where everything lives).
 
 Catalog query parameters (GET /products): searchTerm (case-insensitive substring of name
 or description, matched literally), category (exact), minPrice/maxPrice (integer cents,

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from shop.common.logging import configure_logging
 from shop.common.runner import run, serve
 from shop.common.tracing import configure_tracing
-from shop.products.bootstrap import create_app, open_store, start_grpc
+from shop.products.api import create_app
+from shop.products.bootstrap import build, migrate
+from shop.products.rpc import start_grpc
 from shop.products.settings import ProductSettings
 
 
@@ -15,16 +15,16 @@ async def main() -> None:
     settings = ProductSettings()
     configure_logging(service="products", level=settings.log_level)
     configure_tracing("products")
-    wake = asyncio.Event()
-    store = await open_store(settings, wake=wake)
+    await migrate(settings)
+    ctx = build(settings)
     try:
         await serve(
-            app=create_app(settings=settings, store=store, wake=wake),
+            app=create_app(ctx),
             rest_port=settings.product_service_port,
-            grpc_server=lambda: start_grpc(settings=settings, store=store),
+            grpc_server=lambda: start_grpc(ctx),
         )
     finally:
-        await store.close()
+        await ctx.aclose()
 
 
 if __name__ == "__main__":

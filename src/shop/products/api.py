@@ -1,17 +1,23 @@
-"""REST routes: translate HTTP to use cases and back; no business rule lives here."""
+"""The REST app: `create_app(ctx)` and thin routes (HTTP to use cases and back; no
+business rule lives here)."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator, Coroutine
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
+from shop.common.background import running
 from shop.common.envelope import Envelope, PageEnvelope, error_responses, page_meta, success
-from shop.common.http_app import CurrentAdmin
+from shop.common.http_app import CurrentAdmin, context_dependency, create_service_app
+from shop.common.readiness import service_checks
 from shop.products import service
+from shop.products.context import Context
 from shop.products.domain import ProductQuery
 from shop.products.metrics import PRODUCT_VIEWS
 from shop.products.schemas import (
@@ -24,19 +30,40 @@ from shop.products.schemas import (
     attribute_filters,
     product_out,
 )
-from shop.products.store import ProductStore
+from shop.products.seed import seed_demo_catalog
+from shop.products.sweeper import run_sweeper
 
 # 401 from every route: the gateway secret is checked before any of them runs.
 router = APIRouter(prefix="/products", tags=["products"], responses=error_responses(401))
 
 
-async def get_store(request: Request) -> ProductStore:
-    # async: FastAPI runs a plain-def dependency in its thread pool, a hop per request.
-    store: ProductStore = request.app.state.store
-    return store
+Ctx = Annotated[Context, Depends(context_dependency(Context))]
 
 
-Store = Annotated[ProductStore, Depends(get_store)]
+def create_app(ctx: Context, *, background: bool = True) -> FastAPI:
+    """The REST app; with background, its lifespan seeds, sweeps and relays the outbox."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        loops: list[Coroutine[Any, Any, None]] = []
+        if background:
+            if ctx.settings.seed_demo_data:
+                await seed_demo_catalog(ctx.store)
+            interval = ctx.settings.reservation_sweep_seconds
+            loops.append(run_sweeper(store=ctx.store, interval_seconds=interval))
+            if ctx.outbox_relay is not None:
+                loops.append(ctx.outbox_relay.run())
+        async with running(*loops):
+            yield
+
+    return create_service_app(
+        service="products",
+        gateway_secrets=ctx.settings.gateway_secrets,
+        routers=[router],
+        lifespan=lifespan,
+        checks=service_checks(database=ctx.database_probe, rabbitmq_url=ctx.settings.rabbitmq_url),
+        context=ctx,
+    )
 
 
 def _json(body: dict[str, Any]) -> Response:
@@ -60,7 +87,7 @@ def _documented(model: type[BaseModel], *errors: int) -> dict[int | str, dict[st
     responses=_documented(PageEnvelope[ProductRead], 400),
     openapi_extra={"parameters": CatalogParams.openapi_parameters()},
 )
-async def list_products(request: Request) -> Response:
+async def list_products(request: Request, ctx: Ctx) -> Response:
     """The public catalog; filter on attributes with `attr.<name>=<value>`."""
     try:
         params = CatalogParams.model_validate(request.query_params)
@@ -79,23 +106,21 @@ async def list_products(request: Request) -> Response:
         sort_by=params.sort_by,
         descending=params.sort_order == "desc",
     )
-    items, total = await service.list_products(store=request.app.state.store, query=query)
+    items, total = await service.list_products(store=ctx.store, query=query)
     meta = page_meta(page=params.page, limit=params.limit, total=total)
     return _json(success([product_out(p) for p in items], meta=meta))
 
 
 @router.get("/{product_id}", response_model=None, responses=_documented(Envelope[ProductRead], 404))
-async def get_product(product_id: str, request: Request) -> Response:
-    product = await service.get_product(store=request.app.state.store, product_id=product_id)
+async def get_product(product_id: str, ctx: Ctx) -> Response:
+    product = await service.get_product(store=ctx.store, product_id=product_id)
     PRODUCT_VIEWS.inc()
     return _json(success(product_out(product)))
 
 
 @router.post("", status_code=201, responses=error_responses(400, 403, 409))
-async def create_product(
-    body: ProductCreate, store: Store, _: CurrentAdmin
-) -> Envelope[ProductRead]:
-    product = await service.create_product(store=store, new=body.to_domain())
+async def create_product(body: ProductCreate, ctx: Ctx, _: CurrentAdmin) -> Envelope[ProductRead]:
+    product = await service.create_product(store=ctx.store, new=body.to_domain())
     return Envelope[ProductRead](
         data=ProductRead.model_validate(product), message="Product created"
     )
@@ -103,10 +128,10 @@ async def create_product(
 
 @router.patch("/{product_id}", responses=error_responses(400, 403, 404, 409))
 async def update_product(
-    product_id: str, body: ProductUpdate, store: Store, _: CurrentAdmin
+    product_id: str, body: ProductUpdate, ctx: Ctx, _: CurrentAdmin
 ) -> Envelope[ProductRead]:
     product = await service.update_product(
-        store=store, product_id=product_id, changes=body.changes()
+        store=ctx.store, product_id=product_id, changes=body.changes()
     )
     return Envelope[ProductRead](
         data=ProductRead.model_validate(product), message="Product updated"
@@ -114,18 +139,16 @@ async def update_product(
 
 
 @router.delete("/{product_id}", responses=error_responses(403, 404, 409))
-async def delete_product(
-    product_id: str, store: Store, _: CurrentAdmin
-) -> Envelope[ProductDeleted]:
-    await service.delete_product(store=store, product_id=product_id)
+async def delete_product(product_id: str, ctx: Ctx, _: CurrentAdmin) -> Envelope[ProductDeleted]:
+    await service.delete_product(store=ctx.store, product_id=product_id)
     return Envelope[ProductDeleted](data=ProductDeleted(id=product_id), message="Product deleted")
 
 
 @router.patch("/{product_id}/stock", responses=error_responses(400, 403, 404, 409))
 async def change_stock(
-    product_id: str, body: StockChange, store: Store, _: CurrentAdmin
+    product_id: str, body: StockChange, ctx: Ctx, _: CurrentAdmin
 ) -> Envelope[ProductRead]:
     product = await service.change_stock(
-        store=store, product_id=product_id, delta=body.delta, stock=body.stock
+        store=ctx.store, product_id=product_id, delta=body.delta, stock=body.stock
     )
     return Envelope[ProductRead](data=ProductRead.model_validate(product), message="Stock updated")

@@ -1,34 +1,26 @@
-"""Composition root: settings -> store -> REST app and gRPC server."""
+"""Composition root: settings -> store -> `Context` (tests pass other parts)."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Callable, Coroutine
 from pathlib import Path
-from typing import Any
 
-from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shop.common.background import running
 from shop.common.db import create_engine
-from shop.common.grpc_server import GrpcServer, start_grpc_server
-from shop.common.http_app import create_service_app
 from shop.common.migrations import upgrade_to_head_async
 from shop.common.outbox_relay import OutboxRelay
-from shop.common.readiness import Probe, database_probe, service_checks
-from shop.products.api import router
-from shop.products.models import outbox
-from shop.products.mongo_outbox import MongoOutboxRelay
-from shop.products.mongo_store import MongoProductStore
-from shop.products.rpc import SERVICE_NAME, ProductServicer, register
-from shop.products.seed import seed_demo_catalog
+from shop.common.readiness import Probe, database_probe
+from shop.common.relay_loop import RelayLoop
+from shop.products.context import Context
 from shop.products.settings import ProductSettings
-from shop.products.sql_store import SqlProductStore
-from shop.products.store import ProductStore
-from shop.products.sweeper import run_sweeper
+from shop.products.stores.mongo.outbox import MongoOutboxRelay
+from shop.products.stores.mongo.store import MongoProductStore
+from shop.products.stores.protocol import ProductStore
+from shop.products.stores.sql.models import outbox
+from shop.products.stores.sql.store import SqlProductStore
 
-MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+MIGRATIONS_DIR = Path(__file__).parent / "stores" / "sql" / "migrations"
 SERVICE = "products"
 
 
@@ -37,43 +29,68 @@ async def migrate_sql(url: str) -> None:
     await upgrade_to_head_async(MIGRATIONS_DIR, url)
 
 
-async def open_store(settings: ProductSettings, *, wake: asyncio.Event) -> ProductStore:
-    """MongoDB when MONGODB_URI is set, else the SQL store (migrated)."""
+async def migrate(settings: ProductSettings) -> None:
+    """Readies the configured store: Alembic on SQL, the indexes on MongoDB (idempotent)."""
     if settings.mongodb_uri:
-        mongo = MongoProductStore(settings.mongodb_uri, wake_relay=wake)
-        await mongo.prepare()
-        return mongo
-    url = settings.sql_url()
-    await migrate_sql(url)
-    return SqlProductStore(create_engine(url), wake_relay=wake)
+        mongo = MongoProductStore(settings.mongodb_uri)
+        try:
+            await mongo.prepare()
+        finally:
+            await mongo.close()
+    else:
+        await migrate_sql(settings.sql_url())
 
 
-def _relay(
+def build(
+    settings: ProductSettings,
+    *,
+    store: ProductStore | None = None,
+    engine: AsyncEngine | None = None,
+) -> Context:
+    """The context of a migrated store: MongoDB when MONGODB_URI is set, else SQL (on
+    `engine` when given). A `store` passed in is used as it is; it was built without this
+    context's wake-up, so its relay only polls."""
+    wake = asyncio.Event()
+    if store is None:
+        if settings.mongodb_uri and engine is None:
+            store = MongoProductStore(settings.mongodb_uri, wake_relay=wake)
+        else:
+            store = SqlProductStore(engine or create_engine(settings.sql_url()), wake_relay=wake)
+    return Context(
+        settings=settings,
+        store=store,
+        database_probe=_database_probe(store),
+        wake_relay=wake,
+        outbox_relay=_outbox_relay(store, settings, wake),
+    )
+
+
+def _outbox_relay(
     store: ProductStore, settings: ProductSettings, wake: asyncio.Event
-) -> Callable[[], Coroutine[Any, Any, None]] | None:
+) -> RelayLoop | None:
     if settings.rabbitmq_url is None:
         return None
+    options = {
+        "poll_seconds": settings.outbox_poll_seconds,
+        "retention_hours": settings.outbox_retention_hours,
+    }
     if isinstance(store, MongoProductStore):
-        mongo = MongoOutboxRelay(
+        return MongoOutboxRelay(
             outbox=store.outbox,
             rabbitmq_url=settings.rabbitmq_url,
             service=SERVICE,
             wake=wake,
-            poll_seconds=settings.outbox_poll_seconds,
-            retention_hours=settings.outbox_retention_hours,
+            **options,
         )
-        return mongo.run
     if isinstance(store, SqlProductStore):
-        sql = OutboxRelay(
+        return OutboxRelay(
             engine=store.engine,
             outbox=outbox,
             rabbitmq_url=settings.rabbitmq_url,
             service=SERVICE,
             wake=wake,
-            poll_seconds=settings.outbox_poll_seconds,
-            retention_hours=settings.outbox_retention_hours,
+            **options,
         )
-        return sql.run
     return None
 
 
@@ -88,55 +105,3 @@ def _database_probe(store: ProductStore) -> Probe:
         raise NotImplementedError(type(store).__name__)
 
     return unknown
-
-
-def create_app(
-    *,
-    settings: ProductSettings,
-    store: ProductStore,
-    wake: asyncio.Event | None = None,
-    background: bool = True,
-) -> FastAPI:
-    """The REST app; with background, its lifespan seeds, sweeps and relays the outbox."""
-    wake = wake or asyncio.Event()
-
-    @contextlib.asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        loops = []
-        if background:
-            if settings.seed_demo_data:
-                await seed_demo_catalog(store)
-            interval = settings.reservation_sweep_seconds
-            loops.append(run_sweeper(store=store, interval_seconds=interval))
-            relay = _relay(store, settings, wake)
-            if relay is not None:
-                loops.append(relay())
-        async with running(*loops):
-            yield
-
-    app = create_service_app(
-        service=SERVICE,
-        gateway_secrets=settings.gateway_secrets,
-        routers=[router],
-        lifespan=lifespan,
-        checks=service_checks(database=_database_probe(store), rabbitmq_url=settings.rabbitmq_url),
-    )
-    app.state.store = store
-    return app
-
-
-async def start_grpc(
-    *,
-    settings: ProductSettings,
-    store: ProductStore,
-    port: int | None = None,
-    host: str = "0.0.0.0",
-) -> GrpcServer:
-    servicer = ProductServicer(store=store, default_ttl_seconds=settings.reservation_ttl_seconds)
-    return await start_grpc_server(
-        port=settings.product_service_grpc_port if port is None else port,
-        secrets=settings.gateway_secrets,
-        register=lambda server: register(server, servicer),
-        service_names=[SERVICE_NAME],
-        host=host,
-    )

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from shop.common.events import DomainEvent
-from shop.products.domain import Product, crossed_below
+from shop.products.domain import Changes, Product, crossed_low_stock
 
 SOURCE = "shop/products"
 
@@ -23,9 +23,10 @@ class LowStock(DomainEvent):
     low_stock_threshold: int
 
 
-def low_stock_event(product: Product, *, before: int) -> LowStock | None:
-    """product.low_stock when this change took stock below its threshold, else None."""
-    if not crossed_below(before=before, after=product.stock, threshold=product.low_stock_threshold):
+def low_stock_event(product: Product, changes: Changes) -> LowStock | None:
+    """product.low_stock when the changes that left `product` so took stock below its
+    threshold, else None."""
+    if not crossed_low_stock(product, changes):
         return None
     return LowStock(
         product_id=product.id,

@@ -1,4 +1,5 @@
-"""The gRPC ProductService: translate messages to use cases and back."""
+"""The gRPC ProductService, built from the context: translate messages to use cases and
+back; `start_grpc(ctx)` serves it."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ from typing import Any, TypeAlias
 import grpc
 import orjson
 
-from shop.common.grpc_server import translate_errors
+from shop.common.grpc_server import GrpcServer, start_grpc_server, translate_errors
 from shop.products import service
+from shop.products.context import Context as ProductContext
 from shop.products.domain import Product, Reservation, ReservationStatus
-from shop.products.store import ProductStore
 from shop.protos.shop.product.v1 import product_pb2 as pb
 from shop.protos.shop.product.v1 import product_pb2_grpc
 
@@ -25,9 +26,9 @@ Context: TypeAlias = grpc.aio.ServicerContext[Any, Any]
 
 
 class ProductServicer(product_pb2_grpc.ProductServiceServicer):
-    def __init__(self, *, store: ProductStore, default_ttl_seconds: int) -> None:
-        self._store = store
-        self._ttl = default_ttl_seconds
+    def __init__(self, ctx: ProductContext) -> None:
+        self._store = ctx.store
+        self._ttl = ctx.settings.reservation_ttl_seconds
 
     @translate_errors("products")
     async def GetProduct(self, request: pb.GetProductRequest, _: Context) -> pb.GetProductResponse:
@@ -111,5 +112,17 @@ def reservation_message(reservation: Reservation) -> pb.Reservation:
     )
 
 
-def register(server: grpc.aio.Server, servicer: ProductServicer) -> None:
-    product_pb2_grpc.add_ProductServiceServicer_to_server(servicer, server)
+async def start_grpc(
+    ctx: ProductContext, *, port: int | None = None, host: str = "0.0.0.0"
+) -> GrpcServer:
+    """The gRPC server on PRODUCT_SERVICE_GRPC_PORT (or `port`), with the health service."""
+    servicer = ProductServicer(ctx)
+    return await start_grpc_server(
+        port=ctx.settings.product_service_grpc_port if port is None else port,
+        secrets=ctx.settings.gateway_secrets,
+        register=lambda server: product_pb2_grpc.add_ProductServiceServicer_to_server(
+            servicer, server
+        ),
+        service_names=[SERVICE_NAME],
+        host=host,
+    )

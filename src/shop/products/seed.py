@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 from shop.common.errors import AlreadyExists
 from shop.common.logging import get_logger
 from shop.products.domain import NewProduct
-from shop.products.store import ProductStore
+from shop.products.stores.protocol import ProductStore
 
 log = get_logger("shop.products.seed")
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from shop.common.clock import utcnow
 from shop.common.errors import ValidationFailed
 from shop.products.domain import (
     Line,
@@ -16,10 +17,9 @@ from shop.products.domain import (
     ProductNotFound,
     ProductQuery,
     Reservation,
-    utcnow,
 )
 from shop.products.metrics import RESERVATIONS
-from shop.products.store import ProductStore
+from shop.products.stores.protocol import ProductStore
 
 MAX_LINES = 100
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from shop.common.settings import CommonSettings
 
@@ -12,17 +12,13 @@ class ProductSettings(CommonSettings):
 
     product_service_port: int = 3002
     product_service_grpc_port: int = 50051
-    # MONGODB_URI wins when set; else PRODUCT_SQL_URI; else the embedded SQLite file.
+    # MONGODB_URI wins when set; else PRODUCT_SQL_URI; else the embedded SQLite file
+    # (a blank variable counts as unset: CommonSettings ignores empty values).
     mongodb_uri: str | None = None
     product_sql_uri: str | None = None
     reservation_ttl_seconds: int = Field(default=900, gt=0)
     reservation_sweep_seconds: float = Field(default=5.0, gt=0)
     seed_demo_data: bool = False
-
-    @field_validator("mongodb_uri", "product_sql_uri", mode="before")
-    @classmethod
-    def _blank_is_none(cls, value: object) -> object:
-        return None if value == "" else value
 
     def sql_url(self) -> str:
         """The SQL store's URL: PRODUCT_SQL_URI, else DATA_DIR/products.db."""

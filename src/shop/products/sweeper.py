@@ -6,7 +6,7 @@ import asyncio
 
 from shop.common.logging import get_logger
 from shop.products import service
-from shop.products.store import ProductStore
+from shop.products.stores.protocol import ProductStore
 
 log = get_logger("shop.products.sweeper")
 

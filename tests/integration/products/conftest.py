@@ -15,10 +15,10 @@ from sqlalchemy import select
 from shop.common.db import create_engine
 from shop.products.bootstrap import migrate_sql
 from shop.products.domain import NewProduct, Product
-from shop.products.models import outbox
-from shop.products.mongo_store import MongoProductStore
-from shop.products.sql_store import SqlProductStore
-from shop.products.store import ProductStore
+from shop.products.stores.mongo.store import MongoProductStore
+from shop.products.stores.protocol import ProductStore
+from shop.products.stores.sql.models import outbox
+from shop.products.stores.sql.store import SqlProductStore
 
 MONGODB_URI = os.environ.get("MONGODB_URI")
 NO_MONGO = "MONGODB_URI not set: no MongoDB server reachable"

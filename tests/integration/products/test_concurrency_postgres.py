@@ -9,12 +9,15 @@ from collections.abc import AsyncIterator
 import grpc
 import pytest
 
+from shop.common.clock import utcnow
 from shop.common.grpc_client import open_channel
 from shop.common.grpc_server import GrpcServer
-from shop.products.bootstrap import start_grpc
-from shop.products.domain import Line, OutOfStock, new_id, utcnow
+from shop.common.ids import new_id
+from shop.products.bootstrap import build
+from shop.products.domain import Line, OutOfStock
+from shop.products.rpc import start_grpc
 from shop.products.settings import ProductSettings
-from shop.products.sql_store import SqlProductStore
+from shop.products.stores.sql.store import SqlProductStore
 from shop.protos.shop.product.v1 import product_pb2 as pb
 from shop.protos.shop.product.v1 import product_pb2_grpc
 from tests.integration.products.conftest import assert_balanced, new_product
@@ -91,9 +94,8 @@ async def test_commit_and_sweeper_racing_never_both_win(pg_store: SqlProductStor
 async def grpc_target(pg_store: SqlProductStore) -> AsyncIterator[str]:
     port = free_port()
     settings = ProductSettings(gateway_secret=SECRET)
-    server: GrpcServer = await start_grpc(
-        settings=settings, store=pg_store, port=port, host="127.0.0.1"
-    )
+    ctx = build(settings, store=pg_store)
+    server: GrpcServer = await start_grpc(ctx, port=port, host="127.0.0.1")
     try:
         yield f"127.0.0.1:{port}"
     finally:

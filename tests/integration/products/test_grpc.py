@@ -12,10 +12,11 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from shop.common.grpc_client import open_channel
-from shop.products.bootstrap import start_grpc
-from shop.products.domain import new_id
+from shop.common.ids import new_id
+from shop.products.bootstrap import build
+from shop.products.rpc import start_grpc
 from shop.products.settings import ProductSettings
-from shop.products.sql_store import SqlProductStore
+from shop.products.stores.sql.store import SqlProductStore
 from shop.protos.shop.product.v1 import product_pb2 as pb
 from shop.protos.shop.product.v1 import product_pb2_grpc
 from tests.integration.products.conftest import new_product, sqlite_store
@@ -38,7 +39,7 @@ async def target(sqlite: SqlProductStore) -> AsyncIterator[str]:
         sock.bind(("127.0.0.1", 0))
         port = int(sock.getsockname()[1])
     settings = ProductSettings(gateway_secret=SECRET, reservation_ttl_seconds=60)
-    server = await start_grpc(settings=settings, store=sqlite, port=port, host="127.0.0.1")
+    server = await start_grpc(build(settings, store=sqlite), port=port, host="127.0.0.1")
     try:
         yield f"127.0.0.1:{port}"
     finally:

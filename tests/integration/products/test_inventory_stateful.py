@@ -24,6 +24,7 @@ from hypothesis.stateful import (
     rule,
 )
 
+from shop.common.clock import utcnow
 from shop.common.db import create_engine
 from shop.products.bootstrap import migrate_sql
 from shop.products.domain import (
@@ -31,9 +32,8 @@ from shop.products.domain import (
     OutOfStock,
     ReservationClosed,
     ReservationStatus,
-    utcnow,
 )
-from shop.products.sql_store import SqlProductStore
+from shop.products.stores.sql.store import SqlProductStore
 from tests.integration.products.conftest import new_product, outbox_events
 
 PRODUCTS = 3

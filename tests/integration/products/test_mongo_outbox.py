@@ -10,11 +10,11 @@ import aio_pika
 import orjson
 import pytest
 
+from shop.common.clock import utcnow
 from shop.common.events import cloud_event
 from shop.common.publisher import declare_exchange
-from shop.products.domain import utcnow
-from shop.products.mongo_outbox import MongoOutboxRelay
-from shop.products.mongo_store import MongoProductStore
+from shop.products.stores.mongo.outbox import MongoOutboxRelay
+from shop.products.stores.mongo.store import MongoProductStore
 from tests.integration.products.conftest import MONGODB_URI, NO_MONGO
 from tests.support.databases import RABBITMQ_URL
 

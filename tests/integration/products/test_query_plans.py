@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import insert
 
 from shop.products.domain import ProductQuery
-from shop.products.models import products
-from shop.products.sql_catalog import TOTAL_CAP, catalog_page, catalog_params, catalog_shape
-from shop.products.sql_store import SqlProductStore
+from shop.products.stores.sql.catalog import TOTAL_CAP, catalog_page, catalog_params, catalog_shape
+from shop.products.stores.sql.models import products
+from shop.products.stores.sql.store import SqlProductStore
 from tests.integration.products.conftest import new_product, postgres_store, sqlite_store
 
 SEARCH = ProductQuery(search="widget")

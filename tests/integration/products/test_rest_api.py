@@ -10,7 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from shop.products.bootstrap import create_app
+from shop.products.api import create_app
+from shop.products.bootstrap import build
 from shop.products.settings import ProductSettings
 from tests.integration.products.conftest import sqlite_store
 
@@ -23,7 +24,8 @@ ANON = {"x-gateway-secret": SECRET}
 @pytest.fixture
 async def client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     store = await sqlite_store(tmp_path / "products.db")
-    app = create_app(settings=ProductSettings(gateway_secret=SECRET), store=store, background=False)
+    ctx = build(ProductSettings(gateway_secret=SECRET), store=store)
+    app = create_app(ctx, background=False)
     transport = httpx.ASGITransport(app=app)
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://products") as c:

@@ -6,7 +6,9 @@ from datetime import timedelta
 
 import pytest
 
+from shop.common.clock import utcnow
 from shop.common.errors import AlreadyExists, Conflict
+from shop.common.ids import new_id
 from shop.products.domain import (
     Line,
     OutOfStock,
@@ -15,10 +17,8 @@ from shop.products.domain import (
     ReservationClosed,
     ReservationNotFound,
     ReservationStatus,
-    new_id,
-    utcnow,
 )
-from shop.products.store import ProductStore
+from shop.products.stores.protocol import ProductStore
 from tests.integration.products.conftest import assert_balanced, new_product, outbox_events
 
 LATER = timedelta(minutes=15)

@@ -10,10 +10,11 @@ import httpx
 import pytest
 from sqlalchemy.dialects import postgresql, sqlite
 
-from shop.products.bootstrap import create_app
+from shop.products.api import create_app
+from shop.products.bootstrap import build
 from shop.products.domain import Product, ProductNotFound, ProductQuery
 from shop.products.settings import ProductSettings
-from shop.products.sql_catalog import (
+from shop.products.stores.sql.catalog import (
     catalog_count,
     catalog_page,
     catalog_params,
@@ -63,7 +64,7 @@ def store() -> FakeStore:
 @pytest.fixture
 async def client(store: FakeStore) -> AsyncIterator[httpx.AsyncClient]:
     settings = ProductSettings(gateway_secret=SECRET)
-    app = create_app(settings=settings, store=store, background=False)  # type: ignore[arg-type]
+    app = create_app(build(settings, store=store), background=False)  # type: ignore[arg-type]
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://products") as c:
         yield c
@@ -159,7 +160,8 @@ async def test_bad_parameters_are_400_naming_the_field(
 
 
 def test_catalog_parameters_are_documented() -> None:
-    app = create_app(settings=ProductSettings(gateway_secret=SECRET), store=FakeStore())  # type: ignore[arg-type]
+    settings = ProductSettings(gateway_secret=SECRET)
+    app = create_app(build(settings, store=FakeStore()))  # type: ignore[arg-type]
     parameters = app.openapi()["paths"]["/products"]["get"]["parameters"]
     assert {p["name"] for p in parameters} == {
         "searchTerm",

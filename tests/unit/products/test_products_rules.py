@@ -7,10 +7,10 @@ from pydantic import ValidationError
 
 from shop.common.errors import ValidationFailed
 from shop.products.domain import Line, ProductQuery, crossed_below
-from shop.products.mongo_rows import catalog_filter
 from shop.products.schemas import ProductCreate, ProductUpdate, StockChange, attribute_filters
 from shop.products.service import merge_lines
 from shop.products.settings import ProductSettings
+from shop.products.stores.mongo.documents import catalog_filter
 
 
 @pytest.mark.parametrize(

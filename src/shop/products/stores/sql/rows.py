@@ -6,35 +6,25 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import ARRAY, Select, String, any_, bindparam, select
-from sqlalchemy.engine import RowMapping
 
 from shop.products.domain import (
     Product,
     Reservation,
-    ReservationStatus,
-    as_utc,
-    lines_from_json,
     product_from_fields,
+    reservation_from_fields,
 )
-from shop.products.models import products, reservations
+from shop.products.stores.sql.models import products, reservations
 
 
 def product_from_row(row: Mapping[Any, Any]) -> Product:
     return product_from_fields(row, product_id=row["id"])
 
 
-def reservation_from_row(row: RowMapping) -> Reservation:
-    return Reservation(
-        id=row["id"],
-        order_id=row["order_id"],
-        status=ReservationStatus(row["status"]),
-        items=lines_from_json(list(row["items"])),
-        expires_at=as_utc(row["expires_at"]),
-        created_at=as_utc(row["created_at"]),
-    )
+def reservation_from_row(row: Mapping[Any, Any]) -> Reservation:
+    return reservation_from_fields(row, reservation_id=row["id"])
 
 
-# Built once and reused with fresh parameters (see sql_catalog for why).
+# Built once and reused with fresh parameters (see catalog.py for why).
 PRODUCT_BY_ID = select(products).where(products.c.id == bindparam("id"))
 # PostgreSQL only (id = ANY($1)): one statement text whatever the number of ids.
 PRODUCTS_BY_IDS = select(products).where(

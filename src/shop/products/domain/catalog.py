@@ -1,37 +1,16 @@
-"""The catalog and inventory as plain values, shared by both store implementations."""
+"""The catalog as plain values: products, new products and catalog queries."""
 
 from __future__ import annotations
 
-import enum
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
-from shop.common.errors import Conflict, NotFound
+from shop.common.clock import as_utc
+from shop.common.errors import NotFound
 
 SortField = Literal["price", "name", "createdAt"]
-
-
-def new_id() -> str:
-    return uuid.uuid4().hex
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def as_utc(value: datetime) -> datetime:
-    """SQLite hands datetimes back naive; every datetime we store is UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-class ReservationStatus(enum.StrEnum):
-    RESERVED = "reserved"
-    COMMITTED = "committed"
-    RELEASED = "released"
-    EXPIRED = "expired"
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,55 +96,6 @@ class ProductQuery:
     descending: bool = True
 
 
-@dataclass(frozen=True, slots=True)
-class Line:
-    product_id: str
-    quantity: int
-
-
-@dataclass(frozen=True, slots=True)
-class Reservation:
-    id: str
-    order_id: str
-    status: ReservationStatus
-    items: tuple[Line, ...]
-    expires_at: datetime
-    created_at: datetime
-
-
-def crossed_below(*, before: int, after: int, threshold: int) -> bool:
-    """True when a stock change moves stock from at/above the threshold to below it."""
-    return before >= threshold > after
-
-
-def lines_to_json(lines: tuple[Line, ...]) -> list[dict[str, Any]]:
-    return [{"productId": line.product_id, "quantity": line.quantity} for line in lines]
-
-
-def lines_from_json(raw: list[dict[str, Any]]) -> tuple[Line, ...]:
-    return tuple(Line(product_id=str(i["productId"]), quantity=int(i["quantity"])) for i in raw)
-
-
 class ProductNotFound(NotFound):
     def __init__(self, product_id: str) -> None:
         super().__init__(f"Product {product_id} not found")
-
-
-class ReservationNotFound(NotFound):
-    def __init__(self, order_id: str) -> None:
-        super().__init__(f"No reservation for order {order_id}")
-
-
-class OutOfStock(Conflict):
-    """A stock change would take stock below zero (REST 409, gRPC FAILED_PRECONDITION)."""
-
-    def __init__(self, product_id: str, *, requested: int | None = None) -> None:
-        detail = f" ({requested} requested)" if requested is not None else ""
-        super().__init__(f"Insufficient stock for product {product_id}{detail}")
-
-
-class ReservationClosed(Conflict):
-    """The reservation can no longer move that way (e.g. committing an expired one)."""
-
-    def __init__(self, order_id: str, status: str) -> None:
-        super().__init__(f"Reservation for order {order_id} is {status}")

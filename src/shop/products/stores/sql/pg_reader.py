@@ -1,6 +1,6 @@
 """Catalog reads on PostgreSQL straight through asyncpg, outside any transaction.
 
-The statements are still the SQLAlchemy Core ones of `sql_rows`, compiled once each to
+The statements are still the SQLAlchemy Core ones of `rows` and `catalog`, compiled once each to
 asyncpg's SQL text; only the execution skips SQLAlchemy. Per read that drops the pool
 checkout, BEGIN/ROLLBACK, pre-ping (three round trips) and result wrapping: about two
 thirds of the CPU a GET /products/{id} spent on the database side. Writes keep the

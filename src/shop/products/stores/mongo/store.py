@@ -2,41 +2,50 @@
 
 Multi-document changes (a reservation and its products, a stock change and its outbox
 event) run in one transaction, so MONGODB_URI must name a replica set (a single-node one
-is enough: `mongod --replSet rs0`). Each stock change is still a conditional
-`find_one_and_update` (`stock: {$gte: q}`), so even a retried transaction never oversells.
+is enough: `mongod --replSet rs0`). The stock flows are the shared ones of
+`stores/inventory.py`, applied by `stock.py`'s conditional updates.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
+from shop.common.clock import utcnow
 from shop.common.errors import AlreadyExists, Conflict
 from shop.common.events import DomainEvent
+from shop.common.ids import new_id
 from shop.products.domain import (
+    Line,
     NewProduct,
     Product,
     ProductNotFound,
     ProductQuery,
-    new_id,
-    utcnow,
+    Reservation,
+    ReservationStatus,
 )
-from shop.products.mongo_outbox import outbox_doc
-from shop.products.mongo_reservations import MongoReservations
-from shop.products.mongo_rows import catalog_filter, product_from_doc
-from shop.products.mongo_stock import MongoStock
+from shop.products.stores import inventory
+from shop.products.stores.mongo.documents import (
+    catalog_filter,
+    product_from_doc,
+    reservation_from_doc,
+)
+from shop.products.stores.mongo.outbox import outbox_doc
+from shop.products.stores.mongo.stock import MongoStockTransaction
+from shop.products.stores.protocol import StockTransaction
 
 Doc = dict[str, Any]
 T = TypeVar("T")
 _SORT_FIELDS = {"price": "price", "name": "name", "createdAt": "created_at"}
 
 
-class MongoProductStore(MongoStock, MongoReservations):
+class MongoProductStore:
     """ProductStore on MongoDB; ids are uuid hex strings in `_id`, as in the SQL store."""
 
     def __init__(
@@ -67,14 +76,18 @@ class MongoProductStore(MongoStock, MongoReservations):
         await self.reservations.create_index([("status", ASCENDING), ("expires_at", ASCENDING)])
         await self.outbox.create_index([("published_at", ASCENDING), ("seq", ASCENDING)])
 
-    async def _transaction(
-        self, work: Callable[[AsyncClientSession, list[DomainEvent]], Awaitable[T]]
-    ) -> T:
+    async def atomically(self, work: Callable[[StockTransaction], Awaitable[T]]) -> T:
         """Runs work in a transaction (retried on transient errors) with its events."""
 
         async def attempt(session: AsyncClientSession) -> T:
             events: list[DomainEvent] = []
-            result = await work(session, events)
+            tx = MongoStockTransaction(
+                products=self.products,
+                reservations=self.reservations,
+                session=session,
+                events=events,
+            )
+            result = await work(tx)
             if events:
                 await self.outbox.insert_many([outbox_doc(e) for e in events], session=session)
             return result
@@ -138,6 +151,36 @@ class MongoProductStore(MongoStock, MongoReservations):
 
     async def count_products(self) -> int:
         return await self.products.count_documents({})
+
+    async def change_stock(
+        self, product_id: str, *, delta: int | None = None, set_to: int | None = None
+    ) -> Product:
+        return await inventory.restock(self, product_id, delta=delta, set_to=set_to)
+
+    async def reserve(
+        self, *, order_id: str, lines: Sequence[Line], expires_at: datetime
+    ) -> Reservation:
+        return await inventory.reserve(self, order_id=order_id, lines=lines, expires_at=expires_at)
+
+    async def commit_reservation(self, order_id: str, *, now: datetime) -> Reservation:
+        return await inventory.commit(self, order_id, now=now)
+
+    async def release_reservation(self, order_id: str) -> Reservation:
+        return await inventory.release(self, order_id)
+
+    async def expire_due(self, *, now: datetime, limit: int = 100) -> int:
+        return await inventory.expire_due(self, now=now, limit=limit)
+
+    async def get_reservation(self, order_id: str) -> Reservation | None:
+        doc = await self.reservations.find_one({"order_id": order_id})
+        return reservation_from_doc(doc) if doc else None
+
+    async def due_reservations(self, *, now: datetime, limit: int) -> list[str]:
+        due = self.reservations.find(
+            {"status": ReservationStatus.RESERVED.value, "expires_at": {"$lte": now}},
+            {"order_id": 1},
+        ).sort("expires_at", ASCENDING)
+        return [doc["order_id"] async for doc in due.limit(limit)]
 
     async def close(self) -> None:
         await self.client.close()

@@ -9,10 +9,9 @@ from shop.products.domain import (
     Product,
     ProductQuery,
     Reservation,
-    ReservationStatus,
-    as_utc,
-    lines_from_json,
     product_from_fields,
+    reservation_fields,
+    reservation_from_fields,
 )
 
 Doc = dict[str, Any]
@@ -22,15 +21,12 @@ def product_from_doc(doc: dict[str, Any]) -> Product:
     return product_from_fields(doc, product_id=doc["_id"])
 
 
-def reservation_from_doc(doc: dict[str, Any]) -> Reservation:
-    return Reservation(
-        id=doc["_id"],
-        order_id=doc["order_id"],
-        status=ReservationStatus(doc["status"]),
-        items=lines_from_json(list(doc["items"])),
-        expires_at=as_utc(doc["expires_at"]),
-        created_at=as_utc(doc["created_at"]),
-    )
+def reservation_from_doc(doc: Doc) -> Reservation:
+    return reservation_from_fields(doc, reservation_id=doc["_id"])
+
+
+def reservation_doc(reservation: Reservation) -> Doc:
+    return {"_id": reservation.id, **reservation_fields(reservation)}
 
 
 def catalog_filter(query: ProductQuery) -> Doc:

@@ -8,7 +8,6 @@ it with a token and a lease; another replica skips claimed documents until the l
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -19,11 +18,12 @@ import orjson
 from pymongo import ASCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 
+from shop.common.clock import utcnow
 from shop.common.context import get_request_id
 from shop.common.events import DomainEvent, cloud_event
+from shop.common.ids import new_id
 from shop.common.publisher import EventPublisher, OutgoingEvent
 from shop.common.relay_loop import RelayLoop
-from shop.products.domain import utcnow
 from shop.products.events import SOURCE
 
 Collection = AsyncCollection[dict[str, Any]]
@@ -54,7 +54,7 @@ class MongoOutboxSource:
 
     @asynccontextmanager
     async def claim(self, limit: int) -> AsyncIterator[_MongoBatch]:
-        now, token = utcnow(), uuid.uuid4().hex
+        now, token = utcnow(), new_id()
         candidates = self._outbox.find(_unclaimed(now), {"_id": 1}).sort("seq", ASCENDING)
         ids = [doc["_id"] async for doc in candidates.limit(limit)]
         if ids:

@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 
 from shop.products.domain import ProductQuery
-from shop.products.models import products
+from shop.products.stores.sql.models import products
 
 _SORT_COLUMNS = {
     "price": products.c.price,
@@ -41,7 +41,7 @@ def escape_like(term: str) -> str:
 
 CATALOG_TOTAL = "catalog_total"
 _CATALOG_SHAPES = 256  # filter combinations kept; attribute names make them unbounded
-# Matches are counted up to this many; past it the total is an estimate (see sql_store).
+# Matches are counted up to this many; past it the total is an estimate (see catalog_reads.py).
 # Counting every match of a common word in a million products costs more than the page.
 TOTAL_CAP = 1000
 # Where PostgreSQL expects this many matches, the page is read without counting them.

@@ -1,4 +1,4 @@
 from shop.common.migrations import run_env
-from shop.products.models import metadata
+from shop.products.stores.sql.models import metadata
 
 run_env(metadata)

@@ -1,0 +1,1 @@
+"""The MongoDB store (PyMongo's async client): `store.MongoProductStore`."""

@@ -1,0 +1,111 @@
+"""The store interfaces, in one place: `ProductStore` (what the use cases call; SQL and
+MongoDB implement it) and `StockTransaction` (what each store gives the shared stock
+flows of `stores/inventory.py` inside one of its atomic units).
+
+Each method is one atomic unit of work (its own transaction, events included). The two
+backends have different transaction models (a MongoDB standalone has none), so the
+boundary sits here rather than in the service layer: a stock change and the
+`product.low_stock` event it causes are written together by the store that made it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
+
+from shop.common.events import DomainEvent
+from shop.products.domain import (
+    Changes,
+    Line,
+    NewProduct,
+    Product,
+    ProductQuery,
+    Reservation,
+    StockMove,
+)
+
+T = TypeVar("T")
+
+
+class ProductStore(Protocol):
+    async def create_product(self, new: NewProduct) -> Product:
+        """Inserts a product; AlreadyExists when its sku is taken."""
+
+    async def get_product(self, product_id: str) -> Product | None: ...
+
+    async def get_products(self, product_ids: Sequence[str]) -> dict[str, Product]: ...
+
+    async def update_product(self, product_id: str, changes: dict[str, Any]) -> Product:
+        """Applies catalog changes (not stock); ProductNotFound / AlreadyExists (sku)."""
+
+    async def delete_product(self, product_id: str) -> None:
+        """ProductNotFound, or Conflict while live reservations hold its units."""
+
+    async def list_products(self, query: ProductQuery) -> tuple[list[Product], int]:
+        """One page of matching products and the total number of matches."""
+
+    async def count_products(self) -> int: ...
+
+    async def change_stock(
+        self, product_id: str, *, delta: int | None = None, set_to: int | None = None
+    ) -> Product:
+        """Adds delta to (or sets) on-hand stock; OutOfStock if it would go negative."""
+
+    async def reserve(
+        self, *, order_id: str, lines: Sequence[Line], expires_at: datetime
+    ) -> Reservation:
+        """Holds every line or none; the existing reservation if order_id has one."""
+
+    async def get_reservation(self, order_id: str) -> Reservation | None: ...
+
+    async def commit_reservation(self, order_id: str, *, now: datetime) -> Reservation:
+        """Reserved units become sold; idempotent; ReservationClosed if expired/released."""
+
+    async def release_reservation(self, order_id: str) -> Reservation:
+        """Reserved (or sold) units return to stock; idempotent."""
+
+    async def expire_due(self, *, now: datetime, limit: int = 100) -> int:
+        """Expires live reservations past their expiry, returning units; how many."""
+
+    async def close(self) -> None: ...
+
+
+class StockTransaction(Protocol):
+    """One atomic unit of a store: every change in it commits together, events included."""
+
+    async def reservation(self, order_id: str) -> Reservation | None: ...
+
+    async def add_reservation(self, reservation: Reservation) -> None:
+        """Writes a new reservation; ReservationTaken when its order already holds one."""
+
+    async def move_reservation(
+        self, order_id: str, move: StockMove, *, now: datetime
+    ) -> Reservation | None:
+        """The order's reservation moved from move.source to move.target (and, per
+        move.expiry, before or from its expiry at `now`); None when it was not there."""
+
+    async def move_units(
+        self, product_id: str, changes: Changes, *, stock_is: int | None = None
+    ) -> Product | None:
+        """The product after adding the changes to its counters in one conditional write;
+        None (nothing written) when a counter would go below zero, when stock is not
+        `stock_is` (if given), or when there is no such product."""
+
+    async def stock_of(self, product_id: str) -> int | None:
+        """On-hand stock; None when there is no such product."""
+
+    def emit(self, event: DomainEvent) -> None:
+        """Queues an event to be written with this unit's changes."""
+
+
+class StockBackend(Protocol):
+    """What the shared stock flows need of a store besides its transactions."""
+
+    async def atomically(self, work: Callable[[StockTransaction], Awaitable[T]]) -> T:
+        """Runs work in one atomic unit and commits it (rolled back if work raises)."""
+
+    async def get_reservation(self, order_id: str) -> Reservation | None: ...
+
+    async def due_reservations(self, *, now: datetime, limit: int) -> list[str]:
+        """Order ids of live reservations whose expiry is at or before `now`."""

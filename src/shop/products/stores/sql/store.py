@@ -1,0 +1,169 @@
+"""The SQL store: SQLAlchemy Core on SQLite (embedded default) or PostgreSQL (JSONB).
+
+Catalog writes live here; catalog reads are `catalog_reads.py`; the stock flows are the
+shared ones of `stores/inventory.py`, applied by `stock.py`'s conditional UPDATEs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shop.common.clock import utcnow
+from shop.common.db import session_factory
+from shop.common.errors import AlreadyExists, Conflict
+from shop.common.ids import new_id
+from shop.common.unit_of_work import UnitOfWork
+from shop.products.domain import (
+    Line,
+    NewProduct,
+    Product,
+    ProductNotFound,
+    ProductQuery,
+    Reservation,
+    ReservationStatus,
+)
+from shop.products.events import SOURCE
+from shop.products.stores import inventory
+from shop.products.stores.protocol import StockTransaction
+from shop.products.stores.sql.catalog_reads import SqlCatalogReader
+from shop.products.stores.sql.models import outbox, products, reservations
+from shop.products.stores.sql.rows import (
+    product_from_row,
+    reservation_by_order,
+    reservation_from_row,
+)
+from shop.products.stores.sql.stock import SqlStockTransaction
+
+T = TypeVar("T")
+CATALOG_FIELDS = frozenset(
+    {"name", "description", "price", "category", "sku", "low_stock_threshold", "attributes"}
+)
+
+
+class SqlProductStore:
+    """ProductStore on SQLAlchemy; each public method is one transaction."""
+
+    def __init__(self, engine: AsyncEngine, *, wake_relay: asyncio.Event | None = None) -> None:
+        self.engine = engine
+        self._sessions = session_factory(engine)
+        self._wake_relay = wake_relay
+        # Catalog reads are the hot path; on PostgreSQL they bypass SQLAlchemy's execution.
+        self._catalog = SqlCatalogReader(engine, self._sessions)
+
+    def _uow(self) -> UnitOfWork:
+        return UnitOfWork(self._sessions, outbox=outbox, source=SOURCE, wake_relay=self._wake_relay)
+
+    async def create_product(self, new: NewProduct) -> Product:
+        now = utcnow()
+        values: dict[str, Any] = {"id": new_id(), **new.fields(now)}
+        async with self._uow() as uow:
+            try:
+                row = (
+                    await uow.session.execute(insert(products).values(values).returning(products))
+                ).one()
+            except IntegrityError as exc:
+                raise AlreadyExists(f"A product with sku {new.sku!r} already exists") from exc
+            await uow.commit()
+        return product_from_row(row._mapping)
+
+    async def get_product(self, product_id: str) -> Product | None:
+        return await self._catalog.get_product(product_id)
+
+    async def get_products(self, product_ids: Sequence[str]) -> dict[str, Product]:
+        return await self._catalog.get_products(product_ids)
+
+    async def list_products(self, query: ProductQuery) -> tuple[list[Product], int]:
+        return await self._catalog.list_products(query)
+
+    async def update_product(self, product_id: str, changes: dict[str, Any]) -> Product:
+        unknown = set(changes) - CATALOG_FIELDS
+        if unknown:
+            raise ValueError(f"not catalog fields: {sorted(unknown)}")
+        statement = (
+            update(products)
+            .where(products.c.id == product_id)
+            .values(**changes, updated_at=utcnow())
+            .returning(products)
+        )
+        async with self._uow() as uow:
+            try:
+                row = (await uow.session.execute(statement)).first()
+            except IntegrityError as exc:
+                raise AlreadyExists(
+                    f"A product with sku {changes.get('sku')!r} already exists"
+                ) from exc
+            if row is None:
+                raise ProductNotFound(product_id)
+            await uow.commit()
+        return product_from_row(row._mapping)
+
+    async def delete_product(self, product_id: str) -> None:
+        async with self._uow() as uow:
+            # Units held for an order must stay accountable until it commits or releases.
+            result = await uow.session.execute(
+                delete(products).where(products.c.id == product_id, products.c.reserved == 0)
+            )
+            if result.rowcount == 0:  # type: ignore[attr-defined]
+                exists = await uow.session.scalar(
+                    select(products.c.id).where(products.c.id == product_id)
+                )
+                if exists is None:
+                    raise ProductNotFound(product_id)
+                raise Conflict("Product has units held by live reservations")
+            await uow.commit()
+
+    async def count_products(self) -> int:
+        async with self._sessions() as session:
+            return int(await session.scalar(select(func.count()).select_from(products)) or 0)
+
+    async def change_stock(
+        self, product_id: str, *, delta: int | None = None, set_to: int | None = None
+    ) -> Product:
+        return await inventory.restock(self, product_id, delta=delta, set_to=set_to)
+
+    async def reserve(
+        self, *, order_id: str, lines: Sequence[Line], expires_at: datetime
+    ) -> Reservation:
+        return await inventory.reserve(self, order_id=order_id, lines=lines, expires_at=expires_at)
+
+    async def commit_reservation(self, order_id: str, *, now: datetime) -> Reservation:
+        return await inventory.commit(self, order_id, now=now)
+
+    async def release_reservation(self, order_id: str) -> Reservation:
+        return await inventory.release(self, order_id)
+
+    async def expire_due(self, *, now: datetime, limit: int = 100) -> int:
+        return await inventory.expire_due(self, now=now, limit=limit)
+
+    async def atomically(self, work: Callable[[StockTransaction], Awaitable[T]]) -> T:
+        async with self._uow() as uow:
+            result = await work(SqlStockTransaction(uow))
+            await uow.commit()
+        return result
+
+    async def get_reservation(self, order_id: str) -> Reservation | None:
+        async with self._sessions() as session:
+            row = (await session.execute(reservation_by_order(order_id))).first()
+        return reservation_from_row(row._mapping) if row else None
+
+    async def due_reservations(self, *, now: datetime, limit: int) -> list[str]:
+        due = (
+            select(reservations.c.order_id)
+            .where(reservations.c.status == ReservationStatus.RESERVED.value)
+            .where(reservations.c.expires_at <= now)
+            .order_by(reservations.c.expires_at)
+            .limit(limit)
+        )
+        async with self._sessions() as session:
+            return list((await session.scalars(due)).all())
+
+    async def close(self) -> None:
+        await self._catalog.close()
+        await self.engine.dispose()
