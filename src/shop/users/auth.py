@@ -6,13 +6,15 @@ from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 
+from shop.common.clock import utcnow
 from shop.common.errors import AlreadyExists, Unauthorized
+from shop.common.ids import new_id
 from shop.common.tokens import ACCESS_TOKEN_TTL_SECONDS, Principal, issue_access_token
 from shop.common.unit_of_work import UnitOfWork
 from shop.users import store
 from shop.users.events import UserRegistered
 from shop.users.metrics import LOGINS, USERS_REGISTERED
-from shop.users.models import RefreshToken, User, new_id, utcnow
+from shop.users.models import RefreshToken, User
 from shop.users.passwords import MAX_LENGTH, MIN_LENGTH, Passwords
 from shop.users.refresh_tokens import (
     RefreshState,

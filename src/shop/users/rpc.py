@@ -6,13 +6,13 @@ from typing import Any
 
 import grpc
 
+from shop.common.clock import as_utc
 from shop.common.errors import ValidationFailed
 from shop.common.grpc_server import translate_errors
 from shop.protos.shop.user.v1 import user_pb2, user_pb2_grpc
 from shop.users import service
 from shop.users.container import UserContext
 from shop.users.models import Address, User
-from shop.users.refresh_tokens import as_utc
 
 
 def user_message(user: User) -> user_pb2.User:
