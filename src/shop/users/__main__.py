@@ -5,9 +5,10 @@ from __future__ import annotations
 from shop.common.logging import configure_logging
 from shop.common.runner import run, serve
 from shop.common.tracing import configure_tracing
-from shop.users.bootstrap import create_app, ensure_admin, migrate, start_grpc
+from shop.users.bootstrap import create_app, ensure_admin, start_grpc
 from shop.users.container import build_context
 from shop.users.settings import UserSettings
+from shop.users.store import migrate
 
 
 async def main() -> None:

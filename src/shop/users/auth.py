@@ -10,11 +10,8 @@ from shop.common.clock import utcnow
 from shop.common.errors import AlreadyExists, Unauthorized
 from shop.common.ids import new_id
 from shop.common.tokens import ACCESS_TOKEN_TTL_SECONDS, Principal, issue_access_token
-from shop.common.unit_of_work import UnitOfWork
-from shop.users import store
 from shop.users.events import UserRegistered
 from shop.users.metrics import LOGINS, USERS_REGISTERED
-from shop.users.models import RefreshToken, User
 from shop.users.passwords import MAX_LENGTH, MIN_LENGTH, Passwords
 from shop.users.refresh_tokens import (
     RefreshState,
@@ -25,6 +22,8 @@ from shop.users.refresh_tokens import (
     refresh_state,
 )
 from shop.users.schemas import normalize_email
+from shop.users.store.models import RefreshToken, User
+from shop.users.store.unit_of_work import UserUnitOfWork
 
 # One message for a wrong email and a wrong password: no account enumeration.
 BAD_CREDENTIALS = "Invalid email or password"
@@ -41,7 +40,7 @@ class AuthSession:
 
 async def register(
     *,
-    uow: UnitOfWork,
+    uow: UserUnitOfWork,
     passwords: Passwords,
     email: str,
     password: str,
@@ -53,11 +52,11 @@ async def register(
     # Hashed before the transaction opens, so no lock is held during the slow part.
     password_hash = await passwords.hash(password)
     async with uow:
-        if await store.get_user_by_email(uow.session, email) is not None:
+        if await uow.users.by_email(email) is not None:
             raise _email_taken()
         user = User(email=email, name=name, role=role, password_hash=password_hash)
         try:
-            await store.add(uow.session, user)
+            await uow.users.add(user)
         except IntegrityError as exc:  # a concurrent registration won the unique index
             raise _email_taken() from exc
         uow.emit(UserRegistered(user_id=user.id, email=email, name=name, role=role))
@@ -74,7 +73,7 @@ def _email_taken() -> AlreadyExists:
 
 async def login(
     *,
-    uow: UnitOfWork,
+    uow: UserUnitOfWork,
     passwords: Passwords,
     jwt_secret: str,
     email: str,
@@ -83,8 +82,8 @@ async def login(
 ) -> AuthSession:
     """A new access token and a new refresh-token family, or 401."""
     async with uow:
-        user = await store.get_user_by_email(uow.session, normalize_email(email))
-        store.detach(uow.session, [user] if user else [])
+        user = await uow.users.by_email(normalize_email(email))
+        uow.detach([user])
     if user is None:
         await passwords.verify_nobody(password)
         LOGINS.labels("failed").inc()
@@ -97,7 +96,7 @@ async def login(
     )
     async with uow:
         if new_hash is not None:
-            locked = await store.get_user(uow.session, user.id, lock=True)
+            locked = await uow.users.get(user.id, lock=True)
             if locked is not None:
                 locked.password_hash = new_hash
         token = await _issue_refresh_token(uow, user_id=user.id, family_id=new_id())
@@ -108,7 +107,7 @@ async def login(
 
 async def refresh(
     *,
-    uow: UnitOfWork,
+    uow: UserUnitOfWork,
     jwt_secret: str,
     refresh_token: str,
     access_ttl_seconds: int = ACCESS_TOKEN_TTL_SECONDS,
@@ -120,38 +119,40 @@ async def refresh(
     """
     now = utcnow()
     async with uow:
-        row = await store.get_refresh_token(uow.session, hash_refresh_token(refresh_token))
+        row = await uow.tokens.by_hash(hash_refresh_token(refresh_token))
         if row is None:
             raise Unauthorized(BAD_REFRESH)
         state = refresh_state(StoredToken(row.expires_at, row.revoked_at), now=now)
         if state == RefreshState.EXPIRED:
             raise Unauthorized(BAD_REFRESH)
-        user = await store.get_user(uow.session, row.user_id)
+        user = await uow.users.get(row.user_id)
         new_token = new_refresh_token()
         new_row = _refresh_row(new_token, user_id=row.user_id, family_id=row.family_id)
-        rotated = state == RefreshState.ACTIVE and await store.revoke_refresh_token(
-            uow.session, row.id, now=now, replaced_by=new_row.id
+        rotated = state == RefreshState.ACTIVE and await uow.tokens.revoke(
+            row.id, now=now, replaced_by=new_row.id
         )
         if not rotated or user is None:
-            await store.revoke_family(uow.session, row.family_id, now=now)
+            await uow.tokens.revoke_family(row.family_id, now=now)
             await uow.commit()
             raise Unauthorized(BAD_REFRESH)
-        await store.add(uow.session, new_row)
+        await uow.tokens.add(new_row)
         await uow.commit()
     return _session(user, new_token, jwt_secret, access_ttl_seconds)
 
 
-async def logout(*, uow: UnitOfWork, user_id: str, refresh_token: str) -> None:
+async def logout(*, uow: UserUnitOfWork, user_id: str, refresh_token: str) -> None:
     """Revokes the refresh token when it is the caller's; anything else changes nothing."""
     async with uow:
-        row = await store.get_refresh_token(uow.session, hash_refresh_token(refresh_token))
+        row = await uow.tokens.by_hash(hash_refresh_token(refresh_token))
         if row is None or row.user_id != user_id:
             return
-        await store.revoke_refresh_token(uow.session, row.id, now=utcnow())
+        await uow.tokens.revoke(row.id, now=utcnow())
         await uow.commit()
 
 
-async def ensure_admin(*, uow: UnitOfWork, passwords: Passwords, email: str, password: str) -> User:
+async def ensure_admin(
+    *, uow: UserUnitOfWork, passwords: Passwords, email: str, password: str
+) -> User:
     """Makes sure ADMIN_EMAIL is an admin whose password is ADMIN_PASSWORD.
 
     Missing: the account is created (role admin, name "Administrator", with the usual
@@ -164,8 +165,8 @@ async def ensure_admin(*, uow: UnitOfWork, passwords: Passwords, email: str, pas
         raise ValueError(f"ADMIN_PASSWORD must be {MIN_LENGTH} to {MAX_LENGTH} characters")
     email = normalize_email(email)
     async with uow:
-        user = await store.get_user_by_email(uow.session, email)
-        store.detach(uow.session, [user] if user else [])
+        user = await uow.users.by_email(email)
+        uow.detach([user])
     if user is None:
         return await register(
             uow=uow,
@@ -180,7 +181,7 @@ async def ensure_admin(*, uow: UnitOfWork, passwords: Passwords, email: str, pas
         return user
     new_hash = await passwords.hash(password) if reset else None
     async with uow:
-        locked = await store.get_user(uow.session, user.id, lock=True)
+        locked = await uow.users.get(user.id, lock=True)
         assert locked is not None
         locked.role = "admin"
         if new_hash is not None:
@@ -199,9 +200,9 @@ def _refresh_row(token: str, *, user_id: str, family_id: str) -> RefreshToken:
     )
 
 
-async def _issue_refresh_token(uow: UnitOfWork, *, user_id: str, family_id: str) -> str:
+async def _issue_refresh_token(uow: UserUnitOfWork, *, user_id: str, family_id: str) -> str:
     token = new_refresh_token()
-    await store.add(uow.session, _refresh_row(token, user_id=user_id, family_id=family_id))
+    await uow.tokens.add(_refresh_row(token, user_id=user_id, family_id=family_id))
     return token
 
 

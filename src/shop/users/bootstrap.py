@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 from fastapi import FastAPI
 
@@ -12,25 +11,18 @@ from shop.common.background import running
 from shop.common.grpc_server import GrpcServer, start_grpc_server
 from shop.common.http_app import create_service_app
 from shop.common.logging import get_logger
-from shop.common.migrations import upgrade_to_head_async
 from shop.common.outbox_relay import OutboxRelay
 from shop.common.readiness import database_probe, service_checks
 from shop.protos.shop.user.v1 import user_pb2, user_pb2_grpc
 from shop.users import auth
 from shop.users.api import router
 from shop.users.container import UserContext
-from shop.users.models import outbox
 from shop.users.rpc import UserServicer
+from shop.users.store.models import outbox
 
 SERVICE = "users"
-MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 GRPC_SERVICE_NAME = user_pb2.DESCRIPTOR.services_by_name["UserService"].full_name
 log = get_logger("shop.users")
-
-
-async def migrate(url: str) -> None:
-    """Applies every migration (a no-op when the schema is current)."""
-    await upgrade_to_head_async(MIGRATIONS_DIR, url)
 
 
 async def ensure_admin(ctx: UserContext) -> None:

@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shop.common.db import create_engine, session_factory
-from shop.common.unit_of_work import UnitOfWork
 from shop.users.events import SOURCE
-from shop.users.models import outbox
 from shop.users.passwords import Passwords
 from shop.users.settings import UserSettings
+from shop.users.store.models import outbox
+from shop.users.store.unit_of_work import UserUnitOfWork
 
 
 @dataclass
@@ -25,9 +25,9 @@ class UserContext:
     passwords: Passwords
     wake: asyncio.Event = field(default_factory=asyncio.Event)
 
-    def uow(self) -> UnitOfWork:
+    def uow(self) -> UserUnitOfWork:
         """A fresh unit of work whose commits wake the outbox relay."""
-        return UnitOfWork(self.sessions, outbox=outbox, source=SOURCE, wake_relay=self.wake)
+        return UserUnitOfWork(self.sessions, outbox=outbox, source=SOURCE, wake_relay=self.wake)
 
 
 def build_context(

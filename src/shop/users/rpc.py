@@ -12,7 +12,7 @@ from shop.common.grpc_server import translate_errors
 from shop.protos.shop.user.v1 import user_pb2, user_pb2_grpc
 from shop.users import service
 from shop.users.container import UserContext
-from shop.users.models import Address, User
+from shop.users.store.models import Address, User
 
 
 def user_message(user: User) -> user_pb2.User:

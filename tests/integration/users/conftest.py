@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shop.common.db import create_engine
-from shop.users.bootstrap import create_app, migrate
+from shop.users.bootstrap import create_app
 from shop.users.container import UserContext, build_context
 from shop.users.passwords import Passwords
+from shop.users.store import migrate
 from tests.integration.users.support import FAST_HASHER, SECRET, make_settings, register
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from shop.common.events import EXCHANGE
 from shop.users.bootstrap import create_app
 from shop.users.container import UserContext, build_context
-from shop.users.models import outbox
+from shop.users.store.models import outbox
 from tests.integration.users.support import PASSWORD, SECRET, make_settings, unique_email
 from tests.support.databases import RABBITMQ_URL
 from tests.support.events import Queue, bound_queue, first_matching

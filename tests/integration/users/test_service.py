@@ -12,12 +12,12 @@ from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
 from shop.common.errors import AlreadyExists, Unauthorized
-from shop.users import auth, store
+from shop.users import auth
 from shop.users.bootstrap import ensure_admin
 from shop.users.container import UserContext, build_context
 from shop.users.events import UserRegistered
-from shop.users.models import User, outbox
 from shop.users.passwords import Passwords
+from shop.users.store.models import User, outbox
 from tests.integration.users.support import PASSWORD, make_settings, unique_email
 
 
@@ -61,7 +61,7 @@ async def test_a_rolled_back_registration_leaves_neither_row_nor_event(ctx: User
     with pytest.raises(RuntimeError):
         async with uow:
             user = User(email=email, name="N", role="user", password_hash="x")
-            await store.add(uow.session, user)
+            await uow.users.add(user)
             uow.emit(UserRegistered(user_id=user.id, email=email, name="N", role="user"))
             raise RuntimeError("crash before commit")
     assert await count_users(ctx, email) == 0
