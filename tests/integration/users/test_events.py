@@ -14,8 +14,9 @@ import pytest
 from sqlalchemy import select
 
 from shop.common.events import EXCHANGE
-from shop.users.bootstrap import create_app
-from shop.users.container import UserContext, build_context
+from shop.users.api import create_app
+from shop.users.bootstrap import build
+from shop.users.context import Context
 from shop.users.store.models import outbox
 from tests.integration.users.support import PASSWORD, SECRET, make_settings, unique_email
 from tests.support.databases import RABBITMQ_URL
@@ -41,7 +42,7 @@ async def received(queue: Queue, email: str) -> dict[str, Any]:
     return body
 
 
-async def register_through(app_ctx: UserContext, email: str, request_id: str) -> None:
+async def register_through(app_ctx: Context, email: str, request_id: str) -> None:
     app = create_app(app_ctx)
     async with (
         app.router.lifespan_context(app),
@@ -58,7 +59,7 @@ async def register_through(app_ctx: UserContext, email: str, request_id: str) ->
         await asyncio.sleep(0.5)  # the relay (if it can) publishes while the app lives
 
 
-async def published_at(ctx: UserContext, email: str) -> list[object]:
+async def published_at(ctx: Context, email: str) -> list[object]:
     async with ctx.engine.connect() as conn:
         rows = (
             await conn.execute(
@@ -70,14 +71,12 @@ async def published_at(ctx: UserContext, email: str) -> list[object]:
     return [r.published_at for r in rows if orjson.loads(r.payload)["data"]["email"] == email]
 
 
-def with_broker(ctx: UserContext, url: str) -> UserContext:
-    return build_context(
-        make_settings(rabbitmq_url=url), engine=ctx.engine, passwords=ctx.passwords
-    )
+def with_broker(ctx: Context, url: str) -> Context:
+    return build(make_settings(rabbitmq_url=url), engine=ctx.engine, passwords=ctx.passwords)
 
 
 async def test_registered_event_arrives_as_a_cloudevent(
-    ctx: UserContext, queue: aio_pika.abc.AbstractQueue
+    ctx: Context, queue: aio_pika.abc.AbstractQueue
 ) -> None:
     email, request_id = unique_email("evt"), f"req-{uuid.uuid4().hex[:8]}"
     await register_through(with_broker(ctx, RABBITMQ_URL), email, request_id)
@@ -95,7 +94,7 @@ async def test_registered_event_arrives_as_a_cloudevent(
 
 
 async def test_registration_survives_a_dead_broker_and_the_event_follows_later(
-    ctx: UserContext, queue: aio_pika.abc.AbstractQueue
+    ctx: Context, queue: aio_pika.abc.AbstractQueue
 ) -> None:
     email = unique_email("outage")
     await register_through(with_broker(ctx, DEAD_BROKER), email, "req-outage")
