@@ -19,8 +19,8 @@ from shop.common.http_app import (
 from shop.common.logging import get_logger
 from shop.common.outbox_relay import OutboxRelay
 from shop.common.readiness import database_probe, service_checks
-from shop.users import auth, service
-from shop.users.auth import AuthSession
+from shop.users import auth_sessions, registration, service
+from shop.users.auth_sessions import AuthSession
 from shop.users.context import Context
 from shop.users.schemas import (
     AddressCreate,
@@ -90,7 +90,7 @@ def _session(session: AuthSession) -> SessionRead:
 
 @router.post("/auth/register", status_code=201, responses=error_responses(400, 409))
 async def register(body: RegisterRequest, ctx: Ctx) -> Envelope[RegisteredRead]:
-    user = await auth.register(
+    user = await registration.register(
         uow=ctx.uow(),
         passwords=ctx.passwords,
         email=body.email,
@@ -103,7 +103,7 @@ async def register(body: RegisterRequest, ctx: Ctx) -> Envelope[RegisteredRead]:
 
 @router.post("/auth/login", responses=error_responses(400))
 async def login(body: LoginRequest, ctx: Ctx) -> Envelope[SessionRead]:
-    session = await auth.login(
+    session = await auth_sessions.login(
         uow=ctx.uow(),
         passwords=ctx.passwords,
         jwt_secret=ctx.settings.jwt_secret,
@@ -116,7 +116,7 @@ async def login(body: LoginRequest, ctx: Ctx) -> Envelope[SessionRead]:
 
 @router.post("/auth/refresh", responses=error_responses(400))
 async def refresh(body: RefreshRequest, ctx: Ctx) -> Envelope[SessionRead]:
-    session = await auth.refresh(
+    session = await auth_sessions.refresh(
         uow=ctx.uow(),
         jwt_secret=ctx.settings.jwt_secret,
         refresh_token=body.refresh_token,
@@ -127,7 +127,9 @@ async def refresh(body: RefreshRequest, ctx: Ctx) -> Envelope[SessionRead]:
 
 @router.post("/auth/logout", responses=error_responses(400))
 async def logout(body: RefreshRequest, ctx: Ctx, principal: CurrentPrincipal) -> Envelope[None]:
-    await auth.logout(uow=ctx.uow(), user_id=principal.user_id, refresh_token=body.refresh_token)
+    await auth_sessions.logout(
+        uow=ctx.uow(), user_id=principal.user_id, refresh_token=body.refresh_token
+    )
     return Envelope[None](data=None, message="Logged out")
 
 

@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shop.common.db import create_engine
 from shop.common.logging import get_logger
-from shop.users import auth
+from shop.users import registration
 from shop.users.context import Context
 from shop.users.passwords import Passwords
 from shop.users.settings import UserSettings
@@ -31,7 +31,7 @@ async def ensure_admin(ctx: Context) -> None:
     email, password = ctx.settings.admin_email, ctx.settings.admin_password
     if not email or not password:
         return
-    user = await auth.ensure_admin(
+    user = await registration.ensure_admin(
         uow=ctx.uow(), passwords=ctx.passwords, email=email, password=password
     )
     log.info("admin_ensured", user_id=user.id)

@@ -1,4 +1,4 @@
-"""Profile, address and directory use cases (authentication lives in auth.py)."""
+"""Profile, address and directory use cases (accounts and sign-in live beside it)."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from shop.common.grpc_client import open_channel
 from shop.protos.shop.user.v1 import user_pb2, user_pb2_grpc
-from shop.users import auth, service
+from shop.users import registration, service
 from shop.users.context import Context
 from shop.users.rpc import GRPC_SERVICE_NAME, start_grpc
 from tests.integration.users.support import OTHER_SECRET, PASSWORD, SECRET, unique_email
@@ -44,7 +44,7 @@ async def stub(target: str) -> AsyncIterator[user_pb2_grpc.UserServiceStub]:
 
 
 async def _user_with_address(ctx: Context) -> str:
-    user = await auth.register(
+    user = await registration.register(
         uow=ctx.uow(), passwords=ctx.passwords, email=unique_email(), password=PASSWORD, name="G"
     )
     fields = {"line1": "1 Rpc Way", "city": "Grpcville", "postal_code": "50053", "country": "US"}

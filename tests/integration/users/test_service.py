@@ -12,7 +12,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
 from shop.common.errors import AlreadyExists, Unauthorized
-from shop.users import auth
+from shop.users import auth_sessions, registration
 from shop.users.bootstrap import build, ensure_admin
 from shop.users.context import Context
 from shop.users.events import UserRegistered
@@ -39,7 +39,7 @@ async def count_users(ctx: Context, email: str) -> int:
 
 
 async def _register(ctx: Context, email: str, **kwargs: Any) -> User:
-    return await auth.register(
+    return await registration.register(
         uow=ctx.uow(), passwords=ctx.passwords, email=email, password=PASSWORD, name="N", **kwargs
     )
 
@@ -94,19 +94,21 @@ async def test_concurrent_refreshes_of_one_token_let_at_most_one_through(
 ) -> None:
     email = unique_email()
     await _register(ctx, email)
-    session = await auth.login(
+    session = await auth_sessions.login(
         uow=ctx.uow(), passwords=ctx.passwords, jwt_secret="j" * 32, email=email, password=PASSWORD
     )
     results = await asyncio.gather(
         *(
-            auth.refresh(uow=ctx.uow(), jwt_secret="j" * 32, refresh_token=session.refresh_token)
+            auth_sessions.refresh(
+                uow=ctx.uow(), jwt_secret="j" * 32, refresh_token=session.refresh_token
+            )
             for _ in range(4)
         ),
         return_exceptions=True,
     )
-    winners = [r for r in results if isinstance(r, auth.AuthSession)]
+    winners = [r for r in results if isinstance(r, auth_sessions.AuthSession)]
     assert len(winners) == 1
-    assert all(isinstance(r, (auth.AuthSession, Unauthorized)) for r in results), results
+    assert all(isinstance(r, (auth_sessions.AuthSession, Unauthorized)) for r in results), results
 
 
 async def test_ensure_admin_creates_then_keeps_the_account(ctx: Context) -> None:
@@ -116,7 +118,7 @@ async def test_ensure_admin_creates_then_keeps_the_account(ctx: Context) -> None
     await ensure_admin(admin_ctx)
     await ensure_admin(admin_ctx)  # idempotent at every start-up
     assert await count_users(ctx, email) == 1
-    session = await auth.login(
+    session = await auth_sessions.login(
         uow=ctx.uow(),
         passwords=ctx.passwords,
         jwt_secret="j" * 32,
@@ -134,14 +136,14 @@ async def test_ensure_admin_promotes_an_existing_user_and_resets_the_password(
     settings = make_settings(admin_email=email, admin_password="brand-new-admin-pw")
     await ensure_admin(build(settings, engine=ctx.engine, passwords=ctx.passwords))
     with pytest.raises(Unauthorized):
-        await auth.login(
+        await auth_sessions.login(
             uow=ctx.uow(),
             passwords=ctx.passwords,
             jwt_secret="j" * 32,
             email=email,
             password=PASSWORD,
         )
-    session = await auth.login(
+    session = await auth_sessions.login(
         uow=ctx.uow(),
         passwords=ctx.passwords,
         jwt_secret="j" * 32,
@@ -186,7 +188,7 @@ async def test_login_upgrades_a_hash_made_with_old_parameters(ctx: Context) -> N
     email = unique_email("rehash")
     await _register(ctx, email)
     stronger = Passwords(PasswordHasher(time_cost=2, memory_cost=2048, parallelism=1))
-    await auth.login(
+    await auth_sessions.login(
         uow=ctx.uow(), passwords=stronger, jwt_secret="j" * 32, email=email, password=PASSWORD
     )
     async with ctx.engine.connect() as conn:
@@ -200,7 +202,7 @@ async def test_access_tokens_live_as_long_as_configured(ctx: Context) -> None:
     email = unique_email()
     await _register(ctx, email)
     secret = "j" * 32
-    session = await auth.login(
+    session = await auth_sessions.login(
         uow=ctx.uow(),
         passwords=ctx.passwords,
         jwt_secret=secret,
@@ -208,7 +210,7 @@ async def test_access_tokens_live_as_long_as_configured(ctx: Context) -> None:
         password=PASSWORD,
         access_ttl_seconds=7,
     )
-    renewed = await auth.refresh(
+    renewed = await auth_sessions.refresh(
         uow=ctx.uow(),
         jwt_secret=secret,
         refresh_token=session.refresh_token,
