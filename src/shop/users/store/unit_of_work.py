@@ -13,6 +13,10 @@ from shop.users.store.users import Addresses, Users
 class UserUnitOfWork(UnitOfWork):
     """`async with uow:` then `uow.users`, `uow.addresses`, `uow.tokens` on its session."""
 
+    async def __aenter__(self) -> UserUnitOfWork:
+        await super().__aenter__()
+        return self
+
     @property
     def users(self) -> Users:
         return Users(self.session)
