@@ -5,9 +5,11 @@ from __future__ import annotations
 from shop.common.logging import configure_logging
 from shop.common.runner import run, serve
 from shop.common.tracing import configure_tracing
-from shop.users.bootstrap import create_app, ensure_admin, migrate, start_grpc
-from shop.users.container import build_context
+from shop.users.api import create_app
+from shop.users.bootstrap import build, ensure_admin
+from shop.users.rpc import start_grpc
 from shop.users.settings import UserSettings
+from shop.users.store import migrate
 
 
 async def main() -> None:
@@ -15,7 +17,7 @@ async def main() -> None:
     configure_logging(service="users", level=settings.log_level)
     configure_tracing("users")
     await migrate(settings.database_url())
-    ctx = build_context(settings)
+    ctx = build(settings)
     try:
         await ensure_admin(ctx)
         await serve(
@@ -24,7 +26,7 @@ async def main() -> None:
             grpc_server=lambda: start_grpc(ctx, port=settings.user_service_grpc_port),
         )
     finally:
-        await ctx.engine.dispose()
+        await ctx.aclose()
 
 
 if __name__ == "__main__":

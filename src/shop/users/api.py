@@ -1,16 +1,27 @@
-"""REST routes: translate HTTP to use cases and back; no business rule lives here."""
+"""The REST app and its routes: translate HTTP to use cases and back; no business rule here."""
 
 from __future__ import annotations
 
-from typing import Annotated, cast
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Query
 
+from shop.common.background import running
 from shop.common.envelope import Envelope, PageEnvelope, error_responses
-from shop.common.http_app import CurrentAdmin, CurrentPrincipal
-from shop.users import auth, service
-from shop.users.auth import AuthSession
-from shop.users.container import UserContext
+from shop.common.http_app import (
+    CurrentAdmin,
+    CurrentPrincipal,
+    context_dependency,
+    create_service_app,
+)
+from shop.common.logging import get_logger
+from shop.common.outbox_relay import OutboxRelay
+from shop.common.readiness import database_probe, service_checks
+from shop.users import auth_sessions, registration, service
+from shop.users.auth_sessions import AuthSession
+from shop.users.context import Context
 from shop.users.schemas import (
     AddressCreate,
     AddressRead,
@@ -24,16 +35,48 @@ from shop.users.schemas import (
     UserRead,
     UserUpdate,
 )
+from shop.users.store.models import outbox
+
+SERVICE = "users"
+log = get_logger("shop.users")
 
 # 401 from every route: the gateway secret is checked before any of them runs.
 router = APIRouter(responses=error_responses(401))
+Ctx = Annotated[Context, Depends(context_dependency(Context))]
 
 
-def _context(request: Request) -> UserContext:
-    return cast(UserContext, request.app.state.users)
+def create_app(ctx: Context) -> FastAPI:
+    """The REST app; its lifespan runs the outbox relay when a broker is configured."""
 
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        url = ctx.settings.rabbitmq_url
+        if url is None:
+            log.warning("no_broker_configured")
+            yield
+            return
+        relay = OutboxRelay(
+            engine=ctx.engine,
+            outbox=outbox,
+            rabbitmq_url=url,
+            service=SERVICE,
+            wake=ctx.wake,
+            poll_seconds=ctx.settings.outbox_poll_seconds,
+            retention_hours=ctx.settings.outbox_retention_hours,
+        )
+        async with running(relay.run()):
+            yield
 
-Ctx = Annotated[UserContext, Depends(_context)]
+    return create_service_app(
+        service=SERVICE,
+        gateway_secrets=ctx.settings.gateway_secrets,
+        routers=[router],
+        lifespan=lifespan,
+        checks=service_checks(
+            database=database_probe(ctx.engine), rabbitmq_url=ctx.settings.rabbitmq_url
+        ),
+        context=ctx,
+    )
 
 
 def _session(session: AuthSession) -> SessionRead:
@@ -47,7 +90,7 @@ def _session(session: AuthSession) -> SessionRead:
 
 @router.post("/auth/register", status_code=201, responses=error_responses(400, 409))
 async def register(body: RegisterRequest, ctx: Ctx) -> Envelope[RegisteredRead]:
-    user = await auth.register(
+    user = await registration.register(
         uow=ctx.uow(),
         passwords=ctx.passwords,
         email=body.email,
@@ -60,7 +103,7 @@ async def register(body: RegisterRequest, ctx: Ctx) -> Envelope[RegisteredRead]:
 
 @router.post("/auth/login", responses=error_responses(400))
 async def login(body: LoginRequest, ctx: Ctx) -> Envelope[SessionRead]:
-    session = await auth.login(
+    session = await auth_sessions.login(
         uow=ctx.uow(),
         passwords=ctx.passwords,
         jwt_secret=ctx.settings.jwt_secret,
@@ -73,7 +116,7 @@ async def login(body: LoginRequest, ctx: Ctx) -> Envelope[SessionRead]:
 
 @router.post("/auth/refresh", responses=error_responses(400))
 async def refresh(body: RefreshRequest, ctx: Ctx) -> Envelope[SessionRead]:
-    session = await auth.refresh(
+    session = await auth_sessions.refresh(
         uow=ctx.uow(),
         jwt_secret=ctx.settings.jwt_secret,
         refresh_token=body.refresh_token,
@@ -84,7 +127,9 @@ async def refresh(body: RefreshRequest, ctx: Ctx) -> Envelope[SessionRead]:
 
 @router.post("/auth/logout", responses=error_responses(400))
 async def logout(body: RefreshRequest, ctx: Ctx, principal: CurrentPrincipal) -> Envelope[None]:
-    await auth.logout(uow=ctx.uow(), user_id=principal.user_id, refresh_token=body.refresh_token)
+    await auth_sessions.logout(
+        uow=ctx.uow(), user_id=principal.user_id, refresh_token=body.refresh_token
+    )
     return Envelope[None](data=None, message="Logged out")
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+
+from shop.common.clock import as_utc
 
 REFRESH_TOKEN_TTL = timedelta(days=7)
 _TOKEN_BYTES = 32
@@ -20,11 +22,6 @@ def hash_refresh_token(token: str) -> str:
     """The hex SHA-256 of a token: a fast hash is enough for 256 random bits, and it
     lets the database look the token up by an index."""
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def as_utc(moment: datetime) -> datetime:
-    """An aware UTC datetime; SQLite and MariaDB hand back naive UTC values."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 class RefreshState:

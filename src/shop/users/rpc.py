@@ -6,13 +6,13 @@ from typing import Any
 
 import grpc
 
+from shop.common.clock import as_utc
 from shop.common.errors import ValidationFailed
-from shop.common.grpc_server import translate_errors
+from shop.common.grpc_server import GrpcServer, start_grpc_server, translate_errors
 from shop.protos.shop.user.v1 import user_pb2, user_pb2_grpc
 from shop.users import service
-from shop.users.container import UserContext
-from shop.users.models import Address, User
-from shop.users.refresh_tokens import as_utc
+from shop.users.context import Context
+from shop.users.store.models import Address, User
 
 
 def user_message(user: User) -> user_pb2.User:
@@ -45,10 +45,25 @@ def _user_id(value: str) -> str:
     return value
 
 
+GRPC_SERVICE_NAME = user_pb2.DESCRIPTOR.services_by_name["UserService"].full_name
+
+
+async def start_grpc(ctx: Context, *, port: int, host: str = "0.0.0.0") -> GrpcServer:
+    """The started gRPC server: UserService, health, and the gateway-secret interceptor."""
+    servicer = UserServicer(ctx)
+    return await start_grpc_server(
+        port=port,
+        secrets=ctx.settings.gateway_secrets,
+        register=lambda server: user_pb2_grpc.add_UserServiceServicer_to_server(servicer, server),
+        service_names=[GRPC_SERVICE_NAME],
+        host=host,
+    )
+
+
 class UserServicer(user_pb2_grpc.UserServiceServicer):
     """Answers the other services' questions about users."""
 
-    def __init__(self, ctx: UserContext) -> None:
+    def __init__(self, ctx: Context) -> None:
         self._ctx = ctx
 
     @translate_errors("users")

@@ -17,9 +17,9 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from shop.users.models import EMAIL_MAX
+from shop.common.clock import as_utc
 from shop.users.passwords import MAX_LENGTH, MIN_LENGTH
-from shop.users.refresh_tokens import as_utc
+from shop.users.store.models import EMAIL_MAX
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Phone = Annotated[

@@ -1,4 +1,4 @@
-"""Profile, address and directory use cases (authentication lives in auth.py)."""
+"""Profile, address and directory use cases (accounts and sign-in live beside it)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from shop.common.errors import NotFound
-from shop.common.unit_of_work import UnitOfWork
-from shop.users import store
-from shop.users.models import Address, User
+from shop.users.store.models import Address, User
+from shop.users.store.unit_of_work import UserUnitOfWork
 
 
 class UserNotFound(NotFound):
@@ -21,7 +20,7 @@ class AddressNotFound(NotFound):
         super().__init__("Address not found")
 
 
-async def get_user(*, uow: UnitOfWork, user_id: str) -> User:
+async def get_user(*, uow: UserUnitOfWork, user_id: str) -> User:
     """The user, or 404."""
     user = await find_user(uow=uow, user_id=user_id)
     if user is None:
@@ -29,15 +28,15 @@ async def get_user(*, uow: UnitOfWork, user_id: str) -> User:
     return user
 
 
-async def find_user(*, uow: UnitOfWork, user_id: str) -> User | None:
+async def find_user(*, uow: UserUnitOfWork, user_id: str) -> User | None:
     """The user, or None."""
     async with uow:
-        user = await store.get_user(uow.session, user_id)
-        store.detach(uow.session, [user] if user else [])
+        user = await uow.users.get(user_id)
+        uow.detach([user])
     return user
 
 
-async def update_profile(*, uow: UnitOfWork, user_id: str, changes: dict[str, Any]) -> User:
+async def update_profile(*, uow: UserUnitOfWork, user_id: str, changes: dict[str, Any]) -> User:
     """Applies name/phone changes (phone may be cleared with null)."""
     async with uow:
         user = await _locked_user(uow, user_id)
@@ -47,40 +46,40 @@ async def update_profile(*, uow: UnitOfWork, user_id: str, changes: dict[str, An
     return user
 
 
-async def list_users(*, uow: UnitOfWork, offset: int, limit: int) -> tuple[Sequence[User], int]:
+async def list_users(*, uow: UserUnitOfWork, offset: int, limit: int) -> tuple[Sequence[User], int]:
     """One page of users, newest first, and the total count."""
     async with uow:
-        users, total = await store.list_users(uow.session, offset=offset, limit=limit)
-        store.detach(uow.session, users)
+        users, total = await uow.users.page(offset=offset, limit=limit)
+        uow.detach(users)
     return users, total
 
 
-async def list_addresses(*, uow: UnitOfWork, user_id: str) -> Sequence[Address]:
+async def list_addresses(*, uow: UserUnitOfWork, user_id: str) -> Sequence[Address]:
     """The user's addresses, default first (404 for an unknown user)."""
     async with uow:
-        if await store.get_user(uow.session, user_id) is None:
+        if await uow.users.get(user_id) is None:
             raise UserNotFound()
-        addresses = await store.list_addresses(uow.session, user_id)
-        store.detach(uow.session, addresses)
+        addresses = await uow.addresses.of_user(user_id)
+        uow.detach(addresses)
     return addresses
 
 
-async def add_address(*, uow: UnitOfWork, user_id: str, fields: dict[str, Any]) -> Address:
+async def add_address(*, uow: UserUnitOfWork, user_id: str, fields: dict[str, Any]) -> Address:
     """Adds an address; the first one, or one asked to be, becomes the only default."""
     async with uow:
         await _locked_user(uow, user_id)
-        existing = await store.list_addresses(uow.session, user_id)
+        existing = await uow.addresses.of_user(user_id)
         make_default = bool(fields.pop("is_default", False)) or not existing
         if make_default:
-            await store.unset_default_addresses(uow.session, user_id)
+            await uow.addresses.unset_default(user_id)
         address = Address(user_id=user_id, is_default=make_default, **fields)
-        await store.add(uow.session, address)
+        await uow.addresses.add(address)
         await uow.commit()
     return address
 
 
 async def update_address(
-    *, uow: UnitOfWork, user_id: str, address_id: str, changes: dict[str, Any]
+    *, uow: UserUnitOfWork, user_id: str, address_id: str, changes: dict[str, Any]
 ) -> Address:
     """Partial update; isDefault=true moves the default here, false leaves the user none."""
     async with uow:
@@ -88,7 +87,7 @@ async def update_address(
         address = await _own_address(uow, user_id, address_id)
         is_default = changes.pop("is_default", None)
         if is_default and not address.is_default:
-            await store.unset_default_addresses(uow.session, user_id)
+            await uow.addresses.unset_default(user_id)
         if is_default is not None:
             address.is_default = is_default
         for field, value in changes.items():
@@ -97,16 +96,16 @@ async def update_address(
     return address
 
 
-async def delete_address(*, uow: UnitOfWork, user_id: str, address_id: str) -> None:
+async def delete_address(*, uow: UserUnitOfWork, user_id: str, address_id: str) -> None:
     """Deletes an address; when it was the default, the oldest remaining one takes over."""
     async with uow:
         await _locked_user(uow, user_id)
         address = await _own_address(uow, user_id, address_id)
         was_default = address.is_default
-        await store.delete(uow.session, address)
+        await uow.addresses.delete(address)
         if was_default:
             remaining = sorted(
-                await store.list_addresses(uow.session, user_id),
+                await uow.addresses.of_user(user_id),
                 key=lambda a: (a.created_at, a.id),
             )
             if remaining:
@@ -114,17 +113,17 @@ async def delete_address(*, uow: UnitOfWork, user_id: str, address_id: str) -> N
         await uow.commit()
 
 
-async def _locked_user(uow: UnitOfWork, user_id: str) -> User:
+async def _locked_user(uow: UserUnitOfWork, user_id: str) -> User:
     # The user row is the per-user lock: address changes for one user run one at a time,
     # which is what keeps "at most one default" true on MariaDB as well as SQLite.
-    user = await store.get_user(uow.session, user_id, lock=True)
+    user = await uow.users.get(user_id, lock=True)
     if user is None:
         raise UserNotFound()
     return user
 
 
-async def _own_address(uow: UnitOfWork, user_id: str, address_id: str) -> Address:
-    address = await store.get_address(uow.session, user_id=user_id, address_id=address_id)
+async def _own_address(uow: UserUnitOfWork, user_id: str, address_id: str) -> Address:
+    address = await uow.addresses.get(user_id=user_id, address_id=address_id)
     if address is None:
         raise AddressNotFound()
     return address

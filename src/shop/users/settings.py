@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from shop.common.settings import CommonSettings
 from shop.common.tokens import ACCESS_TOKEN_TTL_SECONDS
@@ -20,11 +20,6 @@ class UserSettings(CommonSettings):
     admin_password: str | None = None
     # Lifetime of an access token; clients renew it with their refresh token (tests shorten it).
     access_token_ttl_seconds: int = Field(default=ACCESS_TOKEN_TTL_SECONDS, ge=1, le=86_400)
-
-    @field_validator("mysql_uri", "admin_email", "admin_password", mode="before")
-    @classmethod
-    def _blank_is_none(cls, value: object) -> object:
-        return None if value == "" else value
 
     def database_url(self) -> str:
         """The store's URL: MYSQL_URI, else DATA_DIR/users.db."""

@@ -10,9 +10,11 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shop.common.db import create_engine
-from shop.users.bootstrap import create_app, migrate
-from shop.users.container import UserContext, build_context
+from shop.users.api import create_app
+from shop.users.bootstrap import build
+from shop.users.context import Context
 from shop.users.passwords import Passwords
+from shop.users.store import migrate
 from tests.integration.users.support import FAST_HASHER, SECRET, make_settings, register
 
 
@@ -32,12 +34,12 @@ async def engine(
 
 
 @pytest.fixture
-def ctx(engine: AsyncEngine) -> UserContext:
-    return build_context(make_settings(), engine=engine, passwords=Passwords(FAST_HASHER))
+def ctx(engine: AsyncEngine) -> Context:
+    return build(make_settings(), engine=engine, passwords=Passwords(FAST_HASHER))
 
 
 @pytest.fixture
-async def client(ctx: UserContext) -> AsyncIterator[httpx.AsyncClient]:
+async def client(ctx: Context) -> AsyncIterator[httpx.AsyncClient]:
     """The REST app in process, called as the gateway would (with the secret)."""
     transport = httpx.ASGITransport(app=create_app(ctx))
     async with httpx.AsyncClient(

@@ -12,9 +12,9 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from shop.common.grpc_client import open_channel
 from shop.protos.shop.user.v1 import user_pb2, user_pb2_grpc
-from shop.users import auth, service
-from shop.users.bootstrap import GRPC_SERVICE_NAME, start_grpc
-from shop.users.container import UserContext
+from shop.users import registration, service
+from shop.users.context import Context
+from shop.users.rpc import GRPC_SERVICE_NAME, start_grpc
 from tests.integration.users.support import OTHER_SECRET, PASSWORD, SECRET, unique_email
 
 
@@ -25,7 +25,7 @@ def free_port() -> int:
 
 
 @pytest.fixture
-async def target(ctx: UserContext) -> AsyncIterator[str]:
+async def target(ctx: Context) -> AsyncIterator[str]:
     port = free_port()
     server = await start_grpc(ctx, port=port, host="127.0.0.1")
     try:
@@ -43,8 +43,8 @@ async def stub(target: str) -> AsyncIterator[user_pb2_grpc.UserServiceStub]:
         await channel.close()
 
 
-async def _user_with_address(ctx: UserContext) -> str:
-    user = await auth.register(
+async def _user_with_address(ctx: Context) -> str:
+    user = await registration.register(
         uow=ctx.uow(), passwords=ctx.passwords, email=unique_email(), password=PASSWORD, name="G"
     )
     fields = {"line1": "1 Rpc Way", "city": "Grpcville", "postal_code": "50053", "country": "US"}
@@ -78,7 +78,7 @@ async def test_health_answers_without_the_secret(target: str) -> None:
     assert GRPC_SERVICE_NAME == "shop.user.v1.UserService"
 
 
-async def test_get_user(ctx: UserContext, stub: user_pb2_grpc.UserServiceStub) -> None:
+async def test_get_user(ctx: Context, stub: user_pb2_grpc.UserServiceStub) -> None:
     user_id = await _user_with_address(ctx)
     reply = await stub.GetUser(user_pb2.GetUserRequest(user_id=user_id), timeout=5)
     assert reply.user.id == user_id and reply.user.role == "user" and reply.user.name == "G"
@@ -94,7 +94,7 @@ async def test_get_unknown_user_is_not_found(stub: user_pb2_grpc.UserServiceStub
     assert empty.value.code() == grpc.StatusCode.INVALID_ARGUMENT
 
 
-async def test_get_user_addresses(ctx: UserContext, stub: user_pb2_grpc.UserServiceStub) -> None:
+async def test_get_user_addresses(ctx: Context, stub: user_pb2_grpc.UserServiceStub) -> None:
     user_id = await _user_with_address(ctx)
     reply = await stub.GetUserAddresses(
         user_pb2.GetUserAddressesRequest(user_id=user_id), timeout=5
@@ -104,7 +104,7 @@ async def test_get_user_addresses(ctx: UserContext, stub: user_pb2_grpc.UserServ
     assert address.line2 == ""
 
 
-async def test_validate_user(ctx: UserContext, target: str) -> None:
+async def test_validate_user(ctx: Context, target: str) -> None:
     user_id = await _user_with_address(ctx)
     # The second secret of the rotation list works as well as the first.
     channel = open_channel(target, secret=OTHER_SECRET)

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 
 from shop.common.db import create_engine
 from shop.common.migrations import alembic_config
-from shop.users.bootstrap import MIGRATIONS_DIR, migrate
+from shop.users.store import MIGRATIONS_DIR, migrate
 from tests.support.databases import create_mysql_database, drop_mysql_database
 
 TABLES = {"users", "addresses", "refresh_tokens", "outbox", "alembic_version"}

@@ -5,11 +5,11 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime, timedelta
 
+from shop.common.clock import as_utc
 from shop.users.refresh_tokens import (
     REFRESH_TOKEN_TTL,
     RefreshState,
     StoredToken,
-    as_utc,
     expiry_from,
     hash_refresh_token,
     new_refresh_token,

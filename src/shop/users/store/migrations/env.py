@@ -1,4 +1,4 @@
 from shop.common.migrations import run_env
-from shop.users.models import metadata
+from shop.users.store.models import metadata
 
 run_env(metadata)
