@@ -90,6 +90,22 @@ def is_store_outage(exc: BaseException) -> bool:
     return False
 
 
+# MySQL/MariaDB ER_LOCK_DEADLOCK; PostgreSQL deadlock_detected and serialization_failure.
+_DEADLOCK_CODES = (1213, "40P01", "40001")
+
+
+def is_deadlock(exc: BaseException) -> bool:
+    """Whether the database chose this transaction as a deadlock's victim: nothing was
+    written, and running the transaction again is the documented remedy."""
+    orig = getattr(exc, "orig", None)
+    for candidate in (exc, orig, getattr(orig, "__cause__", None)):
+        code = getattr(candidate, "sqlstate", None)
+        args = getattr(candidate, "args", ())
+        if code in _DEADLOCK_CODES or (args and args[0] in _DEADLOCK_CODES):
+            return True
+    return False
+
+
 def outage_reason(exc: Exception) -> str:
     """The driver's error class and code (MySQL 2003, a PostgreSQL SQLSTATE): enough to tell
     a refused connection from a deadlock, and never a value the query carried."""

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from shop.common.errors import AlreadyExists
+from shop.common.errors import AlreadyExists, is_deadlock
 from shop.users.events import UserRegistered
 from shop.users.metrics import USERS_REGISTERED
 from shop.users.passwords import MAX_LENGTH, MIN_LENGTH, Passwords
@@ -26,6 +26,25 @@ async def register(
     email = normalize_email(email)
     # Hashed before the transaction opens, so no lock is held during the slow part.
     password_hash = await passwords.hash(password)
+    for attempt in range(_DEADLOCK_ATTEMPTS):
+        try:
+            return await _insert(
+                uow, email=email, name=name, role=role, password_hash=password_hash
+            )
+        except DBAPIError as exc:
+            # Racing inserts on the unique email index can make MariaDB pick one of them
+            # as a deadlock victim; run again, it then sees the winner's row and answers 409.
+            if not is_deadlock(exc) or attempt == _DEADLOCK_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+_DEADLOCK_ATTEMPTS = 3
+
+
+async def _insert(
+    uow: UserUnitOfWork, *, email: str, name: str, role: str, password_hash: str
+) -> User:
     async with uow:
         if await uow.users.by_email(email) is not None:
             raise _email_taken()
