@@ -75,11 +75,14 @@ class Worker:
 
     async def _consume(self, connection: aio_pika.abc.AbstractConnection) -> None:
         channel = await connection.channel(publisher_confirms=True)
-        self._channel, self._broken = channel, asyncio.Event()
+        self._broken = asyncio.Event()
         try:
             await channel.set_qos(prefetch_count=self._prefetch)
             queue = await declare(channel, self._queues)
             await queue.consume(functools.partial(self._on_message, channel))
+            # Ready only now: an event published before the queue is bound is routed
+            # nowhere, so "ready" must mean "bound and consuming", not "connected".
+            self._channel = channel
             log.info("worker_ready", queue=self._queues.main)
             closed = asyncio.ensure_future(connection.closed())
             broken = asyncio.ensure_future(self._broken.wait())
