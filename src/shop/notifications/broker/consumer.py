@@ -12,17 +12,23 @@ from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
 
 from shop.common.logging import get_logger
 from shop.common.repeated_warning import RepeatedWarning
+from shop.notifications.broker.topology import (
+    Queues,
+    attempts_of,
+    declare,
+    delete_side_queues,
+    move,
+)
+from shop.notifications.broker.topology import retry_delay as backoff
 from shop.notifications.events import parse_event
 from shop.notifications.failures import PermanentFailure, classify
 from shop.notifications.handling import EventHandler
 from shop.notifications.metrics import DLQ_DEPTH, NOTIFICATIONS, QUEUE_DEPTH
-from shop.notifications.topology import Queues, attempts_of, declare, delete_side_queues, move
-from shop.notifications.topology import retry_delay as backoff
 
 log = get_logger("shop.notifications")
 
 
-class Worker:
+class Consumer:
     def __init__(
         self,
         *,
@@ -43,7 +49,8 @@ class Worker:
         self._broken = asyncio.Event()
 
     @property
-    def broker_up(self) -> bool:
+    def consuming(self) -> bool:
+        """Bound and consuming: what readiness reports."""
         return self._channel is not None and not self._channel.is_closed
 
     async def run(self) -> None:
