@@ -131,4 +131,5 @@ class Consumer:
         # open, so nothing else would notice (the depth refresh only does if the queue is
         # still missing by then). A new session declares the queue again and consumes.
         log.warning("consumer_cancelled", queue=self._queues.main, action="declaring it again")
+        self._channel = None  # not ready until consuming again
         self._broken.set()
