@@ -6,37 +6,18 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
-from collections.abc import AsyncIterator
-from datetime import timedelta
-from pathlib import Path
 
-from fastapi import FastAPI
-
-from shop.common.background import running
-from shop.common.db import create_engine
 from shop.common.logging import configure_logging, get_logger
 from shop.common.migrations import upgrade_to_head_async
 from shop.common.runner import run, serve
 from shop.common.tracing import configure_tracing
-from shop.notifications.consumer import Worker
-from shop.notifications.delivery import transport_for
-from shop.notifications.dlq import replay_dead_letters
-from shop.notifications.handling import EventHandler
+from shop.notifications import bootstrap
+from shop.notifications.broker.dlq import replay_dead_letters
 from shop.notifications.http import create_app
 from shop.notifications.settings import NotificationSettings
-from shop.notifications.topology import Queues
+from shop.notifications.store import MIGRATIONS
 
-MIGRATIONS = Path(__file__).parent / "migrations"
 log = get_logger("shop.notifications")
-
-
-def _queues(settings: NotificationSettings) -> Queues:
-    return Queues(
-        main=settings.notification_queue,
-        max_attempts=settings.notification_max_attempts,
-        auto_delete=settings.notification_queue_auto_delete,
-    )
 
 
 async def main() -> None:
@@ -44,37 +25,11 @@ async def main() -> None:
     configure_logging(service="notifications", level=settings.log_level)
     configure_tracing("notifications")
     await upgrade_to_head_async(MIGRATIONS, settings.database_url())
-    engine = create_engine(settings.database_url())
-    transport = transport_for(smtp_url=settings.smtp_url, mail_dir=Path(settings.mail_dir))
-    log.info("mail_goes_to", transport=transport.description)
-    handler = EventHandler(
-        engine=engine,
-        transport=transport,
-        sender=settings.mail_from,
-        alert_recipient=settings.alert_recipient,
-        claim_lease=timedelta(seconds=settings.notification_claim_seconds),
-    )
-    worker = None
-    if settings.rabbitmq_url is None:
+    ctx = bootstrap.build(settings)
+    log.info("mail_goes_to", transport=ctx.transport.description)
+    if ctx.consumer is None:
         log.warning("no_broker_configured")
-    else:
-        worker = Worker(
-            handler=handler,
-            rabbitmq_url=settings.rabbitmq_url,
-            queues=_queues(settings),
-            prefetch=settings.notification_prefetch,
-            retry_base_seconds=settings.notification_retry_base_seconds,
-        )
-
-    @contextlib.asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        async with running(*([worker.run()] if worker else [])):
-            yield
-        await engine.dispose()
-        log.info("worker_stopped")
-
-    app = create_app(engine=engine, worker=worker, lifespan=lifespan)
-    await serve(app=app, rest_port=settings.notification_port)
+    await serve(app=create_app(ctx), rest_port=settings.notification_port)
 
 
 async def replay_dlq() -> None:
@@ -82,7 +37,8 @@ async def replay_dlq() -> None:
     configure_logging(service="notifications", level=settings.log_level)
     if settings.rabbitmq_url is None:
         raise SystemExit("replay-dlq: RABBITMQ_URL is not set")
-    moved = await replay_dead_letters(rabbitmq_url=settings.rabbitmq_url, queues=_queues(settings))
+    queues = bootstrap.queues_for(settings)
+    moved = await replay_dead_letters(rabbitmq_url=settings.rabbitmq_url, queues=queues)
     print(f"replayed {moved} dead letter(s) into {settings.notification_queue}")
 
 

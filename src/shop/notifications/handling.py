@@ -1,24 +1,22 @@
-"""Handling one event: the worker's single entry point from a message body to a mail."""
+"""Handling one event: the worker's single use case, from a message body to a mail."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import enum
-import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from shop.common.context import set_request_id
+from shop.common.ids import new_id
 from shop.common.logging import get_logger
 from shop.common.tracing import consuming
-from shop.notifications import store
-from shop.notifications.delivery import Transport
 from shop.notifications.events import IncomingEvent, parse_event
-from shop.notifications.mail import compose
-from shop.notifications.views import view_for
+from shop.notifications.mail.compose import compose
+from shop.notifications.mail.transports import Transport
+from shop.notifications.mail.views import view_for
+from shop.notifications.store import Claim, DeliveryStore
 
 log = get_logger("shop.notifications")
 
@@ -34,18 +32,18 @@ class EventHandler:
     def __init__(
         self,
         *,
-        engine: AsyncEngine,
+        deliveries: DeliveryStore,
         transport: Transport,
         sender: str,
         alert_recipient: str | None,
         claim_lease: timedelta = timedelta(seconds=30),
     ) -> None:
-        self.engine = engine
+        self.deliveries = deliveries
         self.transport = transport
         self._sender = sender
         self._alert_recipient = alert_recipient
         self._lease = claim_lease
-        self._worker_id = uuid.uuid4().hex
+        self._worker_id = new_id()
         self._locks: dict[str, asyncio.Lock] = {}
         self._users: dict[str, int] = {}
 
@@ -69,24 +67,23 @@ class EventHandler:
         return event, outcome
 
     async def _deliver(self, event: IncomingEvent) -> Outcome:
-        if await store.is_sent(self.engine, event.id):
+        if await self.deliveries.is_sent(event.id):
             return Outcome.DUPLICATE
         view = view_for(event, alert_recipient=self._alert_recipient)
         mail = compose(event, view, sender=self._sender)
-        claim = await store.claim(
-            self.engine,
+        claim = await self.deliveries.claim(
             event,
             recipient=view.recipient,
             subject=str(mail["Subject"]),
             worker_id=self._worker_id,
             lease=self._lease,
         )
-        if claim is store.Claim.ALREADY_SENT:
+        if claim is Claim.ALREADY_SENT:
             return Outcome.DUPLICATE
         # Deliver, then record: a crash in between repeats this mail (same Message-ID)
         # on redelivery; recording first could lose it.
         await self.transport.send(mail, event_id=event.id)
-        await store.mark_sent(self.engine, event.id)
+        await self.deliveries.mark_sent(event.id)
         return Outcome.SENT
 
     @contextlib.asynccontextmanager

@@ -1,44 +1,55 @@
-"""The worker's own small HTTP listener: liveness, readiness (broker and store), metrics."""
+"""The worker's own small HTTP listener: liveness, readiness (broker and store), metrics.
+
+Its lifespan is the worker's life: it runs the consumer and, at exit, closes the context.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Annotated, Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.responses import Response
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shop.common.http_app import Lifespan
+from shop.common.background import running
+from shop.common.clock import utcnow
+from shop.common.http_app import context_dependency
 from shop.common.http_errors import ORJSONResponse
+from shop.common.logging import get_logger
 from shop.common.metrics import render_latest
-from shop.notifications.consumer import Worker
+from shop.notifications.context import Context
 
 SERVICE = "notifications"
+log = get_logger("shop.notifications")
+
+Ctx = Annotated[Context, Depends(context_dependency(Context))]
 
 
-def create_app(*, engine: AsyncEngine, worker: Worker | None, lifespan: Lifespan) -> FastAPI:
+def create_app(ctx: Context) -> FastAPI:
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        async with running(*([ctx.consumer.run()] if ctx.consumer else [])):
+            yield
+        await ctx.aclose()
+        log.info("worker_stopped")
+
     app = FastAPI(title="shop notification worker", lifespan=lifespan, openapi_url=None)
+    app.state.context = ctx
 
     @app.get("/health")
     async def health() -> dict[str, Any]:
-        return {"status": "healthy", "timestamp": datetime.now(UTC).isoformat(), "service": SERVICE}
+        return {"status": "healthy", "timestamp": utcnow().isoformat(), "service": SERVICE}
 
     @app.get("/health/ready")
-    async def ready() -> ORJSONResponse:
+    async def ready(ctx: Ctx) -> ORJSONResponse:
         async def broker() -> None:
-            if worker is None or not worker.broker_up:
-                raise ConnectionError("not connected to the broker")
+            if ctx.consumer is None or not ctx.consumer.consuming:
+                raise ConnectionError("not consuming from the broker")
 
-        async def database() -> None:
-            async with engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
-
-        checks = {"database": await _check(database), "broker": await _check(broker)}
+        checks = {"database": await _check(ctx.deliveries.ping), "broker": await _check(broker)}
         up = all(c["status"] == "up" for c in checks.values())
         body = {"status": "ready" if up else "unavailable", "checks": checks}
         return ORJSONResponse(body, status_code=200 if up else 503)

@@ -91,9 +91,6 @@ async def test_one_mail_per_event_type(
     assert "MUG-9" in text and "down to 2 units" in text
 
 
-# Known flake, not yet understood: once in a few runs the duplicate is not counted within
-# 30 s. A second mail for one event id fails every rerun too.
-@pytest.mark.flaky(reruns=2)
 async def test_same_event_twice_sends_one_mail(
     worker_factory: WorkerFactory, smtp: MailServer, publish: Callable[..., Any]
 ) -> None:

@@ -8,25 +8,25 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shop.common.db import create_engine
 from shop.common.migrations import upgrade_to_head_async
-from shop.notifications import store
-from shop.notifications.__main__ import MIGRATIONS
 from shop.notifications.events import IncomingEvent
 from shop.notifications.failures import TransientFailure
+from shop.notifications.store import MIGRATIONS, Claim, DeliveryStore
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+async def deliveries(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[DeliveryStore]:
     if request.param == "sqlite":
         url = f"sqlite+aiosqlite:///{tmp_path / 'n.db'}"
     else:
         url = request.getfixturevalue("postgres_url")
     await upgrade_to_head_async(MIGRATIONS, url)
     engine = create_engine(url)
-    yield engine
+    yield DeliveryStore(engine)
     await engine.dispose()
 
 
@@ -35,10 +35,9 @@ def _event() -> IncomingEvent:
 
 
 async def _claim(
-    engine: AsyncEngine, event: IncomingEvent, worker: str, lease: float
-) -> store.Claim:
-    return await store.claim(
-        engine,
+    deliveries: DeliveryStore, event: IncomingEvent, worker: str, lease: float
+) -> Claim:
+    return await deliveries.claim(
         event,
         recipient="a@b.c",
         subject="s",
@@ -47,19 +46,19 @@ async def _claim(
     )
 
 
-async def test_a_fresh_claim_keeps_other_workers_out_until_sent(engine: AsyncEngine) -> None:
+async def test_a_fresh_claim_keeps_other_workers_out_until_sent(deliveries: DeliveryStore) -> None:
     event = _event()
-    assert await _claim(engine, event, "w1", 30) is store.Claim.MINE
+    assert await _claim(deliveries, event, "w1", 30) is Claim.MINE
     with pytest.raises(TransientFailure):
-        await _claim(engine, event, "w2", 30)
-    assert await _claim(engine, event, "w1", 30) is store.Claim.MINE  # its own retry
-    await store.mark_sent(engine, event.id)
-    assert await store.is_sent(engine, event.id)
-    assert await _claim(engine, event, "w2", 30) is store.Claim.ALREADY_SENT
+        await _claim(deliveries, event, "w2", 30)
+    assert await _claim(deliveries, event, "w1", 30) is Claim.MINE  # its own retry
+    await deliveries.mark_sent(event.id)
+    assert await deliveries.is_sent(event.id)
+    assert await _claim(deliveries, event, "w2", 30) is Claim.ALREADY_SENT
 
 
-async def test_an_expired_claim_is_taken_over(engine: AsyncEngine) -> None:
+async def test_an_expired_claim_is_taken_over(deliveries: DeliveryStore) -> None:
     event = _event()
-    assert await _claim(engine, event, "dead-worker", 30) is store.Claim.MINE
-    assert await _claim(engine, event, "w2", 0.0) is store.Claim.MINE
-    assert not await store.is_sent(engine, event.id)
+    assert await _claim(deliveries, event, "dead-worker", 30) is Claim.MINE
+    assert await _claim(deliveries, event, "w2", 0.0) is Claim.MINE
+    assert not await deliveries.is_sent(event.id)

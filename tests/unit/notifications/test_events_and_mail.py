@@ -7,12 +7,12 @@ import orjson
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from shop.notifications.delivery import SmtpTransport
+from shop.notifications.broker.topology import Queues, retry_delay
 from shop.notifications.events import IncomingEvent, parse_event
 from shop.notifications.failures import PermanentFailure, TransientFailure, classify
-from shop.notifications.mail import compose, money
-from shop.notifications.topology import Queues, retry_delay
-from shop.notifications.views import view_for
+from shop.notifications.mail.compose import compose, money
+from shop.notifications.mail.transports import SmtpTransport
+from shop.notifications.mail.views import view_for
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import aio_pika
 
 from shop.common.logging import get_logger
-from shop.notifications.topology import ATTEMPTS_HEADER, ERROR_HEADER, Queues, declare, move
+from shop.notifications.broker.topology import ATTEMPTS_HEADER, ERROR_HEADER, Queues, declare, move
 
 log = get_logger("shop.notifications.dlq")
 

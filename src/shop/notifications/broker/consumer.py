@@ -1,5 +1,6 @@
-"""Consumes the worker's queue: ack what was handled, retry what may work later, dead-letter
-the rest. Nothing is requeued in a loop, and no message can stop the worker."""
+"""Consumes the worker's queue: ack what was handled, hand failures to `failed`, and start a
+new session (declaring the queues again) whenever the old one ends. No message, lost
+connection or deleted queue can stop the worker."""
 
 from __future__ import annotations
 
@@ -12,17 +13,15 @@ from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
 
 from shop.common.logging import get_logger
 from shop.common.repeated_warning import RepeatedWarning
-from shop.notifications.events import parse_event
-from shop.notifications.failures import PermanentFailure, classify
+from shop.notifications.broker.failed import route_failure
+from shop.notifications.broker.topology import Queues, declare, delete_side_queues
 from shop.notifications.handling import EventHandler
 from shop.notifications.metrics import DLQ_DEPTH, NOTIFICATIONS, QUEUE_DEPTH
-from shop.notifications.topology import Queues, attempts_of, declare, delete_side_queues, move
-from shop.notifications.topology import retry_delay as backoff
 
 log = get_logger("shop.notifications")
 
 
-class Worker:
+class Consumer:
     def __init__(
         self,
         *,
@@ -43,7 +42,8 @@ class Worker:
         self._broken = asyncio.Event()
 
     @property
-    def broker_up(self) -> bool:
+    def consuming(self) -> bool:
+        """Bound and consuming: what readiness reports."""
         return self._channel is not None and not self._channel.is_closed
 
     async def run(self) -> None:
@@ -71,22 +71,33 @@ class Worker:
             except Exception as exc:
                 # A lost channel or a refused declaration: start over on a new connection.
                 log.warning("broker_session_lost", error=type(exc).__name__, retry_in=pause)
-                await asyncio.sleep(pause)
+            # Also after a session that ended cleanly (a cancelled consumer, a failed move):
+            # a broker that keeps ending sessions must not turn this into a hot loop.
+            await asyncio.sleep(pause)
 
     async def _consume(self, connection: aio_pika.abc.AbstractConnection) -> None:
         channel = await connection.channel(publisher_confirms=True)
-        self._channel, self._broken = channel, asyncio.Event()
+        self._broken = asyncio.Event()
         try:
             await channel.set_qos(prefetch_count=self._prefetch)
             queue = await declare(channel, self._queues)
+            underlay = await channel.get_underlay_channel()
+            underlay.on_consumer_cancel_callbacks.add(self._on_cancelled)
             await queue.consume(functools.partial(self._on_message, channel))
+            # Ready only now: an event published before the queue is bound is routed
+            # nowhere, so "ready" must mean "bound and consuming", not "connected".
+            self._channel = channel
             log.info("worker_ready", queue=self._queues.main)
             closed = asyncio.ensure_future(connection.closed())
             broken = asyncio.ensure_future(self._broken.wait())
             try:
                 while not (closed.done() or broken.done()):
                     await self._refresh_depths(channel)
-                    await asyncio.wait({closed, broken}, timeout=self._refresh)
+                    # FIRST_COMPLETED: the default waits for both, so a broken session
+                    # would linger until the next refresh.
+                    await asyncio.wait(
+                        {closed, broken}, timeout=self._refresh, return_when=asyncio.FIRST_COMPLETED
+                    )
             finally:
                 closed.cancel()
                 broken.cancel()
@@ -103,88 +114,22 @@ class Worker:
         DLQ_DEPTH.set(dlq.declaration_result.message_count or 0)
 
     async def _on_message(self, channel: AbstractChannel, message: AbstractIncomingMessage) -> None:
-        attempt = attempts_of(message) + 1
         try:
             event, outcome = await self._handler.handle(message.body)
         except Exception as exc:
-            failure = classify(exc)
-            kind = _type_label(message.body)
-            if isinstance(failure, PermanentFailure):
-                await self._dead_letter(channel, message, kind, attempt, str(failure))
-            elif attempt >= self._queues.max_attempts:
-                reason = f"gave up after {attempt} attempts: {failure}"
-                await self._dead_letter(channel, message, kind, attempt, reason)
-            else:
-                await self._retry(channel, message, kind, attempt, str(failure))
+            routed = await route_failure(
+                channel, message, exc, queues=self._queues, retry_base_seconds=self._base
+            )
+            if not routed:
+                self._broken.set()
             return
         NOTIFICATIONS.labels(event.type, outcome.value).inc()
         await message.ack()
 
-    async def _retry(
-        self,
-        channel: AbstractChannel,
-        message: AbstractIncomingMessage,
-        kind: str,
-        attempt: int,
-        reason: str,
-    ) -> None:
-        delay = backoff(attempt, self._base)
-        log.warning(
-            "notification_retry",
-            event_type=kind,
-            message_id=message.message_id,
-            attempt=attempt,
-            retry_in=round(delay, 2),
-            reason=reason,
-        )
-        to = self._queues.retry(attempt)
-        if await self._moved(channel, message, to=to, attempts=attempt, delay_seconds=delay):
-            NOTIFICATIONS.labels(kind, "retried").inc()
-
-    async def _dead_letter(
-        self,
-        channel: AbstractChannel,
-        message: AbstractIncomingMessage,
-        kind: str,
-        attempt: int,
-        reason: str,
-    ) -> None:
-        log.error("notification_dead_lettered", event_type=kind, attempts=attempt, reason=reason)
-        if await self._moved(channel, message, to=self._queues.dlq, attempts=attempt, error=reason):
-            NOTIFICATIONS.labels(kind, "dead_lettered").inc()
-
-    async def _moved(
-        self,
-        channel: AbstractChannel,
-        message: AbstractIncomingMessage,
-        *,
-        to: str,
-        attempts: int,
-        error: str | None = None,
-        delay_seconds: float | None = None,
-    ) -> bool:
-        try:
-            await move(
-                channel,
-                message,
-                to=to,
-                attempts=attempts,
-                error=error,
-                delay_seconds=delay_seconds,
-            )
-            await message.ack()
-            return True
-        except Exception as exc:
-            # Left unacked: the reconnect that follows redeclares the queues and the
-            # broker delivers the message again.
-            log.error("notification_move_failed", to=to, error=type(exc).__name__)
-            self._broken.set()
-            return False
-
-
-def _type_label(body: bytes) -> str:
-    # Metric labels stay bounded: a known type, or "invalid".
-    try:
-        return parse_event(body).type
-    except PermanentFailure:
-        return "invalid"
+    def _on_cancelled(self, _frame: object) -> None:
+        # The broker cancels a consumer whose queue was deleted, and the channel stays
+        # open, so nothing else would notice (the depth refresh only does if the queue is
+        # still missing by then). A new session declares the queue again and consumes.
+        log.warning("consumer_cancelled", queue=self._queues.main, action="declaring it again")
+        self._channel = None  # not ready until consuming again
+        self._broken.set()

@@ -1,4 +1,4 @@
 from shop.common.migrations import run_env
-from shop.notifications.models import metadata
+from shop.notifications.store.models import metadata
 
 run_env(metadata)

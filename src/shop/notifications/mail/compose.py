@@ -10,10 +10,10 @@ import jinja2
 
 from shop.notifications.events import IncomingEvent
 from shop.notifications.failures import PermanentFailure
-from shop.notifications.views import MailView
+from shop.notifications.mail.views import MailView
 
 _templates = jinja2.Environment(
-    loader=jinja2.PackageLoader("shop.notifications", "templates"),
+    loader=jinja2.PackageLoader("shop.notifications.mail", "templates"),
     # Only HTML is escaped: a user named "<script>" stays text in the HTML part, and
     # reads as written in the plain-text part and the subject.
     autoescape=jinja2.select_autoescape(["html"], default_for_string=False),

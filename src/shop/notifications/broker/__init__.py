@@ -1,0 +1,1 @@
+"""The broker side: the worker's queues, consuming them, and replaying dead letters."""

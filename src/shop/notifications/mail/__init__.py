@@ -1,0 +1,1 @@
+"""Mail: what each event says (views), the message (compose), where it goes (transports)."""

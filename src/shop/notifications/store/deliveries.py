@@ -1,0 +1,107 @@
+"""The deliveries table: claim an event before mailing it, mark it sent once accepted.
+
+The order (claim, deliver, mark sent, ack) means a crash can repeat a mail but never lose
+one: the duplicate window is between the transport accepting the mail and the "sent" row
+being committed.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shop.common.clock import as_utc, utcnow
+from shop.notifications.events import IncomingEvent
+from shop.notifications.failures import TransientFailure
+from shop.notifications.store.models import deliveries
+
+
+class Claim(enum.Enum):
+    MINE = "mine"
+    ALREADY_SENT = "already_sent"
+
+
+class DeliveryStore:
+    """The worker's record of what it mailed; each call is its own short transaction."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def claim(
+        self,
+        event: IncomingEvent,
+        *,
+        recipient: str,
+        subject: str,
+        worker_id: str,
+        lease: timedelta,
+    ) -> Claim:
+        """Takes the event for this worker, or says it was sent; TransientFailure while
+        another worker's claim is fresh (it may be mailing it right now)."""
+        now = utcnow()
+        try:
+            async with self.engine.begin() as conn:
+                await conn.execute(
+                    deliveries.insert().values(
+                        event_id=event.id,
+                        event_type=event.type,
+                        recipient=recipient,
+                        subject=subject[:300],
+                        status="pending",
+                        claimed_by=worker_id,
+                        claimed_at=now,
+                        attempts=1,
+                        request_id=event.request_id,
+                    )
+                )
+            return Claim.MINE
+        except IntegrityError:
+            pass
+        async with self.engine.begin() as conn:
+            row = (
+                await conn.execute(
+                    select(
+                        deliveries.c.status, deliveries.c.claimed_by, deliveries.c.claimed_at
+                    ).where(deliveries.c.event_id == event.id)
+                )
+            ).one()
+            if row.status == "sent":
+                return Claim.ALREADY_SENT
+            claimed_at = as_utc(row.claimed_at)
+            if row.claimed_by != worker_id and now - claimed_at < lease:
+                raise TransientFailure("another worker is handling this event")
+            # Compare-and-set on the old claim: of two takers, one wins.
+            taken = await conn.execute(
+                update(deliveries)
+                .where(
+                    deliveries.c.event_id == event.id,
+                    deliveries.c.status == "pending",
+                    deliveries.c.claimed_at == row.claimed_at,
+                )
+                .values(claimed_by=worker_id, claimed_at=now, attempts=deliveries.c.attempts + 1)
+            )
+        if taken.rowcount != 1:
+            raise TransientFailure("another worker took this event over")
+        return Claim.MINE
+
+    async def mark_sent(self, event_id: str) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(deliveries)
+                .where(deliveries.c.event_id == event_id)
+                .values(status="sent", sent_at=utcnow())
+            )
+
+    async def is_sent(self, event_id: str) -> bool:
+        query = select(deliveries.c.status).where(deliveries.c.event_id == event_id)
+        async with self.engine.connect() as conn:
+            return (await conn.execute(query)).scalar_one_or_none() == "sent"
+
+    async def ping(self) -> None:
+        """Raises when the database cannot be reached (readiness)."""
+        async with self.engine.connect() as conn:
+            await conn.execute(select(1))
