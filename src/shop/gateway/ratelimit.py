@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from dataclasses import dataclass
@@ -40,15 +41,21 @@ class Decision:
     retry_after: int = 0  # whole seconds until the window frees up; >= 1 when refused
 
     def headers(self) -> list[tuple[bytes, bytes]]:
-        headers = [(b"x-ratelimit-limit", str(self.limit).encode())]
-        if not self.allowed:
-            seconds = str(self.retry_after).encode()
-            headers += [
-                (b"retry-after", seconds),
-                (b"x-ratelimit-remaining", b"0"),
-                (b"x-ratelimit-reset", seconds),
-            ]
-        return headers
+        """What the client is told; the same list for every allowed hit (never change it)."""
+        if self.allowed:
+            return _allowed_headers(self.limit)
+        seconds = str(self.retry_after).encode()
+        return [
+            (b"x-ratelimit-limit", str(self.limit).encode()),
+            (b"retry-after", seconds),
+            (b"x-ratelimit-remaining", b"0"),
+            (b"x-ratelimit-reset", seconds),
+        ]
+
+
+@functools.lru_cache(maxsize=64)
+def _allowed_headers(limit: int) -> list[tuple[bytes, bytes]]:
+    return [(b"x-ratelimit-limit", str(limit).encode())]
 
 
 class GatewayRateLimiter:

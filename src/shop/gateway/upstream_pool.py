@@ -87,7 +87,12 @@ class UpstreamPool:
                     conn.close()  # half-used: never pooled again
                     raise
                 if answer.keep_alive and not conn.closed:
-                    origin.idle.append((conn, time.monotonic()))
+                    idle = origin.idle
+                    idle.append((conn, time.monotonic()))
+                    # The service closes connections idle too long; forget those (oldest
+                    # first), so a burst's leftovers don't stay in the list for good.
+                    while idle[0][0].closed:
+                        idle.popleft()
                 else:
                     conn.close()
                 return answer
