@@ -1,10 +1,11 @@
 """Gateway throughput: ours (uvicorn, granian) and the seed's Express shape, each proxying
 the same constant upstream, wrk at 1, 16 and 64 connections.
 
-    uv run python -m bench.gateway [--connections 1,16,64] [--duration 5]
+    uv run python -m bench.gateway [--connections 1,16,64] [--duration 5] [--rounds 3]
 
 For a public GET and a GET with a JWT (verified, identity headers rewritten), prints req/s,
-p50/p99 and each gateway's CPU per request, and the ratios to Express in the same run.
+p50/p99, each gateway's CPU per request and the load average (medians of the rounds, the
+servers taking turns), and the ratios to Express in the same run.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -32,10 +34,11 @@ JWT_SECRET = "bench-jwt-secret-0123456789abcdef0123456789"
 
 
 def measure(
-    servers: list[str], upstream: str, connections: list[int], duration: int
+    servers: list[str], upstream: str, connections: list[int], duration: int, rounds: int
 ) -> list[dict[str, Any]]:
-    """Every server up at once, measured in turn at each scenario and concurrency, so that
-    load from elsewhere on a shared machine weighs on each about alike."""
+    """Every server up at once, measured in turn at each scenario and concurrency, `rounds`
+    times with the order rotated each round, so that load from elsewhere on a shared machine
+    weighs on each alike; each figure is the median of its rounds."""
     procs = {
         kind: (
             port := free_port(),
@@ -52,29 +55,24 @@ def measure(
     try:
         for scenario, (path, headers) in scenarios.items():
             for count in connections:
-                for kind, (port, proc) in procs.items():
-                    base = f"http://127.0.0.1:{port}"
-                    run_wrk(base=base, path=path, headers=headers, connections=count, duration=1)
-                    family = with_children(proc.pid)
-                    before = sum(cpu_seconds(p) for p in family)
-                    stats = run_wrk(
-                        base=base,
-                        path=path,
-                        headers=headers,
-                        connections=count,
-                        threads=min(count, 2),
-                        duration=duration,
-                    )
-                    cpu = sum(cpu_seconds(p) for p in family) - before
-                    stats["cpu_us_per_request"] = round(cpu / max(stats["requests"], 1) * 1e6, 1)
+                samples: dict[str, list[dict[str, Any]]] = {kind: [] for kind in procs}
+                for turn in range(rounds):
+                    order = list(procs)
+                    order = order[turn % len(order) :] + order[: turn % len(order)]
+                    for kind in order:
+                        port, proc = procs[kind]
+                        base = f"http://127.0.0.1:{port}"
+                        samples[kind].append(_one_run(base, path, headers, count, duration, proc))
+                for kind, runs in samples.items():
+                    figure = _median_run(runs)
                     results.append(
-                        {"server": kind, "scenario": scenario, "connections": count, **stats}
+                        {"server": kind, "scenario": scenario, "connections": count, **figure}
                     )
                     print(
-                        f"{kind:8} {scenario:6} c={count:<3} {stats['requests_per_s']:9.1f} req/s"
-                        f"  p50 {stats['p50_ms']:6.2f}  p99 {stats['p99_ms']:7.2f} ms"
-                        f"  cpu {stats['cpu_us_per_request']:6.1f} us/req"
-                        f"  non-2xx {stats['non_2xx']}",
+                        f"{kind:8} {scenario:6} c={count:<3} {figure['requests_per_s']:9.1f} req/s"
+                        f"  p50 {figure['p50_ms']:6.2f}  p99 {figure['p99_ms']:7.2f} ms"
+                        f"  cpu {figure['cpu_us_per_request']:6.1f} us/req"
+                        f"  load {figure['load_1m']:5.2f}  non-2xx {figure['non_2xx']}",
                         flush=True,
                     )
     finally:
@@ -84,26 +82,66 @@ def measure(
     return results
 
 
+def _one_run(
+    base: str,
+    path: str,
+    headers: dict[str, str],
+    count: int,
+    duration: int,
+    proc: subprocess.Popen[bytes],
+) -> dict[str, Any]:
+    """One warmed-up wrk run, with the gateway's CPU per request and the load average."""
+    run_wrk(base=base, path=path, headers=headers, connections=count, duration=1)
+    family = with_children(proc.pid)
+    before = sum(cpu_seconds(p) for p in family)
+    stats = run_wrk(
+        base=base,
+        path=path,
+        headers=headers,
+        connections=count,
+        threads=min(count, 2),
+        duration=duration,
+    )
+    cpu = sum(cpu_seconds(p) for p in family) - before
+    stats["cpu_us_per_request"] = round(cpu / max(stats["requests"], 1) * 1e6, 1)
+    stats["load_1m"] = float(Path("/proc/loadavg").read_text().split()[0])
+    return stats
+
+
+def _median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each figure the median of its rounds; every round kept under "rounds"."""
+    keys = ("requests_per_s", "p50_ms", "p99_ms", "cpu_us_per_request", "load_1m")
+    figure: dict[str, Any] = {k: round(statistics.median(r[k] for r in runs), 2) for k in keys}
+    figure["non_2xx"] = sum(r["non_2xx"] for r in runs)
+    figure["socket_errors"] = sum(r["socket_errors"] for r in runs)
+    figure["rounds"] = [{key: r[key] for key in keys} for r in runs]
+    return figure
+
+
 def ratios(results: list[dict[str, Any]]) -> dict[str, float]:
-    """Ours / Express, per server, scenario and concurrency (same run, same upstream)."""
-    express = {
-        (r["scenario"], r["connections"]): r["requests_per_s"]
-        for r in results
-        if r["server"] == "express"
-    }
-    return {
-        f"{r['server']}/express {r['scenario']} c={r['connections']}": round(
-            r["requests_per_s"] / express[(r["scenario"], r["connections"])], 2
+    """Ours / Express in req/s, and Express / ours in CPU per request (same run, same
+    upstream): above 1 means ours is better in both."""
+    express = {(r["scenario"], r["connections"]): r for r in results if r["server"] == "express"}
+    out = {}
+    for r in results:
+        theirs = express.get((r["scenario"], r["connections"]))
+        if r["server"] == "express" or theirs is None:
+            continue
+        where = f"{r['scenario']} c={r['connections']}"
+        out[f"{r['server']}/express {where}"] = round(
+            r["requests_per_s"] / theirs["requests_per_s"], 2
         )
-        for r in results
-        if r["server"] != "express" and (r["scenario"], r["connections"]) in express
-    }
+        out[f"CPU per request, express/{r['server']} {where}"] = round(
+            theirs["cpu_us_per_request"] / max(r["cpu_us_per_request"], 0.1), 2
+        )
+    return out
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--connections", default="1,16,64")
     parser.add_argument("--duration", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--servers", default="uvicorn,granian,express")
     args = parser.parse_args()
     require_wrk()
@@ -118,7 +156,7 @@ def main() -> int:
     load_before = Path("/proc/loadavg").read_text().split()[:3]
     try:
         upstream_url = f"http://127.0.0.1:{upstream_port}"
-        results = measure(servers, upstream_url, connections, args.duration)
+        results = measure(servers, upstream_url, connections, args.duration, args.rounds)
     finally:
         upstream.terminate()
         upstream.wait(timeout=10)
@@ -128,6 +166,7 @@ def main() -> int:
         "cpus": os.cpu_count(),
         "load_average_before": load_before,
         "load_average_after": Path("/proc/loadavg").read_text().split()[:3],
+        "rounds": args.rounds,
         "results": results,
         "ratios": ratios(results),
     }

@@ -47,9 +47,10 @@ def start(kind: str, *, port: int, upstream: str, jwt_secret: str) -> subprocess
         "RATE_LIMIT_AUTH": "100000000/minute",
         "REDIS_URL": "",
         "LOG_LEVEL": "WARNING",
-        # Express: the same upstream and secrets.
+        # Express: the same upstream and secrets, in its production mode.
         "PORT": str(port),
         "UPSTREAM": upstream,
+        "NODE_ENV": "production",
     }
     if kind == "uvicorn":
         command = [sys.executable, "-m", "shop.gateway"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import signal
 import sys
 from types import FrameType
@@ -15,6 +16,7 @@ from shop.common.startup_errors import PortUnavailable, describe, port_is_free
 from shop.common.tracing import configure_tracing, wrap_asgi
 from shop.gateway.app import Gateway
 from shop.gateway.metrics import serve_metrics
+from shop.gateway.server import GatewayHttpProtocol
 from shop.gateway.settings import GatewaySettings
 
 
@@ -39,12 +41,14 @@ def main() -> None:
     # previous handler: this one, so a requested stop exits 0 like the other services.
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, _exit_cleanly)
+    app = wrap_asgi(Gateway(settings))
+    _freeze_startup_objects()
     uvicorn.run(
-        wrap_asgi(Gateway(settings)),
+        app,
         host=settings.gateway_host,
         port=settings.gateway_port,
         loop="uvloop",
-        http="httptools",
+        http=GatewayHttpProtocol,
         lifespan="on",
         access_log=False,
         log_config=None,
@@ -60,7 +64,19 @@ def create_app() -> Gateway:
     granian this way to compare servers); `main` is how the platform runs it."""
     settings = GatewaySettings()
     configure_logging(service="gateway", level=settings.log_level)
-    return Gateway(settings)
+    app = Gateway(settings)
+    _freeze_startup_objects()
+    return app
+
+
+def _freeze_startup_objects() -> None:
+    """Moves everything built at start-up out of the collector's sight.
+
+    The modules, settings and app live as long as the process; without this, every full
+    collection walks them all again, about a tenth of the gateway's CPU under load.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 if __name__ == "__main__":

@@ -20,9 +20,9 @@ from shop.gateway.cors import Cors
 from shop.gateway.docs_page import DOCS_PATH
 from shop.gateway.exchange import Exchange
 from shop.gateway.failover import forward_to_a_replica
-from shop.gateway.headers import upstream_headers
+from shop.gateway.headers import header_lines, upstream_headers
 from shop.gateway.local import send_docs, send_health, send_openapi, send_preflight, send_ready
-from shop.gateway.proxy import UpstreamError, create_session, relay
+from shop.gateway.proxy import UpstreamError, create_pool, create_session, relay
 from shop.gateway.ratelimit import GatewayRateLimiter
 from shop.gateway.readiness import gateway_checks, replica_urls
 from shop.gateway.replica_probe import ReplicaProbe
@@ -48,7 +48,7 @@ _REQUEST_ID = REQUEST_ID_HEADER.encode()
 
 
 class Gateway:
-    """ASGI entry point; owns the upstream session, opened and closed by the lifespan."""
+    """ASGI entry point; owns the upstream connections, closed by the lifespan."""
 
     def __init__(self, settings: GatewaySettings) -> None:
         self.settings = settings
@@ -58,6 +58,8 @@ class Gateway:
         self.limiter = GatewayRateLimiter(settings)
         self.tokens = TokenVerifier(secret=settings.jwt_secret)
         self.secret = settings.gateway_secrets[0]
+        self._secret_bytes = self.secret.encode()
+        self.pool = create_pool(settings)
         self.site = Site()
         self.session: aiohttp.ClientSession | None = None
         self.probe: ReplicaProbe | None = None
@@ -91,6 +93,7 @@ class Gateway:
                     await self.probe.stop()
                 if self.session is not None:
                     await self.session.close()
+                self.pool.close()
                 await self.limiter.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
@@ -188,14 +191,13 @@ class Gateway:
         forwarded = upstream_headers(
             ex.scope["headers"],
             principal=principal,
-            secret=self.secret,
+            secret=self._secret_bytes,
             request_id=ex.request_id,
             client_ip=ex.client_ip,
             scheme=ex.scope.get("scheme", "http"),
         )
         try:
-            assert self.session is not None, "the lifespan opens the session first"
-            resp = await forward_to_a_replica(self.session, ex, route, forwarded, body)
+            resp = await forward_to_a_replica(self.pool, ex, route, header_lines(forwarded), body)
         except UpstreamError as exc:
             log.warning("upstream_failed", route=route.label, kind=exc.kind)
             return await ex.fail(exc.status, exc.message)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import aiohttp
-
 from shop.common.logging import get_logger
 from shop.gateway.exchange import Exchange
-from shop.gateway.proxy import UpstreamError, UpstreamResponse, forward, upstream_url
+from shop.gateway.proxy import UpstreamError, UpstreamResponse, forward, request_target
 from shop.gateway.replicas import Replica
 from shop.gateway.routing import Route
+from shop.gateway.upstream_pool import UpstreamPool
 
 log = get_logger("shop.gateway")
 
@@ -35,14 +34,15 @@ def retryable(kind: str, *, method: str, path: str, idempotency_key: bool) -> bo
 
 
 async def forward_to_a_replica(
-    session: aiohttp.ClientSession,
+    pool: UpstreamPool,
     ex: Exchange,
     route: Route,
-    headers: list[tuple[str, str]],
+    head: bytes,
     body: bytes | None,
 ) -> UpstreamResponse:
     """The first answer from the route's replicas, each tried at most once; or UpstreamError."""
     replicas = route.replicas
+    target = request_target(ex.scope)
     tried: list[Replica] = []
     while True:
         replica = replicas.pick(exclude=tried)
@@ -50,11 +50,12 @@ async def forward_to_a_replica(
         try:
             with replicas.lease(replica):
                 return await forward(
-                    session,
+                    pool,
                     route=route.label,
                     method=ex.method,
-                    url=upstream_url(replica.url, ex.scope),
-                    headers=headers,
+                    base_url=replica.url,
+                    target=target,
+                    head=head,
                     body=body,
                 )
         except UpstreamError as exc:

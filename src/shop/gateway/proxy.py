@@ -1,4 +1,4 @@
-"""Forwarding to the services over one pooled aiohttp session for the life of the process."""
+"""Forwarding to the services over pooled keep-alive connections, and relaying the answer."""
 
 from __future__ import annotations
 
@@ -6,15 +6,13 @@ from dataclasses import dataclass
 
 import aiohttp
 from starlette.types import Scope, Send
-from yarl import URL
 
 from shop.gateway.asgi import Headers
 from shop.gateway.headers import downstream_headers
 from shop.gateway.metrics import UPSTREAM_ERRORS
 from shop.gateway.settings import GatewaySettings
-
-# aiohttp adds these when the client did not send them; a proxy should pass what it got.
-_NO_AUTO_HEADERS = ("User-Agent", "Accept", "Accept-Encoding", "Content-Type")
+from shop.gateway.upstream_connection import BadAnswer, ConnectionBroken
+from shop.gateway.upstream_pool import ConnectTimeout, Refused, UpstreamPool
 
 
 class UpstreamError(Exception):
@@ -36,15 +34,9 @@ class UpstreamResponse:
 
 
 def create_session(settings: GatewaySettings) -> aiohttp.ClientSession:
-    """The process-wide session: keep-alive pool, bounded timeouts, no cookies, no magic."""
-    connector = aiohttp.TCPConnector(
-        limit=settings.upstream_pool_size,
-        limit_per_host=0,
-        keepalive_timeout=settings.upstream_keepalive_seconds,
-        ttl_dns_cache=300,
-    )
-    # sock_connect bounds reaching the service; total bounds everything, including a wait
-    # for a pooled connection, so a request never hangs.
+    """The session for the gateway's own calls (readiness, API docs): bounded, no cookies."""
+    keepalive = settings.upstream_keepalive_seconds
+    connector = aiohttp.TCPConnector(limit=32, keepalive_timeout=keepalive)
     timeout = aiohttp.ClientTimeout(
         total=settings.upstream_timeout_seconds,
         sock_connect=settings.upstream_connect_timeout_seconds,
@@ -52,47 +44,51 @@ def create_session(settings: GatewaySettings) -> aiohttp.ClientSession:
     return aiohttp.ClientSession(
         connector=connector,
         timeout=timeout,
-        auto_decompress=False,  # bodies pass through exactly as the service encoded them
-        cookie_jar=aiohttp.DummyCookieJar(),  # one user's cookies must never reach another
-        skip_auto_headers=_NO_AUTO_HEADERS,
+        cookie_jar=aiohttp.DummyCookieJar(),
         raise_for_status=False,
     )
 
 
+def create_pool(settings: GatewaySettings) -> UpstreamPool:
+    """The connections requests are forwarded over: keep-alive, bounded, with timeouts."""
+    # `timeout` bounds everything, including a wait for a free slot, so a request never
+    # hangs; the connect timeout tells an unreachable service from a slow one.
+    return UpstreamPool(
+        size=settings.upstream_pool_size,
+        keepalive_seconds=settings.upstream_keepalive_seconds,
+        connect_timeout=settings.upstream_connect_timeout_seconds,
+        timeout=settings.upstream_timeout_seconds,
+    )
+
+
 async def forward(
-    session: aiohttp.ClientSession,
+    pool: UpstreamPool,
     *,
     route: str,
     method: str,
-    url: str,
-    headers: list[tuple[str, str]],
+    base_url: str,
+    target: str,
+    head: bytes,
     body: bytes | None,
 ) -> UpstreamResponse:
     """The service's answer to one request, or UpstreamError; never hangs past the timeout."""
     try:
-        async with session.request(
-            method, URL(url, encoded=True), headers=headers, data=body, allow_redirects=False
-        ) as resp:
-            payload = await resp.read()
-            length = resp.headers.get("Content-Length")
-            return UpstreamResponse(
-                resp.status,
-                downstream_headers(resp.raw_headers),
-                payload,
-                length.encode("latin-1") if length is not None else None,
-            )
-    except aiohttp.ConnectionTimeoutError as exc:
+        answer = await pool.request(base_url, target, method, head, body)
+    except ConnectTimeout as exc:
         # Could not even connect in time: the service is unreachable, not slow.
         raise _failed(route, 503, "Upstream service unavailable", "connect_timeout") from exc
+    except Refused as exc:
+        raise _failed(route, 503, "Upstream service unavailable", "unreachable") from exc
     except TimeoutError as exc:
         raise _failed(route, 504, "Upstream service timed out", "timeout") from exc
-    except aiohttp.ClientConnectorError as exc:
-        raise _failed(route, 503, "Upstream service unavailable", "unreachable") from exc
-    except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as exc:
+    except ConnectionBroken as exc:
         # The connection broke after the request may have been sent (a replica died).
         raise _failed(route, 502, "Upstream service unavailable", "disconnected") from exc
-    except aiohttp.ClientError as exc:
+    except BadAnswer as exc:
         raise _failed(route, 502, "Invalid response from upstream service", "bad_response") from exc
+    return UpstreamResponse(
+        answer.status, downstream_headers(answer.headers), answer.body, answer.content_length
+    )
 
 
 def _failed(route: str, status: int, message: str, kind: str) -> UpstreamError:
@@ -111,9 +107,9 @@ async def relay(send: Send, resp: UpstreamResponse, extra: Headers, *, head: boo
     await send({"type": "http.response.body", "body": b"" if head else resp.body})
 
 
-def upstream_url(base: str, scope: Scope) -> str:
-    """The service URL for this request: path and query string exactly as the client sent."""
+def request_target(scope: Scope) -> str:
+    """The path and query string exactly as the client sent them."""
     raw_path: bytes | None = scope.get("raw_path")
-    url = base + (raw_path.decode("latin-1") if raw_path else scope["path"])
+    path = raw_path.decode("latin-1") if raw_path else scope["path"]
     query: bytes = scope["query_string"]
-    return f"{url}?{query.decode('latin-1')}" if query else url
+    return f"{path}?{query.decode('latin-1')}" if query else path

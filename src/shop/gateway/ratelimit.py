@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from limits.storage import storage_from_string
 
 from shop.common.logging import get_logger
 from shop.common.repeated_warning import RepeatedWarning
+from shop.gateway.fixed_windows import FixedWindows
 from shop.gateway.settings import GatewaySettings
 
 log = get_logger("shop.gateway.ratelimit")
@@ -39,15 +41,21 @@ class Decision:
     retry_after: int = 0  # whole seconds until the window frees up; >= 1 when refused
 
     def headers(self) -> list[tuple[bytes, bytes]]:
-        headers = [(b"x-ratelimit-limit", str(self.limit).encode())]
-        if not self.allowed:
-            seconds = str(self.retry_after).encode()
-            headers += [
-                (b"retry-after", seconds),
-                (b"x-ratelimit-remaining", b"0"),
-                (b"x-ratelimit-reset", seconds),
-            ]
-        return headers
+        """What the client is told; the same list for every allowed hit (never change it)."""
+        if self.allowed:
+            return _allowed_headers(self.limit)
+        seconds = str(self.retry_after).encode()
+        return [
+            (b"x-ratelimit-limit", str(self.limit).encode()),
+            (b"retry-after", seconds),
+            (b"x-ratelimit-remaining", b"0"),
+            (b"x-ratelimit-reset", seconds),
+        ]
+
+
+@functools.lru_cache(maxsize=64)
+def _allowed_headers(limit: int) -> list[tuple[bytes, bytes]]:
+    return [(b"x-ratelimit-limit", str(limit).encode())]
 
 
 class GatewayRateLimiter:
@@ -68,6 +76,12 @@ class GatewayRateLimiter:
                 settings.redis_url, socket_connect_timeout=1.0, socket_timeout=1.0
             )
             options = {"implementation": "redispy", "connection_pool": self._pool}
+        # The default (fixed windows, no Redis) is counted here directly: `limits` costs
+        # several times more per hit for the same answer.
+        self._in_memory: dict[int, FixedWindows] | None = None
+        if self._pool is None and settings.rate_limit_strategy == "fixed-window":
+            limits = (self.default_limit, self.auth_limit)
+            self._in_memory = {id(item): FixedWindows(item) for item in limits}
         storage = storage_from_string(self.storage_uri, **options)
         self._limiter = _STRATEGIES[settings.rate_limit_strategy](storage)
         self._storage_down = RepeatedWarning(
@@ -99,6 +113,12 @@ class GatewayRateLimiter:
     async def _hit(self, item: RateLimitItem, kind: str, identity: str) -> Decision:
         if not self.enabled:
             return Decision(allowed=True, limit=item.amount)
+        if self._in_memory is not None:
+            ends_at = self._in_memory[id(item)].hit((kind, identity))
+            if ends_at is None:
+                return Decision(allowed=True, limit=item.amount)
+            retry_after = max(1, math.ceil(ends_at - time.time()))
+            return Decision(allowed=False, limit=item.amount, retry_after=retry_after)
         try:
             allowed = await self._limiter.hit(item, self.prefix, kind, identity)
             stats = (

@@ -7,8 +7,7 @@ ejection), the replica probe and a readiness check can all read and move it.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Collection, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 
@@ -82,11 +81,23 @@ class ReplicaSet:
         now = self._clock()
         return [r for r in self.replicas if r.ejected_until <= now]
 
-    @contextmanager
-    def lease(self, replica: Replica) -> Iterator[Replica]:
+    def lease(self, replica: Replica) -> Lease:
         """Counts a request as outstanding on the replica while it runs."""
-        replica.outstanding += 1
-        try:
-            yield replica
-        finally:
-            replica.outstanding -= 1
+        return Lease(replica)
+
+
+class Lease:
+    """`with lease:` counts one request on its replica (a class: this is on every request,
+    and a generator-based context manager costs several times more)."""
+
+    __slots__ = ("replica",)
+
+    def __init__(self, replica: Replica) -> None:
+        self.replica = replica
+
+    def __enter__(self) -> Replica:
+        self.replica.outstanding += 1
+        return self.replica
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.replica.outstanding -= 1

@@ -14,14 +14,15 @@ ALICE = Principal(user_id="alice", email="alice@example.com", role="user")
 def _upstream(
     raw: list[tuple[bytes, bytes]], principal: Principal | None = ALICE
 ) -> list[tuple[str, str]]:
-    return upstream_headers(
+    out = upstream_headers(
         raw,
         principal=principal,
-        secret="s1",
+        secret=b"s1",
         request_id="rid-1",
         client_ip="10.0.0.1",
         scheme="http",
     )
+    return [(k.decode(), v.decode()) for k, v in out]
 
 
 def test_forged_identity_and_secret_are_replaced() -> None:
