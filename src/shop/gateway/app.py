@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from typing import Any
 
 import aiohttp
 from starlette.types import Receive, Scope, Send
@@ -13,15 +14,14 @@ from shop.common.logging import get_logger
 from shop.common.readiness import READY_PATH
 from shop.common.tokens import InvalidTokenError, Principal
 from shop.gateway import metrics
-from shop.gateway.apidocs import OPENAPI_PATH, ApiDocs
+from shop.gateway.apidocs import ApiDocs
 from shop.gateway.asgi import BodyTooLarge, read_body
 from shop.gateway.auth import TokenVerifier
 from shop.gateway.cors import Cors
-from shop.gateway.docs_page import DOCS_PATH
 from shop.gateway.exchange import Exchange
 from shop.gateway.failover import forward_to_a_replica
 from shop.gateway.headers import header_lines, upstream_headers
-from shop.gateway.local import send_docs, send_health, send_openapi, send_preflight, send_ready
+from shop.gateway.local import LOCAL_SEGMENTS, answer_local, send_preflight
 from shop.gateway.proxy import UpstreamError, create_pool, create_session, relay
 from shop.gateway.ratelimit import GatewayRateLimiter
 from shop.gateway.readiness import gateway_checks, replica_urls
@@ -42,8 +42,6 @@ from shop.gateway.site import SITE_ROUTE, Site, send_asset
 
 log = get_logger("shop.gateway")
 _LOCAL_PATHS = frozenset({HEALTH_PATH, READY_PATH})
-# First path segments the gateway answers itself (health, readiness, API documentation).
-_LOCAL_SEGMENTS = frozenset({"health", OPENAPI_PATH[1:], DOCS_PATH[1:]})
 _REQUEST_ID = REQUEST_ID_HEADER.encode()
 
 
@@ -89,14 +87,17 @@ class Gateway:
                 log.info("gateway_started", routes=sorted(self.routes), redis_ok=redis_ok)
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                if self.probe is not None:
-                    await self.probe.stop()
-                if self.session is not None:
-                    await self.session.close()
-                self.pool.close()
-                await self.limiter.close()
+                await self._close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+    async def _close(self) -> None:
+        if self.probe is not None:
+            await self.probe.stop()
+        if self.session is not None:
+            await self.session.close()
+        self.pool.close()
+        await self.limiter.close()
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
@@ -116,8 +117,8 @@ class Gateway:
             elapsed = time.perf_counter() - started
             metrics.observe_request(ex.method, route, status, elapsed)
             emit = log.debug if ex.path in _LOCAL_PATHS else log.info
-            duration_ms = round(elapsed * 1000, 2)
-            emit("request", method=ex.method, route=route, status=status, duration_ms=duration_ms)
+            ms = round(elapsed * 1000, 2)
+            emit("request", method=ex.method, route=route, status=status, duration_ms=ms)
 
     async def _dispatch(self, ex: Exchange) -> tuple[str, int]:
         """Answers one request; returns its route label and the status sent."""
@@ -129,7 +130,7 @@ class Gateway:
             preflight = self.cors.preflight_headers(origin, requested)
             return "preflight", await send_preflight(ex.send, [ex.extra[0], *preflight])
         segment = first_segment(ex.path)
-        if segment in _LOCAL_SEGMENTS and ex.method in ("GET", "HEAD"):
+        if segment in LOCAL_SEGMENTS and ex.method in ("GET", "HEAD"):
             return await self._local(ex, segment)
         route = None if has_dot_segment(ex.path) else self.routes.get(segment)
         if route is None:
@@ -145,17 +146,10 @@ class Gateway:
 
     async def _local(self, ex: Exchange, segment: str) -> tuple[str, int]:
         """What the gateway answers itself: health, readiness, the API documentation."""
-        head = ex.head
-        if ex.path == HEALTH_PATH:
-            return ex.path, await send_health(ex.send, ex.extra, head=head)
-        if ex.path == READY_PATH:
-            return ex.path, await send_ready(ex.send, self.checks, ex.extra, head=head)
-        if ex.path == OPENAPI_PATH:
-            doc = await self.apidocs.document(self._session(), self.secret)
-            return ex.path, await send_openapi(ex.send, doc, ex.extra, head=head)
-        if segment == DOCS_PATH[1:]:
-            return DOCS_PATH, await send_docs(ex.send, ex.path, ex.extra, head=head)
-        return UNMATCHED, await ex.fail(404, "Route not found")
+        return await answer_local(ex, segment, checks=self.checks, openapi=self._openapi)
+
+    async def _openapi(self) -> dict[str, Any]:
+        return await self.apidocs.document(self._session(), self.secret)
 
     async def _guarded(self, ex: Exchange, route: Route) -> int:
         """Authenticates and rate-limits a routed request, then proxies it."""

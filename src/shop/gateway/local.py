@@ -3,14 +3,41 @@ served on their own port, see __main__)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from starlette.types import Send
 
-from shop.common.readiness import Check, readiness
+from shop.common.readiness import READY_PATH, Check, readiness
 from shop.gateway import docs_page
+from shop.gateway.apidocs import OPENAPI_PATH
 from shop.gateway.asgi import Headers, json_body, send_response
+from shop.gateway.exchange import Exchange
+from shop.gateway.routing import HEALTH_PATH, UNMATCHED
+
+# First path segments the gateway answers itself (health, readiness, API documentation).
+LOCAL_SEGMENTS = frozenset({"health", OPENAPI_PATH[1:], docs_page.DOCS_PATH[1:]})
+
+
+async def answer_local(
+    ex: Exchange,
+    segment: str,
+    *,
+    checks: list[Check],
+    openapi: Callable[[], Awaitable[dict[str, Any]]],
+) -> tuple[str, int]:
+    """Health, readiness or the API documentation; the route label and the status sent."""
+    head, path = ex.head, ex.path
+    if path == HEALTH_PATH:
+        return path, await send_health(ex.send, ex.extra, head=head)
+    if path == READY_PATH:
+        return path, await send_ready(ex.send, checks, ex.extra, head=head)
+    if path == OPENAPI_PATH:
+        return path, await send_openapi(ex.send, await openapi(), ex.extra, head=head)
+    if segment == docs_page.DOCS_PATH[1:]:
+        return docs_page.DOCS_PATH, await send_docs(ex.send, path, ex.extra, head=head)
+    return UNMATCHED, await ex.fail(404, "Route not found")
 
 
 async def send_health(send: Send, headers: Headers, *, head: bool) -> int:
