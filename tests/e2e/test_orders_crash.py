@@ -1,6 +1,7 @@
-"""Crash recovery with real processes: the order service killed -9 inside the saga, and the
-product service killed while reservations are in flight. Every order must end CONFIRMED
-(paid once, stock committed) or FAILED (nothing charged, nothing held)."""
+"""Crash recovery with real processes: the order service killed -9 inside the saga (and the
+client's retry answered by another replica), and the product service killed while
+reservations are in flight. Every order must end CONFIRMED (paid once, stock committed) or
+FAILED (nothing charged, nothing held)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import time
 import httpx
 import pytest
 
+from shop.common.ids import new_id
 from tests.e2e.test_orders_support import (
     assert_ledger_matches,
     new_product,
@@ -19,7 +21,7 @@ from tests.e2e.test_orders_support import (
     stock_of,
     wait_until_settled,
 )
-from tests.support.stack import Stack
+from tests.support.stack import Stack, free_port
 
 FAST_RECOVERY = {"ORDER_RECOVERY_GRACE_SECONDS": "1", "ORDER_RECOVERY_INTERVAL_SECONDS": "1"}
 
@@ -57,6 +59,56 @@ def test_order_service_killed_inside_the_saga(
     (order,) = wait_until_settled(stack, shopper)
     assert order["status"] == final
     assert stock_of(stack, product) == (1 if final == "CONFIRMED" else 4)
+    assert_ledger_matches(stack, [order])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("point", "code", "final", "stock"),
+    [("after_reserve", 503, "FAILED", 4), ("after_payment", 201, "CONFIRMED", 1)],
+)
+def test_a_retry_on_another_replica_answers_for_a_driver_that_died(
+    stack: Stack, point: str, code: int, final: str, stock: int
+) -> None:
+    """The retry (same Idempotency-Key) gets the order's real end within seconds: the
+    survivor takes over the order once the dead driver's lease runs out. The recovery
+    loops keep their 10 s grace, so they cannot be what answers."""
+    shopper, product = new_shopper(stack), new_product(stack, stock=4)
+    ports = {"ORDER_SERVICE_PORT": str(free_port()), "ORDER_SERVICE_GRPC_PORT": str(free_port())}
+    key = new_id()
+    headers = {
+        "x-gateway-secret": stack.secret,
+        "x-user-id": shopper.user_id,
+        "x-user-email": "shopper@example.com",
+        "x-user-role": "user",
+        "Idempotency-Key": key,
+    }
+    stack.start("orders-2", extra_env=ports)
+    try:
+        stack.restart("orders", extra_env={"ORDER_FAULT_INJECT": point})
+        first = place(stack, shopper, [(product, 3)], key=key)
+        assert first.status_code >= 500  # the process died under the request
+        died = time.monotonic()
+        retry = httpx.post(
+            f"http://127.0.0.1:{ports['ORDER_SERVICE_PORT']}/orders",
+            json=order_body(shopper, [(product, 3)]),
+            headers=headers,
+            timeout=60,
+        )
+        took = time.monotonic() - died
+    finally:
+        stack.kill("orders-2")
+        _wait_dead(stack, "orders")
+        stack.start("orders")
+    print(f"retry answered {retry.status_code} {took:.2f} s after the crash")
+    assert retry.status_code == code, retry.text
+    assert "still being processed" not in retry.text  # the order's end, not a wait's
+    assert took < 5, took
+    (order,) = wait_until_settled(stack, shopper)
+    assert order["status"] == final
+    if code == 201:
+        assert retry.json()["data"]["id"] == order["id"]
+    assert stock_of(stack, product) == stock
     assert_ledger_matches(stack, [order])
 
 

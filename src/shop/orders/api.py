@@ -21,6 +21,7 @@ from shop.common.readiness import database_probe, grpc_health_probe, service_che
 from shop.orders import service
 from shop.orders.context import Context
 from shop.orders.domain import Line
+from shop.orders.leases import run_lease_keeper
 from shop.orders.placement.request import PlaceOrder
 from shop.orders.placement.saga import place_order
 from shop.orders.recovery import run_recovery_loop
@@ -33,13 +34,15 @@ Ctx = Annotated[Context, Depends(context_dependency(Context))]
 
 
 def create_app(ctx: Context, *, background: bool = True) -> FastAPI:
-    """The REST app; its lifespan runs the outbox relay and the recovery loop."""
+    """The REST app; its lifespan renews the order leases and (`background`) runs the
+    outbox relay and the recovery loop."""
     assert ctx.engine is not None, "the REST app serves a real database"
     settings, engine = ctx.settings, ctx.engine
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        loops: list[Coroutine[Any, Any, None]] = []
+        # Renewing the leases is part of driving orders: it runs even without the others.
+        loops: list[Coroutine[Any, Any, None]] = [run_lease_keeper(ctx)]
         if background:
             interval = settings.order_recovery_interval_seconds
             loops.append(run_recovery_loop(ctx, interval_seconds=interval))

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import grpc
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shop.common.ids import new_id
 from shop.orders.faults import NO_FAULTS, FaultInjector
 from shop.orders.payments.charges import PaymentProvider
 from shop.orders.ports import OrderUnitOfWork, Products, Users
@@ -30,8 +31,10 @@ class Context:
     engine: AsyncEngine | None = None
     channels: dict[str, grpc.aio.Channel] = field(default_factory=dict)
     wake_relay: asyncio.Event = field(default_factory=asyncio.Event)
-    # Orders this process is driving right now: the recovery loop leaves them alone.
+    # Orders this process is driving right now: the recovery loop leaves them alone, and
+    # their leases are renewed under this process's driver id (one per process start).
     in_flight: set[str] = field(default_factory=set)
+    driver_id: str = field(default_factory=new_id)
 
     def uow(self) -> OrderUnitOfWork:
         """A new unit of work (enter it with `async with`)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -86,6 +86,10 @@ class Order:
     failure_code: int | None = None
     failure_reason: str | None = None
     history: tuple[StatusChange, ...] = ()
+    # Who drives the order while it is PENDING, and until when (see orders/leases.py):
+    # bookkeeping of the store, not part of the order's value, so equality ignores it.
+    driver_id: str | None = field(default=None, compare=False)
+    lease_until: datetime | None = field(default=None, compare=False)
 
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9_.:\-]{1,100}$")

@@ -40,6 +40,14 @@ class OrderRepository(Protocol):
     ) -> bool:
         """Compare-and-set: moves the order only if it is still in `expected`."""
 
+    async def claim(self, order_id: str, *, driver_id: str, now: datetime, until: datetime) -> bool:
+        """Compare-and-set: takes a PENDING order whose lease ran out (or that has none)."""
+
+    async def renew_leases(
+        self, order_ids: Sequence[str], *, driver_id: str, until: datetime
+    ) -> None:
+        """Extends the leases `driver_id` still holds on these PENDING orders."""
+
     async def mark_settled(self, order_id: str) -> None: ...
 
     async def ids_in_status_before(

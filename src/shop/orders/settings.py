@@ -35,6 +35,13 @@ class OrderSettings(CommonSettings):
     order_reservation_ttl_seconds: int = Field(default=600, ge=0)
     # How long a request waits for a concurrent twin (same Idempotency-Key) to finish.
     idempotency_wait_seconds: float = Field(default=15.0, ge=0)
+    # The lease a process holds on each order it drives, renewed every refresh interval.
+    # A replay finding a PENDING twin whose lease ran out takes the order over, so the
+    # retry of an order whose process died answers within about the lease. A live driver
+    # is overtaken only if it cannot renew for (lease - refresh) seconds, 2.5 s by default
+    # (an event loop or database stalled that long); even then nothing is charged twice.
+    order_lease_seconds: float = Field(default=3.0, gt=0)
+    order_lease_refresh_seconds: float = Field(default=0.5, gt=0)
 
     # Test-only: kill this process with SIGKILL at a point of the saga (crash tests).
     order_fault_inject: FaultPoint | None = None
@@ -43,6 +50,12 @@ class OrderSettings(CommonSettings):
     def _no_faults_in_production(self) -> OrderSettings:
         if self.is_production and self.order_fault_inject is not None:
             raise ValueError("ORDER_FAULT_INJECT is refused when SHOP_ENV=production")
+        return self
+
+    @model_validator(mode="after")
+    def _lease_outlives_its_refresh(self) -> OrderSettings:
+        if self.order_lease_refresh_seconds >= self.order_lease_seconds:
+            raise ValueError("ORDER_LEASE_REFRESH_SECONDS must be below ORDER_LEASE_SECONDS")
         return self
 
     def database_url(self) -> str:

@@ -7,9 +7,10 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shop.common.clock import utcnow
 from shop.common.db import create_engine
 from shop.common.grpc_server import GrpcServer, start_grpc_server
 from shop.common.migrations import upgrade_to_head_async
@@ -19,6 +20,7 @@ from shop.orders.peers.clients import ProductClient
 from shop.orders.settings import OrderSettings
 from shop.orders.store import MIGRATIONS_DIR
 from shop.orders.store.models import mock_charges
+from shop.orders.store.models import orders as order_rows
 from shop.protos.shop.product.v1 import product_pb2_grpc
 from shop.protos.shop.user.v1 import user_pb2_grpc
 from tests.integration.orders.fakes import FakeProducts, FakeUsers, World
@@ -93,6 +95,13 @@ async def charges_for(ctx: Context, order_id: str) -> list[str]:
             select(mock_charges.c.status).where(mock_charges.c.order_id == order_id)
         )
         return list(rows.all())
+
+
+async def run_out_leases(ctx: Context) -> None:
+    """Every order's lease ends now, as when its driver died (or stalled past the lease)."""
+    assert ctx.engine is not None
+    async with AsyncSession(ctx.engine) as session, session.begin():
+        await session.execute(update(order_rows).values(lease_until=utcnow()))
 
 
 def close_product_breaker(ctx: Context) -> None:

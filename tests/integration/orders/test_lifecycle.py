@@ -14,7 +14,11 @@ from shop.orders.domain import Order, OrderStatus
 from shop.orders.faults import FaultInjector
 from shop.orders.placement.saga import place_order
 from shop.orders.recovery import recover_once
-from tests.integration.orders.conftest import charges_for, close_product_breaker
+from tests.integration.orders.conftest import (
+    charges_for,
+    close_product_breaker,
+    run_out_leases,
+)
 from tests.integration.orders.fakes import FakeProducts, World
 from tests.integration.orders.test_placement import events_for, request
 
@@ -88,6 +92,7 @@ async def test_crash_after_reserve_recovers_to_failed(orders: Context, world: En
     with pytest.raises(SimulatedCrash):
         await place_order(ctx=orders, request=request(user, (a, 2)))
     assert w.products[a].reserved == 2
+    await run_out_leases(orders)
     await recover_once(orders)
     order = await only_order(orders, user[0])
     assert order.status is S.FAILED
@@ -101,6 +106,7 @@ async def test_crash_after_payment_recovers_to_confirmed(orders: Context, world:
     orders.faults = CrashAt("after_payment")
     with pytest.raises(SimulatedCrash):
         await place_order(ctx=orders, request=request(user, (a, 2)))
+    await run_out_leases(orders)
     await recover_once(orders)
     await recover_once(orders)
     order = await only_order(orders, user[0])
@@ -119,6 +125,7 @@ async def test_product_down_at_commit_is_finished_later(orders: Context, world: 
     assert (await only_order(orders, user[0])).status is S.PENDING
     w.down_methods.clear()
     close_product_breaker(orders)
+    await run_out_leases(orders)
     await recover_once(orders)
     order = await only_order(orders, user[0])
     assert order.status is S.CONFIRMED and w.products[a].sold == 1
@@ -163,8 +170,10 @@ async def test_recovery_fence_beats_a_late_charge(orders: Context, world: Env) -
     original = ctx.payments.charge
 
     async def recovery_runs_first(*, order_id: str, amount: int, token: str) -> object:
-        # Another replica's recovery loop takes the order over while this request stalls.
+        # Another replica's recovery loop takes the order over while this request stalls
+        # past its lease.
         ctx.in_flight.discard(order_id)
+        await run_out_leases(ctx)
         await recover_once(ctx)
         return await original(order_id=order_id, amount=amount, token=token)
 

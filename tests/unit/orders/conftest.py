@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import pytest
 
+from shop.common.clock import utcnow
 from shop.orders.context import Context
 from shop.orders.domain import Line, Order
 from shop.orders.faults import FaultInjector
@@ -36,6 +38,13 @@ class World:
     def crash_at(self, point: str) -> None:
         self.ctx.faults = CrashAt(point)
 
+    def leases_run_out(self) -> None:
+        """Every order's lease ends now, as when its driver died or gave it up a while ago."""
+        now = utcnow()
+        orders = self.uow.orders.orders
+        for order_id, order in orders.items():
+            orders[order_id] = dataclasses.replace(order, lease_until=now)
+
 
 @pytest.fixture
 def world() -> World:
@@ -60,12 +69,13 @@ async def crashed_order(
     w: World, point: str, *, quantity: int = 1, token: str = "tok_ok"
 ) -> tuple[Order, str]:
     """The PENDING order a crash at `point` leaves (and its product), as a new process finds
-    it: nothing in flight."""
+    it: nothing in flight, the crashed driver's lease run out."""
     user, product = w.users.new_user(), w.products.new_product(stock=3)
     w.crash_at(point)
     with pytest.raises(SimulatedCrash):
         await place_order(ctx=w.ctx, request=place(user, (product, quantity), token=token))
     w.ctx.in_flight.clear()
+    w.leases_run_out()
     [order] = w.uow.orders.orders.values()
     return order, product
 

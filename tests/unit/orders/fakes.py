@@ -82,6 +82,23 @@ class FakeOrderRepository:
         )
         return True
 
+    async def claim(self, order_id: str, *, driver_id: str, now: datetime, until: datetime) -> bool:
+        order = self.orders.get(order_id)
+        if order is None or order.status is not OrderStatus.PENDING:
+            return False
+        if order.lease_until is not None and order.lease_until > now:
+            return False
+        self.orders[order_id] = dataclasses.replace(order, driver_id=driver_id, lease_until=until)
+        return True
+
+    async def renew_leases(
+        self, order_ids: Sequence[str], *, driver_id: str, until: datetime
+    ) -> None:
+        for order_id in order_ids:
+            order = self.orders.get(order_id)
+            if order and order.driver_id == driver_id and order.status is OrderStatus.PENDING:
+                self.orders[order_id] = dataclasses.replace(order, lease_until=until)
+
     async def mark_settled(self, order_id: str) -> None:
         self.settled.add(order_id)
 

@@ -132,6 +132,7 @@ async def test_reserve_unknown_outcome_is_released_by_recovery_later(world: Worl
     order = only_order(w)
     assert order.status is S.FAILED and order.id not in w.uow.orders.settled
     w.products.errors.clear()
+    w.leases_run_out()
     await recover_once(w.ctx)
     assert order.id in w.uow.orders.settled
 
@@ -158,6 +159,7 @@ async def test_charge_timeout_leaves_pending_for_recovery(world: World) -> None:
         await place_order(ctx=w.ctx, request=place(user, (a, 2)))
     order = only_order(w)
     assert order.status is S.PENDING and w.products.products[a].reserved == 2
+    w.leases_run_out()
     await recover_once(w.ctx)
     order = only_order(w)
     # The charge never landed: recovery fences it off and gives the stock back.
@@ -172,6 +174,7 @@ async def test_charge_taken_but_reply_lost_is_confirmed_by_recovery(world: World
     w.payments.charge_error, w.payments.lost_reply = UpstreamTimeout("lost"), True
     with pytest.raises(UpstreamTimeout):
         await place_order(ctx=w.ctx, request=place(user, (a, 2)))
+    w.leases_run_out()
     await recover_once(w.ctx)
     order = only_order(w)
     assert order.status is S.CONFIRMED and w.products.products[a].sold == 2
@@ -217,6 +220,7 @@ async def test_stock_commit_unavailable_is_finished_by_recovery(world: World) ->
         await place_order(ctx=w.ctx, request=place(user, (a, 1)))
     assert only_order(w).status is S.PENDING
     w.products.errors.clear()
+    w.leases_run_out()
     await recover_once(w.ctx)
     order = only_order(w)
     assert order.status is S.CONFIRMED and w.products.products[a].sold == 1
@@ -230,6 +234,7 @@ async def test_confirm_commit_failing_leaves_pending_for_recovery(world: World) 
     with pytest.raises(ConnectionError):
         await place_order(ctx=w.ctx, request=place(user, (a, 1)))
     assert only_order(w).status is S.PENDING and w.uow.event_types(only_order(w).id) == []
+    w.leases_run_out()
     await recover_once(w.ctx)
     order = only_order(w)
     assert order.status is S.CONFIRMED and w.uow.event_types(order.id) == ["order.created"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from shop.common.clock import utcnow
 from shop.common.errors import (
     AppError,
     Conflict,
@@ -11,9 +12,16 @@ from shop.common.errors import (
     PaymentRequired,
     ServiceUnavailable,
 )
+from shop.common.logging import get_logger
 from shop.orders.context import Context
 from shop.orders.domain import Order, OrderStatus
+from shop.orders.leases import abandoned
 from shop.orders.placement.request import PlaceOrder
+from shop.orders.recovery import take_over
+
+log = get_logger("shop.orders.placement")
+# A takeover that found a peer down is tried again after this, not at every poll.
+_TAKEOVER_RETRY_SECONDS = 1.0
 
 S = OrderStatus
 _FAILURES: dict[int, type[AppError]] = {
@@ -41,7 +49,8 @@ async def outcome(ctx: Context, order_id: str) -> Order:
 
 
 async def replay(ctx: Context, request: PlaceOrder, digest: str) -> Order | None:
-    """The first result for this user's key, waiting for a twin still in flight."""
+    """The first result for this user's key, waiting for a twin still in flight; a twin
+    whose driver died (its lease ran out) is finished here, as recovery would."""
     assert request.idempotency_key is not None
     loop = asyncio.get_running_loop()
     deadline = loop.time() + ctx.settings.idempotency_wait_seconds
@@ -57,4 +66,11 @@ async def replay(ctx: Context, request: PlaceOrder, digest: str) -> Order | None
             )
         if first.status is not S.PENDING or loop.time() >= deadline:
             return await outcome(ctx, first.id)
+        if first.id not in ctx.in_flight and abandoned(first, utcnow()):
+            try:
+                await take_over(ctx, first.id)
+                continue  # read what it ended as
+            except AppError as exc:  # a peer is down: try again a little later
+                log.warning("takeover_deferred", order_id=first.id, error=exc.message)
+                await asyncio.sleep(_TAKEOVER_RETRY_SECONDS)
         await asyncio.sleep(0.05)

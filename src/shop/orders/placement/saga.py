@@ -12,6 +12,7 @@ from shop.common.errors import (
 )
 from shop.orders.context import Context
 from shop.orders.domain import IdempotencyKeyTaken, Line, Order, merge_lines
+from shop.orders.leases import leased
 from shop.orders.placement.checks import PLACED_REASON, new_order
 from shop.orders.placement.replay import outcome, replay
 from shop.orders.placement.request import PlaceOrder, check_ids, request_hash
@@ -41,7 +42,7 @@ async def place_order(*, ctx: Context, request: PlaceOrder) -> Order:
             # PENDING is committed before any stock moves: a crash always leaves a record.
             # The unique (user, key) constraint is the idempotency check: a replay (or a
             # twin racing us) fails this insert, and nothing has been touched yet.
-            await uow.orders.add(order, reason=PLACED_REASON)
+            await uow.orders.add(leased(ctx, order), reason=PLACED_REASON)
             await uow.commit()
     except IdempotencyKeyTaken:
         # The key was used before, or a concurrent request with it won: answer as it does.

@@ -40,6 +40,10 @@ orders = Table(
     # Set once a CANCELLED/FAILED order's stock is released and its charge refunded;
     # the recovery loop finishes compensations a crash interrupted.
     Column("settled_at", DateTime(timezone=True), nullable=True),
+    # The process driving a PENDING order and until when its lease holds (it renews it
+    # while it drives); past that, a replay or the recovery loop may take the order over.
+    Column("driver_id", String(36), nullable=True),
+    Column("lease_until", DateTime(timezone=True), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("user_id", "idempotency_key", name="uq_orders_user_idempotency_key"),

@@ -10,6 +10,7 @@ import orjson
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shop.common.clock import as_utc
 from shop.orders.domain import Order, OrderStatus, PricedLine, StatusChange
 from shop.orders.store.models import order_items, order_status_history, orders
 
@@ -155,6 +156,8 @@ async def _hydrate(session: AsyncSession, rows: Sequence[Any], *, history: bool)
             failure_code=row["failure_code"],
             failure_reason=row["failure_reason"],
             history=tuple(changes[row["id"]]),
+            driver_id=row["driver_id"],
+            lease_until=row["lease_until"] and as_utc(row["lease_until"]),
         )
         for row in rows
     ]

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import bindparam, insert, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shop.common.clock import utcnow
@@ -41,6 +42,8 @@ async def insert_order(session: AsyncSession, order: Order, *, reason: str) -> N
             "request_hash": order.request_hash,
             "created_at": order.created_at,
             "updated_at": order.updated_at,
+            "driver_id": order.driver_id,
+            "lease_until": order.lease_until,
         },
     )
     await session.execute(
@@ -85,6 +88,38 @@ async def compare_and_set_status(
         return False
     await _add_history(session, order_id, expected, target, reason, now)
     return True
+
+
+async def claim(
+    session: AsyncSession, order_id: str, *, driver_id: str, now: datetime, until: datetime
+) -> bool:
+    """Takes a PENDING order whose lease ran out (or that never had one) for `driver_id`:
+    a compare-and-set, so of several takers exactly one wins."""
+    result = await session.execute(
+        update(orders)
+        .where(
+            orders.c.id == order_id,
+            orders.c.status == OrderStatus.PENDING.value,
+            or_(orders.c.lease_until.is_(None), orders.c.lease_until <= now),
+        )
+        .values(driver_id=driver_id, lease_until=until)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+async def renew_leases(
+    session: AsyncSession, order_ids: Sequence[str], *, driver_id: str, until: datetime
+) -> None:
+    """Extends the leases `driver_id` still holds (an order taken over is not its own)."""
+    await session.execute(
+        update(orders)
+        .where(
+            orders.c.id.in_(order_ids),
+            orders.c.driver_id == driver_id,
+            orders.c.status == OrderStatus.PENDING.value,
+        )
+        .values(lease_until=until)
+    )
 
 
 async def mark_settled(session: AsyncSession, order_id: str) -> None:

@@ -58,6 +58,16 @@ class SqlOrderRepository:
             now=now,
         )
 
+    async def claim(self, order_id: str, *, driver_id: str, now: datetime, until: datetime) -> bool:
+        return await order_writes.claim(
+            self._session, order_id, driver_id=driver_id, now=now, until=until
+        )
+
+    async def renew_leases(
+        self, order_ids: Sequence[str], *, driver_id: str, until: datetime
+    ) -> None:
+        await order_writes.renew_leases(self._session, order_ids, driver_id=driver_id, until=until)
+
     async def mark_settled(self, order_id: str) -> None:
         await order_writes.mark_settled(self._session, order_id)
 
