@@ -16,7 +16,6 @@ from shop.common.http_app import (
     context_dependency,
     create_service_app,
 )
-from shop.common.outbox_relay import OutboxRelay
 from shop.common.readiness import database_probe, grpc_health_probe, service_checks
 from shop.orders import service
 from shop.orders.context import Context
@@ -25,7 +24,6 @@ from shop.orders.placement.request import PlaceOrder
 from shop.orders.placement.saga import place_order
 from shop.orders.recovery import run_recovery_loop
 from shop.orders.schemas import OrderCreate, OrderRead, OrderStatusUpdate
-from shop.orders.store.models import outbox
 
 # 401 from every route: the gateway secret is checked before any of them runs.
 router = APIRouter(prefix="/orders", tags=["orders"], responses=error_responses(401))
@@ -43,17 +41,8 @@ def create_app(ctx: Context, *, background: bool = True) -> FastAPI:
         if background:
             interval = settings.order_recovery_interval_seconds
             loops.append(run_recovery_loop(ctx, interval_seconds=interval))
-            if settings.rabbitmq_url is not None:
-                relay = OutboxRelay(
-                    engine=engine,
-                    outbox=outbox,
-                    rabbitmq_url=settings.rabbitmq_url,
-                    service="orders",
-                    wake=ctx.wake_relay,
-                    poll_seconds=settings.outbox_poll_seconds,
-                    retention_hours=settings.outbox_retention_hours,
-                )
-                loops.append(relay.run())
+            if ctx.outbox_relay is not None:
+                loops.append(ctx.outbox_relay.run())
         async with running(*loops):
             yield
 

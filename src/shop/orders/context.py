@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import grpc
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shop.common.relay_loop import RelayLoop
 from shop.orders.faults import NO_FAULTS, FaultInjector
 from shop.orders.payments.charges import PaymentProvider
 from shop.orders.ports import OrderUnitOfWork, Products, Users
@@ -30,6 +31,7 @@ class Context:
     engine: AsyncEngine | None = None
     channels: dict[str, grpc.aio.Channel] = field(default_factory=dict)
     wake_relay: asyncio.Event = field(default_factory=asyncio.Event)
+    outbox_relay: RelayLoop | None = None  # None without a broker (RABBITMQ_URL unset)
     # Orders this process is driving right now: the recovery loop leaves them alone.
     in_flight: set[str] = field(default_factory=set)
 

@@ -17,7 +17,6 @@ from shop.common.http_app import (
     create_service_app,
 )
 from shop.common.logging import get_logger
-from shop.common.outbox_relay import OutboxRelay
 from shop.common.readiness import database_probe, service_checks
 from shop.users import auth_sessions, registration, service
 from shop.users.auth_sessions import AuthSession
@@ -35,7 +34,6 @@ from shop.users.schemas import (
     UserRead,
     UserUpdate,
 )
-from shop.users.store.models import outbox
 
 SERVICE = "users"
 log = get_logger("shop.users")
@@ -45,26 +43,16 @@ router = APIRouter(responses=error_responses(401))
 Ctx = Annotated[Context, Depends(context_dependency(Context))]
 
 
-def create_app(ctx: Context) -> FastAPI:
-    """The REST app; its lifespan runs the outbox relay when a broker is configured."""
+def create_app(ctx: Context, *, background: bool = True) -> FastAPI:
+    """The REST app; with background, its lifespan runs the outbox relay (when a broker is
+    configured)."""
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        url = ctx.settings.rabbitmq_url
-        if url is None:
+        if ctx.outbox_relay is None:
             log.warning("no_broker_configured")
-            yield
-            return
-        relay = OutboxRelay(
-            engine=ctx.engine,
-            outbox=outbox,
-            rabbitmq_url=url,
-            service=SERVICE,
-            wake=ctx.wake,
-            poll_seconds=ctx.settings.outbox_poll_seconds,
-            retention_hours=ctx.settings.outbox_retention_hours,
-        )
-        async with running(relay.run()):
+        relay = ctx.outbox_relay if background else None
+        async with running(*([relay.run()] if relay is not None else [])):
             yield
 
     return create_service_app(
