@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator, Coroutine
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Query
 
-from shop.common.background import running
 from shop.common.envelope import Envelope, PageEnvelope, error_responses
 from shop.common.http_app import (
     CurrentAdmin,
@@ -17,6 +14,7 @@ from shop.common.http_app import (
     create_service_app,
 )
 from shop.common.readiness import database_probe, grpc_health_probe, service_checks
+from shop.common.service_lifespan import Loop, service_lifespan
 from shop.orders import service
 from shop.orders.context import Context
 from shop.orders.domain import Line
@@ -35,22 +33,15 @@ def create_app(ctx: Context, *, background: bool = True) -> FastAPI:
     assert ctx.engine is not None, "the REST app serves a real database"
     settings, engine = ctx.settings, ctx.engine
 
-    @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        loops: list[Coroutine[Any, Any, None]] = []
-        if background:
-            interval = settings.order_recovery_interval_seconds
-            loops.append(run_recovery_loop(ctx, interval_seconds=interval))
-            if ctx.outbox_relay is not None:
-                loops.append(ctx.outbox_relay.run())
-        async with running(*loops):
-            yield
+    async def start() -> list[Loop]:
+        interval = settings.order_recovery_interval_seconds
+        return [run_recovery_loop(ctx, interval_seconds=interval)]
 
     return create_service_app(
         service="orders",
         gateway_secrets=settings.gateway_secrets,
         routers=[router],
-        lifespan=lifespan,
+        lifespan=service_lifespan(relay=ctx.outbox_relay, start=start, background=background),
         checks=service_checks(
             database=database_probe(engine),
             rabbitmq_url=settings.rabbitmq_url,

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Query
 
-from shop.common.background import running
 from shop.common.envelope import Envelope, PageEnvelope, error_responses
 from shop.common.http_app import (
     CurrentAdmin,
@@ -16,8 +13,8 @@ from shop.common.http_app import (
     context_dependency,
     create_service_app,
 )
-from shop.common.logging import get_logger
 from shop.common.readiness import database_probe, service_checks
+from shop.common.service_lifespan import service_lifespan
 from shop.users import auth_sessions, registration, service
 from shop.users.auth_sessions import AuthSession
 from shop.users.context import Context
@@ -36,7 +33,6 @@ from shop.users.schemas import (
 )
 
 SERVICE = "users"
-log = get_logger("shop.users")
 
 # 401 from every route: the gateway secret is checked before any of them runs.
 router = APIRouter(responses=error_responses(401))
@@ -44,22 +40,12 @@ Ctx = Annotated[Context, Depends(context_dependency(Context))]
 
 
 def create_app(ctx: Context, *, background: bool = True) -> FastAPI:
-    """The REST app; with background, its lifespan runs the outbox relay (when a broker is
-    configured)."""
-
-    @contextlib.asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        if ctx.outbox_relay is None:
-            log.warning("no_broker_configured")
-        relay = ctx.outbox_relay if background else None
-        async with running(*([relay.run()] if relay is not None else [])):
-            yield
-
+    """The REST app; with background, its lifespan runs the outbox relay."""
     return create_service_app(
         service=SERVICE,
         gateway_secrets=ctx.settings.gateway_secrets,
         routers=[router],
-        lifespan=lifespan,
+        lifespan=service_lifespan(relay=ctx.outbox_relay, background=background),
         checks=service_checks(
             database=database_probe(ctx.engine), rabbitmq_url=ctx.settings.rabbitmq_url
         ),
