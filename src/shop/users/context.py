@@ -16,7 +16,7 @@ from shop.users.store.models import outbox
 from shop.users.store.unit_of_work import UserUnitOfWork
 
 
-@dataclass
+@dataclass(kw_only=True, eq=False)
 class Context:
     """Settings and the service's ports; one per process (tests build their own)."""
 
