@@ -8,28 +8,34 @@ from __future__ import annotations
 import argparse
 
 from shop.common.logging import configure_logging, get_logger
-from shop.common.migrations import upgrade_to_head_async
-from shop.common.runner import run, serve
-from shop.common.tracing import configure_tracing
+from shop.common.runner import run
+from shop.common.service_main import serve_service
 from shop.notifications import bootstrap
 from shop.notifications.broker.dlq import replay_dead_letters
+from shop.notifications.context import Context
 from shop.notifications.http import create_app
 from shop.notifications.settings import NotificationSettings
-from shop.notifications.store import MIGRATIONS
 
 log = get_logger("shop.notifications")
 
 
-async def main() -> None:
-    settings = NotificationSettings()
-    configure_logging(service="notifications", level=settings.log_level)
-    configure_tracing("notifications")
-    await upgrade_to_head_async(MIGRATIONS, settings.database_url())
-    ctx = bootstrap.build(settings)
+async def announce(ctx: Context) -> None:
     log.info("mail_goes_to", transport=ctx.transport.description)
     if ctx.consumer is None:
         log.warning("no_broker_configured")
-    await serve(app=create_app(ctx), rest_port=settings.notification_port)
+
+
+async def main() -> None:
+    settings = NotificationSettings()
+    await serve_service(
+        service="notifications",
+        settings=settings,
+        migrate=bootstrap.migrate,
+        build=bootstrap.build,
+        create_app=create_app,
+        rest_port=settings.notification_port,
+        on_start=announce,
+    )
 
 
 async def replay_dlq() -> None:

@@ -15,6 +15,12 @@ from shop.notifications.handling import EventHandler
 from shop.notifications.mail.transports import Transport, transport_for
 from shop.notifications.settings import NotificationSettings
 from shop.notifications.store import DeliveryStore
+from shop.notifications.store import migrate as migrate_store
+
+
+async def migrate(settings: NotificationSettings) -> None:
+    """Brings the configured database's schema to head (a no-op when current)."""
+    await migrate_store(settings.database_url())
 
 
 def queues_for(settings: NotificationSettings) -> Queues:

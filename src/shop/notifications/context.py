@@ -13,7 +13,7 @@ from shop.notifications.settings import NotificationSettings
 from shop.notifications.store import DeliveryStore
 
 
-@dataclass
+@dataclass(kw_only=True, eq=False)
 class Context:
     settings: NotificationSettings
     engine: AsyncEngine

@@ -1,14 +1,12 @@
 """The worker's own small HTTP listener: liveness, readiness (broker and store), metrics.
 
-Its lifespan is the worker's life: it runs the consumer and, at exit, closes the context.
+Its lifespan is the worker's life: it runs the consumer (`__main__` closes the context).
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI
@@ -20,6 +18,7 @@ from shop.common.http_app import context_dependency
 from shop.common.http_errors import ORJSONResponse
 from shop.common.logging import get_logger
 from shop.common.metrics import render_latest
+from shop.common.readiness import Check, readiness
 from shop.notifications.context import Context
 
 SERVICE = "notifications"
@@ -33,7 +32,6 @@ def create_app(ctx: Context) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         async with running(*([ctx.consumer.run()] if ctx.consumer else [])):
             yield
-        await ctx.aclose()
         log.info("worker_stopped")
 
     app = FastAPI(title="shop notification worker", lifespan=lifespan, openapi_url=None)
@@ -49,10 +47,13 @@ def create_app(ctx: Context) -> FastAPI:
             if ctx.consumer is None or not ctx.consumer.consuming:
                 raise ConnectionError("not consuming from the broker")
 
-        checks = {"database": await _check(ctx.deliveries.ping), "broker": await _check(broker)}
-        up = all(c["status"] == "up" for c in checks.values())
-        body = {"status": "ready" if up else "unavailable", "checks": checks}
-        return ORJSONResponse(body, status_code=200 if up else 503)
+        # Both required: a worker that cannot consume, or cannot record a delivery, is idle.
+        checks = [
+            Check("database", ctx.deliveries.ping, required=True),
+            Check("broker", broker, required=True),
+        ]
+        status, body = await readiness(checks)
+        return ORJSONResponse(body, status_code=status)
 
     @app.get("/metrics")
     async def metrics() -> Response:
@@ -60,15 +61,3 @@ def create_app(ctx: Context) -> FastAPI:
         return Response(body, media_type=content_type)
 
     return app
-
-
-async def _check(probe: Callable[[], Awaitable[None]]) -> dict[str, Any]:
-    started = time.perf_counter()
-    result: dict[str, Any] = {"status": "up"}
-    try:
-        await asyncio.wait_for(probe(), timeout=2)
-    except Exception as exc:
-        # The type only: a driver's message may name hosts or users.
-        result = {"status": "down", "error": type(exc).__name__}
-    result["latencyMs"] = round((time.perf_counter() - started) * 1000, 2)
-    return result

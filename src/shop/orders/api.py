@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator, Coroutine
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Query
 
-from shop.common.background import running
 from shop.common.envelope import Envelope, PageEnvelope, error_responses
 from shop.common.http_app import (
     CurrentAdmin,
@@ -16,8 +13,8 @@ from shop.common.http_app import (
     context_dependency,
     create_service_app,
 )
-from shop.common.outbox_relay import OutboxRelay
 from shop.common.readiness import database_probe, grpc_health_probe, service_checks
+from shop.common.service_lifespan import Loop, service_lifespan
 from shop.orders import service
 from shop.orders.context import Context
 from shop.orders.domain import Line
@@ -26,7 +23,6 @@ from shop.orders.placement.request import PlaceOrder
 from shop.orders.placement.saga import place_order
 from shop.orders.recovery import run_recovery_loop
 from shop.orders.schemas import OrderCreate, OrderRead, OrderStatusUpdate
-from shop.orders.store.models import outbox
 
 # 401 from every route: the gateway secret is checked before any of them runs.
 router = APIRouter(prefix="/orders", tags=["orders"], responses=error_responses(401))
@@ -39,32 +35,21 @@ def create_app(ctx: Context, *, background: bool = True) -> FastAPI:
     assert ctx.engine is not None, "the REST app serves a real database"
     settings, engine = ctx.settings, ctx.engine
 
-    @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # Renewing the leases is part of driving orders: it runs even without the others.
-        loops: list[Coroutine[Any, Any, None]] = [run_lease_keeper(ctx)]
-        if background:
-            interval = settings.order_recovery_interval_seconds
-            loops.append(run_recovery_loop(ctx, interval_seconds=interval))
-            if settings.rabbitmq_url is not None:
-                relay = OutboxRelay(
-                    engine=engine,
-                    outbox=outbox,
-                    rabbitmq_url=settings.rabbitmq_url,
-                    service="orders",
-                    wake=ctx.wake_relay,
-                    poll_seconds=settings.outbox_poll_seconds,
-                    retention_hours=settings.outbox_retention_hours,
-                )
-                loops.append(relay.run())
-        async with running(*loops):
-            yield
+    async def start() -> list[Loop]:
+        interval = settings.order_recovery_interval_seconds
+        return [run_recovery_loop(ctx, interval_seconds=interval)]
 
     return create_service_app(
         service="orders",
         gateway_secrets=settings.gateway_secrets,
         routers=[router],
-        lifespan=lifespan,
+        lifespan=service_lifespan(
+            relay=ctx.outbox_relay,
+            start=start,
+            background=background,
+            # Renewing the leases is part of driving orders: it runs even without the others.
+            always=lambda: [run_lease_keeper(ctx)],
+        ),
         checks=service_checks(
             database=database_probe(engine),
             rabbitmq_url=settings.rabbitmq_url,

@@ -1,4 +1,5 @@
-"""The composition root: settings -> engine -> peers, payments, unit of work -> Context."""
+"""The composition root: settings -> engine -> peers, payments, unit of work, outbox relay
+-> Context."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from shop.common.db import create_engine, session_factory
 from shop.common.grpc_client import open_channel
 from shop.common.metrics import CIRCUIT_BREAKER_OPEN
+from shop.common.sql_relay import sql_outbox_relay
 from shop.orders.context import Context
 from shop.orders.faults import FaultInjector
 from shop.orders.payments.charges import PaymentProvider
@@ -18,7 +20,14 @@ from shop.orders.peers.calls import Peer
 from shop.orders.peers.clients import ProductClient, UserClient
 from shop.orders.peers.resilience import BreakerState, CircuitBreaker, RetryPolicy
 from shop.orders.settings import OrderSettings
+from shop.orders.store import migrate as migrate_store
+from shop.orders.store.models import outbox
 from shop.orders.store.unit_of_work import SqlUnitOfWork
+
+
+async def migrate(settings: OrderSettings) -> None:
+    """Brings the configured database's schema to head (a no-op when current)."""
+    await migrate_store(settings.database_url())
 
 
 def build(
@@ -53,6 +62,9 @@ def build(
         engine=engine,
         channels=channels,
         wake_relay=wake_relay,
+        outbox_relay=sql_outbox_relay(
+            settings, engine=engine, outbox=outbox, service="orders", wake=wake_relay
+        ),
     )
 
 

@@ -10,6 +10,7 @@ import grpc
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shop.common.ids import new_id
+from shop.common.relay_loop import RelayLoop
 from shop.orders.faults import NO_FAULTS, FaultInjector
 from shop.orders.payments.charges import PaymentProvider
 from shop.orders.ports import OrderUnitOfWork, Products, Users
@@ -31,6 +32,7 @@ class Context:
     engine: AsyncEngine | None = None
     channels: dict[str, grpc.aio.Channel] = field(default_factory=dict)
     wake_relay: asyncio.Event = field(default_factory=asyncio.Event)
+    outbox_relay: RelayLoop | None = None  # None without a broker (RABBITMQ_URL unset)
     # Orders this process is driving right now: the recovery loop leaves them alone, and
     # their leases are renewed under this process's driver id (one per process start).
     in_flight: set[str] = field(default_factory=set)

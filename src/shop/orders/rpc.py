@@ -20,14 +20,15 @@ SERVICE_NAME = "shop.order.v1.OrderService"
 CallContext: TypeAlias = "grpc.aio.ServicerContext[Any, Any]"
 
 
-async def start_grpc(ctx: Context) -> GrpcServer:
-    """The order service's gRPC server (with the standard health service)."""
+async def start_grpc(ctx: Context, *, port: int | None = None, host: str = "0.0.0.0") -> GrpcServer:
+    """The gRPC server on ORDER_SERVICE_GRPC_PORT (or `port`), with the health service."""
     servicer = OrderServicer(ctx)
     return await start_grpc_server(
-        port=ctx.settings.order_service_grpc_port,
+        port=ctx.settings.order_service_grpc_port if port is None else port,
         secrets=ctx.settings.gateway_secrets,
         register=lambda server: order_pb2_grpc.add_OrderServiceServicer_to_server(servicer, server),
         service_names=[SERVICE_NAME],
+        host=host,
     )
 
 

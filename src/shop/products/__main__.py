@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from shop.common.logging import configure_logging
-from shop.common.runner import run, serve
-from shop.common.tracing import configure_tracing
+from shop.common.runner import run
+from shop.common.service_main import serve_service
 from shop.products.api import create_app
 from shop.products.bootstrap import build, migrate
 from shop.products.rpc import start_grpc
@@ -13,18 +12,15 @@ from shop.products.settings import ProductSettings
 
 async def main() -> None:
     settings = ProductSettings()
-    configure_logging(service="products", level=settings.log_level)
-    configure_tracing("products")
-    await migrate(settings)
-    ctx = build(settings)
-    try:
-        await serve(
-            app=create_app(ctx),
-            rest_port=settings.product_service_port,
-            grpc_server=lambda: start_grpc(ctx),
-        )
-    finally:
-        await ctx.aclose()
+    await serve_service(
+        service="products",
+        settings=settings,
+        migrate=migrate,
+        build=build,
+        create_app=create_app,
+        rest_port=settings.product_service_port,
+        start_grpc=start_grpc,
+    )
 
 
 if __name__ == "__main__":

@@ -3,8 +3,6 @@ business rule lives here)."""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator, Coroutine
 from typing import Annotated, Any
 
 import orjson
@@ -12,10 +10,10 @@ from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
-from shop.common.background import running
 from shop.common.envelope import Envelope, PageEnvelope, error_responses, page_meta, success
 from shop.common.http_app import CurrentAdmin, context_dependency, create_service_app
 from shop.common.readiness import service_checks
+from shop.common.service_lifespan import Loop, service_lifespan
 from shop.products import service
 from shop.products.context import Context
 from shop.products.domain import ProductQuery
@@ -43,24 +41,17 @@ Ctx = Annotated[Context, Depends(context_dependency(Context))]
 def create_app(ctx: Context, *, background: bool = True) -> FastAPI:
     """The REST app; with background, its lifespan seeds, sweeps and relays the outbox."""
 
-    @contextlib.asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        loops: list[Coroutine[Any, Any, None]] = []
-        if background:
-            if ctx.settings.seed_demo_data:
-                await seed_demo_catalog(ctx.store)
-            interval = ctx.settings.reservation_sweep_seconds
-            loops.append(run_sweeper(store=ctx.store, interval_seconds=interval))
-            if ctx.outbox_relay is not None:
-                loops.append(ctx.outbox_relay.run())
-        async with running(*loops):
-            yield
+    async def start() -> list[Loop]:
+        if ctx.settings.seed_demo_data:
+            await seed_demo_catalog(ctx.store)
+        interval = ctx.settings.reservation_sweep_seconds
+        return [run_sweeper(store=ctx.store, interval_seconds=interval)]
 
     return create_service_app(
         service="products",
         gateway_secrets=ctx.settings.gateway_secrets,
         routers=[router],
-        lifespan=lifespan,
+        lifespan=service_lifespan(relay=ctx.outbox_relay, start=start, background=background),
         checks=service_checks(database=ctx.database_probe, rabbitmq_url=ctx.settings.rabbitmq_url),
         context=ctx,
     )

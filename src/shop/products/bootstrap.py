@@ -3,30 +3,25 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shop.common.db import create_engine
-from shop.common.migrations import upgrade_to_head_async
-from shop.common.outbox_relay import OutboxRelay
 from shop.common.readiness import Probe, database_probe
 from shop.common.relay_loop import RelayLoop
+from shop.common.sql_relay import sql_outbox_relay
 from shop.products.context import Context
 from shop.products.settings import ProductSettings
 from shop.products.stores.mongo.outbox import MongoOutboxRelay
 from shop.products.stores.mongo.store import MongoProductStore
 from shop.products.stores.protocol import ProductStore
+from shop.products.stores.sql import migrate as migrate_sql_store
 from shop.products.stores.sql.models import outbox
 from shop.products.stores.sql.store import SqlProductStore
 
-MIGRATIONS_DIR = Path(__file__).parent / "stores" / "sql" / "migrations"
 SERVICE = "products"
-
-
-async def migrate_sql(url: str) -> None:
-    """Brings the SQL store's schema to head (a no-op when current)."""
-    await upgrade_to_head_async(MIGRATIONS_DIR, url)
+# bench/catalog still imports the SQL migration under this name.
+migrate_sql = migrate_sql_store
 
 
 async def migrate(settings: ProductSettings) -> None:
@@ -38,7 +33,7 @@ async def migrate(settings: ProductSettings) -> None:
         finally:
             await mongo.close()
     else:
-        await migrate_sql(settings.sql_url())
+        await migrate_sql_store(settings.sql_url())
 
 
 def build(
@@ -68,28 +63,18 @@ def build(
 def _outbox_relay(
     store: ProductStore, settings: ProductSettings, wake: asyncio.Event
 ) -> RelayLoop | None:
-    if settings.rabbitmq_url is None:
-        return None
-    options = {
-        "poll_seconds": settings.outbox_poll_seconds,
-        "retention_hours": settings.outbox_retention_hours,
-    }
-    if isinstance(store, MongoProductStore):
+    if isinstance(store, SqlProductStore):
+        return sql_outbox_relay(
+            settings, engine=store.engine, outbox=outbox, service=SERVICE, wake=wake
+        )
+    if isinstance(store, MongoProductStore) and settings.rabbitmq_url is not None:
         return MongoOutboxRelay(
             outbox=store.outbox,
             rabbitmq_url=settings.rabbitmq_url,
             service=SERVICE,
             wake=wake,
-            **options,
-        )
-    if isinstance(store, SqlProductStore):
-        return OutboxRelay(
-            engine=store.engine,
-            outbox=outbox,
-            rabbitmq_url=settings.rabbitmq_url,
-            service=SERVICE,
-            wake=wake,
-            **options,
+            poll_seconds=settings.outbox_poll_seconds,
+            retention_hours=settings.outbox_retention_hours,
         )
     return None
 

@@ -16,7 +16,7 @@ from shop.products.settings import ProductSettings
 from shop.products.stores.protocol import ProductStore
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(kw_only=True, eq=False)
 class Context:
     settings: ProductSettings
     store: ProductStore

@@ -7,10 +7,11 @@ from datetime import datetime
 from typing import Any, Literal
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_serializer, model_validator
+from pydantic import BaseModel, Field, StrictInt, field_serializer, model_validator
 from pydantic.alias_generators import to_camel
 
 from shop.common.errors import ValidationFailed
+from shop.common.rest_models import CamelIn, CamelOut
 from shop.products.domain import NewProduct, Product
 
 SKU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
@@ -19,11 +20,7 @@ _ATTRIBUTE_KEY = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 MAX_ATTRIBUTE_FILTERS = 5
 
 
-class _In(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
-
-
-class ProductCreate(_In):
+class ProductCreate(CamelIn):
     name: str = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=5000)
     price: StrictInt = Field(ge=0)
@@ -37,7 +34,7 @@ class ProductCreate(_In):
         return NewProduct(**self.model_dump())
 
 
-class ProductUpdate(_In):
+class ProductUpdate(CamelIn):
     """Catalog fields only; stock moves through PATCH /products/{id}/stock."""
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
@@ -59,7 +56,7 @@ class ProductUpdate(_In):
         return self.model_dump(exclude_unset=True)
 
 
-class StockChange(_In):
+class StockChange(CamelIn):
     """Exactly one of `delta` (add or remove units) or `stock` (set on-hand units)."""
 
     delta: StrictInt | None = None
@@ -95,16 +92,7 @@ class CatalogParams(BaseModel):
         ]
 
 
-class _Out(BaseModel):
-    model_config = ConfigDict(
-        alias_generator=to_camel,
-        populate_by_name=True,
-        from_attributes=True,
-        json_schema_serialization_defaults_required=True,
-    )
-
-
-class ProductRead(_Out):
+class ProductRead(CamelOut):
     """The contract's product shape (plus reserved and updatedAt) in every product route."""
 
     id: str
@@ -125,7 +113,7 @@ class ProductRead(_Out):
         return value.isoformat()  # as product_out writes it
 
 
-class ProductDeleted(_Out):
+class ProductDeleted(CamelOut):
     id: str
 
 

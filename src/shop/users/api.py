@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Query
 
-from shop.common.background import running
 from shop.common.envelope import Envelope, PageEnvelope, error_responses
 from shop.common.http_app import (
     CurrentAdmin,
@@ -16,9 +13,8 @@ from shop.common.http_app import (
     context_dependency,
     create_service_app,
 )
-from shop.common.logging import get_logger
-from shop.common.outbox_relay import OutboxRelay
 from shop.common.readiness import database_probe, service_checks
+from shop.common.service_lifespan import service_lifespan
 from shop.users import auth_sessions, registration, service
 from shop.users.auth_sessions import AuthSession
 from shop.users.context import Context
@@ -35,43 +31,21 @@ from shop.users.schemas import (
     UserRead,
     UserUpdate,
 )
-from shop.users.store.models import outbox
 
 SERVICE = "users"
-log = get_logger("shop.users")
 
 # 401 from every route: the gateway secret is checked before any of them runs.
 router = APIRouter(responses=error_responses(401))
 Ctx = Annotated[Context, Depends(context_dependency(Context))]
 
 
-def create_app(ctx: Context) -> FastAPI:
-    """The REST app; its lifespan runs the outbox relay when a broker is configured."""
-
-    @contextlib.asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        url = ctx.settings.rabbitmq_url
-        if url is None:
-            log.warning("no_broker_configured")
-            yield
-            return
-        relay = OutboxRelay(
-            engine=ctx.engine,
-            outbox=outbox,
-            rabbitmq_url=url,
-            service=SERVICE,
-            wake=ctx.wake,
-            poll_seconds=ctx.settings.outbox_poll_seconds,
-            retention_hours=ctx.settings.outbox_retention_hours,
-        )
-        async with running(relay.run()):
-            yield
-
+def create_app(ctx: Context, *, background: bool = True) -> FastAPI:
+    """The REST app; with background, its lifespan runs the outbox relay."""
     return create_service_app(
         service=SERVICE,
         gateway_secrets=ctx.settings.gateway_secrets,
         routers=[router],
-        lifespan=lifespan,
+        lifespan=service_lifespan(relay=ctx.outbox_relay, background=background),
         checks=service_checks(
             database=database_probe(ctx.engine), rabbitmq_url=ctx.settings.rabbitmq_url
         ),

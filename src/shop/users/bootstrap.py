@@ -1,28 +1,44 @@
-"""The composition root: settings -> engine -> password hasher -> Context."""
+"""The composition root: settings -> engine -> password hasher, outbox relay -> Context."""
 
 from __future__ import annotations
+
+import asyncio
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shop.common.db import create_engine
 from shop.common.logging import get_logger
+from shop.common.sql_relay import sql_outbox_relay
 from shop.users import registration
 from shop.users.context import Context
 from shop.users.passwords import Passwords
 from shop.users.settings import UserSettings
+from shop.users.store import migrate as migrate_store
+from shop.users.store.models import outbox
 
 log = get_logger("shop.users")
+
+
+async def migrate(settings: UserSettings) -> None:
+    """Brings the configured database's schema to head (a no-op when current)."""
+    await migrate_store(settings.database_url())
 
 
 def build(
     settings: UserSettings, *, engine: AsyncEngine | None = None, passwords: Passwords | None = None
 ) -> Context:
     """The service's context from its settings; tests pass their own engine or hasher."""
+    engine_ = engine or create_engine(settings.database_url())
+    wake = asyncio.Event()
     return Context(
         settings=settings,
-        engine=engine or create_engine(settings.database_url()),
+        engine=engine_,
         passwords=passwords or Passwords(),
         owns_engine=engine is None,
+        wake_relay=wake,
+        outbox_relay=sql_outbox_relay(
+            settings, engine=engine_, outbox=outbox, service="users", wake=wake
+        ),
     )
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shop.common.db import session_factory
+from shop.common.relay_loop import RelayLoop
 from shop.users.events import SOURCE
 from shop.users.passwords import Passwords
 from shop.users.settings import UserSettings
@@ -15,7 +16,7 @@ from shop.users.store.models import outbox
 from shop.users.store.unit_of_work import UserUnitOfWork
 
 
-@dataclass
+@dataclass(kw_only=True, eq=False)
 class Context:
     """Settings and the service's ports; one per process (tests build their own)."""
 
@@ -25,7 +26,8 @@ class Context:
     # An engine a test passed to build() is the test's to dispose, not aclose()'s.
     owns_engine: bool = True
     # Set by every commit that wrote an event, so the outbox relay need not wait for a poll.
-    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    wake_relay: asyncio.Event = field(default_factory=asyncio.Event)
+    outbox_relay: RelayLoop | None = None  # None without a broker (RABBITMQ_URL unset)
     sessions: async_sessionmaker[AsyncSession] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -33,7 +35,9 @@ class Context:
 
     def uow(self) -> UserUnitOfWork:
         """A fresh unit of work whose commits wake the outbox relay."""
-        return UserUnitOfWork(self.sessions, outbox=outbox, source=SOURCE, wake_relay=self.wake)
+        return UserUnitOfWork(
+            self.sessions, outbox=outbox, source=SOURCE, wake_relay=self.wake_relay
+        )
 
     async def aclose(self) -> None:
         """Releases what build() opened."""

@@ -7,7 +7,6 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     BaseModel,
-    ConfigDict,
     EmailStr,
     Field,
     StringConstraints,
@@ -15,9 +14,9 @@ from pydantic import (
     field_serializer,
     field_validator,
 )
-from pydantic.alias_generators import to_camel
 
 from shop.common.clock import as_utc
+from shop.common.rest_models import CamelIn, CamelOut
 from shop.users.passwords import MAX_LENGTH, MIN_LENGTH
 from shop.users.store.models import EMAIL_MAX
 
@@ -37,11 +36,7 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
-class _In(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
-
-
-class _Patch(_In):
+class _Patch(CamelIn):
     # Fields that may be cleared with null; every other field refuses an explicit null.
     nullable_fields: ClassVar[frozenset[str]] = frozenset()
 
@@ -57,7 +52,7 @@ class _Patch(_In):
         return self.model_dump(exclude_unset=True)
 
 
-class RegisterRequest(_In):
+class RegisterRequest(CamelIn):
     email: EmailStr = Field(max_length=EMAIL_MAX)
     password: Password
     name: Name
@@ -68,7 +63,7 @@ class RegisterRequest(_In):
         return normalize_email(value)
 
 
-class LoginRequest(_In):
+class LoginRequest(CamelIn):
     # Not EmailStr: a malformed email simply matches no account (401, like a wrong one),
     # and operator-chosen admin emails such as admin@shop.local still log in.
     email: Annotated[str, StringConstraints(min_length=1, max_length=EMAIL_MAX)]
@@ -80,7 +75,7 @@ class LoginRequest(_In):
         return normalize_email(value)
 
 
-class RefreshRequest(_In):
+class RefreshRequest(CamelIn):
     refresh_token: Token
 
 
@@ -90,7 +85,7 @@ class UserUpdate(_Patch):
     phone: Phone | None = None
 
 
-class AddressCreate(_In):
+class AddressCreate(CamelIn):
     line1: Line
     line2: Line | None = None
     city: Short
@@ -120,14 +115,7 @@ class PageQuery(BaseModel):
         return (self.page - 1) * self.limit
 
 
-class _Out(BaseModel):
-    model_config = ConfigDict(
-        alias_generator=to_camel,
-        populate_by_name=True,
-        from_attributes=True,
-        json_schema_serialization_defaults_required=True,
-    )
-
+class _Out(CamelOut):
     def dump(self) -> dict[str, Any]:
         return self.model_dump(by_alias=True, mode="json")
 

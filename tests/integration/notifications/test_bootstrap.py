@@ -8,18 +8,16 @@ from pathlib import Path
 import httpx
 import orjson
 
-from shop.common.migrations import upgrade_to_head_async
 from shop.notifications import bootstrap
 from shop.notifications.handling import Outcome
 from shop.notifications.http import create_app
 from shop.notifications.settings import NotificationSettings
-from shop.notifications.store import MIGRATIONS
 from tests.integration.notifications.support import user_registered
 
 
 async def test_a_built_worker_mails_once_and_reports_its_parts(tmp_path: Path) -> None:
     settings = NotificationSettings(shop_env="test", data_dir=tmp_path, rabbitmq_url=None)
-    await upgrade_to_head_async(MIGRATIONS, settings.database_url())
+    await bootstrap.migrate(settings)
     ctx = bootstrap.build(settings)
     try:
         assert ctx.consumer is None  # no broker configured

@@ -10,10 +10,9 @@ from pathlib import Path
 import pytest
 
 from shop.common.db import create_engine
-from shop.common.migrations import upgrade_to_head_async
 from shop.notifications.events import IncomingEvent
 from shop.notifications.failures import TransientFailure
-from shop.notifications.store import MIGRATIONS, Claim, DeliveryStore
+from shop.notifications.store import Claim, DeliveryStore, migrate
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -24,7 +23,7 @@ async def deliveries(
         url = f"sqlite+aiosqlite:///{tmp_path / 'n.db'}"
     else:
         url = request.getfixturevalue("postgres_url")
-    await upgrade_to_head_async(MIGRATIONS, url)
+    await migrate(url)
     engine = create_engine(url)
     yield DeliveryStore(engine)
     await engine.dispose()

@@ -13,12 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shop.common.clock import utcnow
 from shop.common.db import create_engine
 from shop.common.grpc_server import GrpcServer, start_grpc_server
-from shop.common.migrations import upgrade_to_head_async
 from shop.orders.bootstrap import build
 from shop.orders.context import Context
 from shop.orders.peers.clients import ProductClient
 from shop.orders.settings import OrderSettings
-from shop.orders.store import MIGRATIONS_DIR
+from shop.orders.store import migrate
 from shop.orders.store.models import mock_charges
 from shop.orders.store.models import orders as order_rows
 from shop.protos.shop.product.v1 import product_pb2_grpc
@@ -59,7 +58,7 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     else:
         url = str(request.getfixturevalue("postgres_url"))
     if url not in _migrated:
-        await upgrade_to_head_async(MIGRATIONS_DIR, url)
+        await migrate(url)
         _migrated.add(url)
     return url
 

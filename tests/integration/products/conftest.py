@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import select
 
 from shop.common.db import create_engine
-from shop.products.bootstrap import migrate_sql
 from shop.products.domain import NewProduct, Product
 from shop.products.stores.mongo.store import MongoProductStore
 from shop.products.stores.protocol import ProductStore
+from shop.products.stores.sql import migrate as migrate_sql
 from shop.products.stores.sql.models import outbox
 from shop.products.stores.sql.store import SqlProductStore
 

@@ -26,13 +26,13 @@ from hypothesis.stateful import (
 
 from shop.common.clock import utcnow
 from shop.common.db import create_engine
-from shop.products.bootstrap import migrate_sql
 from shop.products.domain import (
     Line,
     OutOfStock,
     ReservationClosed,
     ReservationStatus,
 )
+from shop.products.stores.sql import migrate as migrate_sql
 from shop.products.stores.sql.store import SqlProductStore
 from tests.integration.products.conftest import new_product, outbox_events
 

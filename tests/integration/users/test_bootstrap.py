@@ -9,9 +9,8 @@ from sqlalchemy import QueuePool, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shop.users.api import create_app
-from shop.users.bootstrap import build
+from shop.users.bootstrap import build, migrate
 from shop.users.context import Context
-from shop.users.store import migrate
 from tests.integration.users.support import SECRET, make_settings, register
 
 
@@ -24,7 +23,7 @@ def pooled(engine: AsyncEngine) -> int:
 
 async def test_build_opens_the_settings_store_and_aclose_releases_it(tmp_path: Path) -> None:
     settings = make_settings(data_dir=tmp_path)
-    await migrate(settings.database_url())
+    await migrate(settings)
     ctx = build(settings)
     transport = httpx.ASGITransport(app=create_app(ctx))
     async with httpx.AsyncClient(

@@ -52,7 +52,7 @@ async def test_registration_writes_its_event_in_the_same_transaction(ctx: Contex
     assert event["data"] == {"userId": user.id, "email": email, "name": "N", "role": "user"}
     payload = orjson.dumps(event).decode()
     assert PASSWORD not in payload and "argon2" not in payload
-    assert ctx.wake.is_set()  # the relay is woken instead of waiting for its next poll
+    assert ctx.wake_relay.is_set()  # the relay is woken instead of waiting for its next poll
 
 
 async def test_a_rolled_back_registration_leaves_neither_row_nor_event(ctx: Context) -> None:

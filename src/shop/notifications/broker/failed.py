@@ -6,6 +6,8 @@ Nothing is requeued in a loop: a transient failure waits in a delay queue, a per
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
 
 from shop.common.logging import get_logger
@@ -35,7 +37,8 @@ async def route_failure(
         if not isinstance(failure, PermanentFailure):
             reason = f"gave up after {attempt} attempts: {failure}"
         log.error("notification_dead_lettered", event_type=kind, attempts=attempt, reason=reason)
-        moved = await _moved(channel, message, to=queues.dlq, attempts=attempt, error=reason)
+        moving = move(channel, message, to=queues.dlq, attempts=attempt, error=reason)
+        moved = await _acked_after(moving, message, to=queues.dlq)
         if moved:
             NOTIFICATIONS.labels(kind, "dead_lettered").inc()
         return moved
@@ -49,25 +52,19 @@ async def route_failure(
         reason=str(failure),
     )
     to = queues.retry(attempt)
-    moved = await _moved(channel, message, to=to, attempts=attempt, delay_seconds=delay)
+    moving = move(channel, message, to=to, attempts=attempt, delay_seconds=delay)
+    moved = await _acked_after(moving, message, to=to)
     if moved:
         NOTIFICATIONS.labels(kind, "retried").inc()
     return moved
 
 
-async def _moved(
-    channel: AbstractChannel,
-    message: AbstractIncomingMessage,
-    *,
-    to: str,
-    attempts: int,
-    error: str | None = None,
-    delay_seconds: float | None = None,
+async def _acked_after(
+    moving: Awaitable[None], message: AbstractIncomingMessage, *, to: str
 ) -> bool:
+    """Acks the message once its copy is in `to`; False (and unacked) when the move failed."""
     try:
-        await move(
-            channel, message, to=to, attempts=attempts, error=error, delay_seconds=delay_seconds
-        )
+        await moving
         await message.ack()
         return True
     except Exception as exc:

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from shop.common.migrations import upgrade_to_head_async
 from shop.notifications.store.deliveries import Claim, DeliveryStore
 
-MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
-__all__ = ["MIGRATIONS", "Claim", "DeliveryStore"]
+
+async def migrate(url: str) -> None:
+    """Applies every migration (a no-op when the schema is current)."""
+    await upgrade_to_head_async(MIGRATIONS_DIR, url)
+
+
+__all__ = ["MIGRATIONS_DIR", "Claim", "DeliveryStore", "migrate"]

@@ -22,7 +22,6 @@ from shop.common.errors import AlreadyExists, Conflict
 from shop.common.events import DomainEvent
 from shop.common.ids import new_id
 from shop.products.domain import (
-    Line,
     NewProduct,
     Product,
     ProductNotFound,
@@ -30,7 +29,6 @@ from shop.products.domain import (
     Reservation,
     ReservationStatus,
 )
-from shop.products.stores import inventory
 from shop.products.stores.mongo.documents import (
     catalog_filter,
     product_from_doc,
@@ -39,13 +37,14 @@ from shop.products.stores.mongo.documents import (
 from shop.products.stores.mongo.outbox import outbox_doc
 from shop.products.stores.mongo.stock import MongoStockTransaction
 from shop.products.stores.protocol import StockTransaction
+from shop.products.stores.stock_methods import StockMethods
 
 Doc = dict[str, Any]
 T = TypeVar("T")
 _SORT_FIELDS = {"price": "price", "name": "name", "createdAt": "created_at"}
 
 
-class MongoProductStore:
+class MongoProductStore(StockMethods):
     """ProductStore on MongoDB; ids are uuid hex strings in `_id`, as in the SQL store."""
 
     def __init__(
@@ -151,25 +150,6 @@ class MongoProductStore:
 
     async def count_products(self) -> int:
         return await self.products.count_documents({})
-
-    async def change_stock(
-        self, product_id: str, *, delta: int | None = None, set_to: int | None = None
-    ) -> Product:
-        return await inventory.restock(self, product_id, delta=delta, set_to=set_to)
-
-    async def reserve(
-        self, *, order_id: str, lines: Sequence[Line], expires_at: datetime
-    ) -> Reservation:
-        return await inventory.reserve(self, order_id=order_id, lines=lines, expires_at=expires_at)
-
-    async def commit_reservation(self, order_id: str, *, now: datetime) -> Reservation:
-        return await inventory.commit(self, order_id, now=now)
-
-    async def release_reservation(self, order_id: str) -> Reservation:
-        return await inventory.release(self, order_id)
-
-    async def expire_due(self, *, now: datetime, limit: int = 100) -> int:
-        return await inventory.expire_due(self, now=now, limit=limit)
 
     async def get_reservation(self, order_id: str) -> Reservation | None:
         doc = await self.reservations.find_one({"order_id": order_id})

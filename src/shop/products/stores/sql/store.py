@@ -21,7 +21,6 @@ from shop.common.errors import AlreadyExists, Conflict
 from shop.common.ids import new_id
 from shop.common.unit_of_work import UnitOfWork
 from shop.products.domain import (
-    Line,
     NewProduct,
     Product,
     ProductNotFound,
@@ -30,7 +29,6 @@ from shop.products.domain import (
     ReservationStatus,
 )
 from shop.products.events import SOURCE
-from shop.products.stores import inventory
 from shop.products.stores.protocol import StockTransaction
 from shop.products.stores.sql.catalog_reads import SqlCatalogReader
 from shop.products.stores.sql.models import outbox, products, reservations
@@ -40,6 +38,7 @@ from shop.products.stores.sql.rows import (
     reservation_from_row,
 )
 from shop.products.stores.sql.stock import SqlStockTransaction
+from shop.products.stores.stock_methods import StockMethods
 
 T = TypeVar("T")
 CATALOG_FIELDS = frozenset(
@@ -47,7 +46,7 @@ CATALOG_FIELDS = frozenset(
 )
 
 
-class SqlProductStore:
+class SqlProductStore(StockMethods):
     """ProductStore on SQLAlchemy; each public method is one transaction."""
 
     def __init__(self, engine: AsyncEngine, *, wake_relay: asyncio.Event | None = None) -> None:
@@ -122,25 +121,6 @@ class SqlProductStore:
     async def count_products(self) -> int:
         async with self._sessions() as session:
             return int(await session.scalar(select(func.count()).select_from(products)) or 0)
-
-    async def change_stock(
-        self, product_id: str, *, delta: int | None = None, set_to: int | None = None
-    ) -> Product:
-        return await inventory.restock(self, product_id, delta=delta, set_to=set_to)
-
-    async def reserve(
-        self, *, order_id: str, lines: Sequence[Line], expires_at: datetime
-    ) -> Reservation:
-        return await inventory.reserve(self, order_id=order_id, lines=lines, expires_at=expires_at)
-
-    async def commit_reservation(self, order_id: str, *, now: datetime) -> Reservation:
-        return await inventory.commit(self, order_id, now=now)
-
-    async def release_reservation(self, order_id: str) -> Reservation:
-        return await inventory.release(self, order_id)
-
-    async def expire_due(self, *, now: datetime, limit: int = 100) -> int:
-        return await inventory.expire_due(self, now=now, limit=limit)
 
     async def atomically(self, work: Callable[[StockTransaction], Awaitable[T]]) -> T:
         async with self._uow() as uow:
