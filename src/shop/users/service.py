@@ -37,6 +37,20 @@ async def find_user(*, uow: UnitOfWork, user_id: str) -> User | None:
     return user
 
 
+async def find_user_and_address(
+    *, uow: UnitOfWork, user_id: str, address_id: str
+) -> tuple[User | None, Address | None]:
+    """The user and, when address_id is given and is theirs, that address: one transaction
+    for the order service's one question before an order (no address_id: None)."""
+    async with uow:
+        user = await store.get_user(uow.session, user_id)
+        address = None
+        if user is not None and address_id:
+            address = await store.get_address(uow.session, user_id=user_id, address_id=address_id)
+        store.detach(uow.session, [row for row in (user, address) if row is not None])
+    return user, address
+
+
 async def update_profile(*, uow: UnitOfWork, user_id: str, changes: dict[str, Any]) -> User:
     """Applies name/phone changes (phone may be cleared with null)."""
     async with uow:
