@@ -43,10 +43,10 @@ async def find_user_and_address(
     """The user and, when address_id is given and is theirs, that address: one transaction
     for the order service's one question before an order (no address_id: None)."""
     async with uow:
-        user = await store.get_user(uow.session, user_id)
-        address = None
-        if user is not None and address_id:
-            address = await store.get_address(uow.session, user_id=user_id, address_id=address_id)
+        if address_id:
+            user, address = await store.get_user_and_address(uow.session, user_id, address_id)
+        else:
+            user, address = await store.get_user(uow.session, user_id), None
         store.detach(uow.session, [row for row in (user, address) if row is not None])
     return user, address
 

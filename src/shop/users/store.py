@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shop.users.models import Address, RefreshToken, User
@@ -18,6 +18,16 @@ async def get_user(session: AsyncSession, user_id: str, *, lock: bool = False) -
     if lock:
         query = query.with_for_update()
     return (await session.execute(query)).scalar_one_or_none()
+
+
+async def get_user_and_address(
+    session: AsyncSession, user_id: str, address_id: str
+) -> tuple[User | None, Address | None]:
+    """The user and that address of theirs (None when it is not theirs), in one query."""
+    mine = and_(Address.user_id == User.id, Address.id == address_id)
+    query = select(User, Address).outerjoin(Address, mine).where(User.id == user_id)
+    row = (await session.execute(query)).first()
+    return (row[0], row[1]) if row is not None else (None, None)
 
 
 async def get_user_by_email(session: AsyncSession, email: str) -> User | None:
