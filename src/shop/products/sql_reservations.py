@@ -48,11 +48,10 @@ class SqlReservations:
         now = utcnow()
         async with self._uow() as uow:
             session = uow.session
-            existing = (await session.execute(reservation_by_order(order_id))).first()
-            if existing is not None:
-                return reservation_from_row(existing._mapping)
             try:
-                # The unique order_id makes a concurrent twin wait here, then fail.
+                # The unique order_id makes a replay, or a concurrent twin (after waiting
+                # here), fail: either way the reservation that stands is read back below.
+                # No look-up first: a replay is rare, and the look-up cost every order.
                 row = (
                     await session.execute(
                         insert(reservations)
