@@ -1,9 +1,10 @@
 """Every Python process of the platform under pyinstrument, and a flat summary of each.
 
-A sampling profile of the whole process (wall clock, main thread): time a process spends
-idle in the event loop shows up as the loop's own time and is reported apart, so the rest
-is where its CPU went. The profiler costs each process some CPU: the CPU per order measured
-in a profiled sweep is inflated, so compare it only with another profiled sweep.
+A sampling profile of the whole process's main thread, timed by its CPU clock (see
+cpu_sampled): the event loop's own frames then hold only its C work (sockets, timers),
+reported apart with the imports, and the rest is where the Python CPU went. The profiler
+costs each process some CPU: the CPU per order measured in a profiled sweep is inflated,
+so compare it only with another profiled sweep.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ def start_profiled(stack: Stack, out_dir: Path) -> dict[str, Path]:
     for name in sorted(stack.supervisor.procs, key=lambda n: START_ORDER.index(service_of(n))):
         stack.stop(name)
         paths[name] = out_dir / f"{name}.pyisession"
-        command = [sys.executable, "-m", "pyinstrument", "-r", "pyisession"]
+        command = [sys.executable, "-m", "bench.orders.cpu_sampled", "-r", "pyisession"]
         command += ["-o", str(paths[name]), "-m", SERVICES[service_of(name)].module]
         log = (stack.log_dir / f"{name}-profiled.log").open("ab")
         proc = subprocess.Popen(command, env=stack.env, stdout=log, stderr=subprocess.STDOUT)
@@ -56,8 +57,8 @@ def _frame(record: str) -> tuple[str, str]:
 
 
 def _idle(function: str, path: str) -> bool:
-    # uvloop runs its loop in C: waiting, and the loop's own C work (sockets, timers),
-    # land on the Python frame that started it.
+    # uvloop runs its loop in C: its own work (sockets, timers) lands on the Python frame
+    # that started it.
     return path.startswith("asyncio/") and function in {"run", "run_until_complete", "run_forever"}
 
 
@@ -94,10 +95,10 @@ def summarise(path: Path) -> str:
 
     return "\n".join(
         [
-            f"## {path.stem}: {busy:.1f} s busy in Python frames, {idle:.1f} s in the event loop "
-            f"(idle or its C work), {startup:.1f} s importing",
+            f"## {path.stem}: CPU {busy:.1f} s in Python frames, {idle:.1f} s in the event loop's "
+            f"C work, {startup:.1f} s importing",
             "",
-            "own time by library (% of busy):",
+            "own time by library (% of the CPU in Python frames):",
             *top(library),
             "",
             f"own time by function (top {TOP}):",
