@@ -73,6 +73,7 @@ def summarise(path: Path) -> str:
     own: dict[str, float] = defaultdict(float)
     library: dict[str, float] = defaultdict(float)
     total: dict[str, float] = defaultdict(float)
+    entry: dict[str, float] = defaultdict(float)  # what the event loop called
     startup = idle = busy = 0.0
     for stack, seconds in records:
         frames = [_frame(f) for f in stack]
@@ -84,6 +85,12 @@ def summarise(path: Path) -> str:
             idle += seconds
             continue
         busy += seconds
+        loop = [i for i, (f, p) in enumerate(frames) if _idle(f, p)]
+        if not loop:
+            # SQLAlchemy runs its sync half in greenlets, whose stacks start there.
+            entry["(outside the loop's stack: SQLAlchemy's greenlets, start-up)"] += seconds
+        elif loop[-1] + 1 < len(frames):
+            entry[" ".join(frames[loop[-1] + 1])] += seconds
         own[f"{function}  {where}"] += seconds
         library[_package(where)] += seconds
         for label in {f"{f}  {p}" for f, p in frames if p.startswith("shop/")}:
@@ -100,6 +107,9 @@ def summarise(path: Path) -> str:
             "",
             "own time by library (% of the CPU in Python frames):",
             *top(library),
+            "",
+            "what the event loop ran (a request, a callback, a background loop):",
+            *top(entry),
             "",
             f"own time by function (top {TOP}):",
             *top(own),
