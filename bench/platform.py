@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -37,12 +39,20 @@ def bench_platform(
     env.update(extra_env or {})
     env, plan = with_replicas(env, replicas)
     stack = Stack(env, log_dir=root / "logs")
+    finished = False
     try:
         stack.start_planned(plan)
         yield stack
+        finished = True
     finally:
         stack.close()
         time.sleep(0.5)
         drop_mysql_database(users_db)
         drop_postgres_database(products_db)
         drop_postgres_database(orders_db)
+        # Logs, mail drop and profiles (tens of MB each) go too once the results are
+        # written; after a failure they stay, to be read.
+        if finished:
+            shutil.rmtree(root, ignore_errors=True)
+        else:
+            print(f"the platform's logs are kept in {root}", file=sys.stderr)

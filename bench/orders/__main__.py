@@ -16,9 +16,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import signal
-import subprocess
-import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,27 +25,13 @@ import asyncpg  # type: ignore[import-untyped]
 from tests.support.stack import Stack
 
 from bench.orders.measure import place_orders, seed
+from bench.orders.profiles import start_profiled, stop_profiled, summarise
 from bench.pgbench_anchor import pgbench_inserts
 from bench.platform import bench_platform
 from bench.wrk import require_wrk
 
 RESULTS = Path(__file__).parents[1] / "results"
 HOT_STOCK = 50
-
-
-def start_profiled_orders(stack: Stack, profile: Path, log: Path) -> subprocess.Popen[bytes]:
-    """The order service under pyinstrument (wall-clock sampling of the whole process)."""
-    stack.stop("orders")
-    command = [sys.executable, "-m", "pyinstrument", "--renderer", "text", "--show-all"]
-    proc = subprocess.Popen(
-        [*command, "-o", str(profile), "-m", "shop.orders"],
-        env=stack.env,
-        stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
-    )
-    stack.supervisor.procs["orders"] = proc
-    stack.supervisor.wait_ready("orders")
-    return proc
 
 
 async def _confirmed_units(url: str, product_id: str) -> int:
@@ -89,9 +72,9 @@ def sweep(args: argparse.Namespace, replicas: str, connections: list[int]) -> di
     with bench_platform(replicas=replicas) as stack:
         shoppers = stack.log_dir.parent / "shoppers.txt"
         seed(stack, shoppers=args.shoppers, products=args.products, stock=10**9, path=shoppers)
-        profile = RESULTS / f"orders-profile-{args.stamp}.txt"
+        profiles: dict[str, Path] = {}
         if args.profile:
-            start_profiled_orders(stack, profile, stack.log_dir / "orders-profiled.log")
+            profiles = start_profiled(stack, stack.log_dir.parent)
         for count in connections:
             run = place_orders(stack, shoppers, connections=count, duration=args.duration)
             out["runs"].append(run)
@@ -100,9 +83,9 @@ def sweep(args: argparse.Namespace, replicas: str, connections: list[int]) -> di
             out["hot_product"] = hot_product(stack, shoppers=args.shoppers, duration=5)
             print(json.dumps(out["hot_product"]), flush=True)
         if args.profile:
-            proc = stack.supervisor.procs.pop("orders")
-            proc.send_signal(signal.SIGTERM)
-            proc.wait(timeout=60)
+            stop_profiled(stack, profiles)
+            profile = RESULTS / f"orders-profile-{args.stamp}.txt"
+            profile.write_text("\n".join(summarise(p) for p in profiles.values()))
             out["profile"] = str(profile.relative_to(RESULTS.parent.parent))
     return out
 

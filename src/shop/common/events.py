@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import uuid
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -19,9 +20,12 @@ class DomainEvent:
     type: ClassVar[str]
 
     def data(self) -> dict[str, Any]:
-        return {_camel(k): v for k, v in dataclasses.asdict(self).items()}
+        # Shallow: the envelope is serialised at once and never changed, so asdict's deep
+        # copy of every item and address was pure cost (orjson writes dataclasses alike).
+        return {_camel(f.name): getattr(self, f.name) for f in dataclasses.fields(self)}
 
 
+@functools.cache
 def _camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(part.title() for part in rest)

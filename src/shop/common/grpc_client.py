@@ -5,8 +5,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 import time
-from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import grpc
 
@@ -17,56 +16,70 @@ from shop.common.security import GATEWAY_SECRET_HEADER
 _HEALTH_PREFIX = "/grpc.health.v1.Health/"
 
 
-class _MetadataInterceptor(grpc.aio.UnaryUnaryClientInterceptor):  # type: ignore[misc]
-    def __init__(self, secret: str) -> None:
-        self._secret = secret
+class _UnaryUnary:
+    """A unary-unary multicallable that adds the secret and the request id to each call.
 
-    async def intercept_unary_unary(
-        self,
-        continuation: Callable[[grpc.aio.ClientCallDetails, Any], Any],
-        details: grpc.aio.ClientCallDetails,
-        request: Any,
-    ) -> Any:
-        metadata = grpc.aio.Metadata(*(details.metadata or ()))
-        metadata.add(GATEWAY_SECRET_HEADER, self._secret)
+    Done here rather than with grpc.aio interceptors: an intercepted call runs through an
+    extra task and call wrapper per interceptor, which cost the order service about a
+    tenth of its CPU per order across its gRPC calls.
+    """
+
+    def __init__(self, inner: Any, secret: str, metrics: tuple[str, str, str] | None) -> None:
+        self._inner = inner
+        self._secret = secret
+        self._metrics = metrics
+
+    def __call__(self, request: Any, *, metadata: Any = None, **options: Any) -> Any:
+        pairs = [*(metadata or ()), (GATEWAY_SECRET_HEADER, self._secret)]
         request_id = get_request_id()
         if request_id:
-            metadata.add(REQUEST_ID_HEADER, request_id)
-        new_details = grpc.aio.ClientCallDetails(
-            details.method,
-            details.timeout,
-            metadata,
-            details.credentials,
-            details.wait_for_ready,
-        )
-        return await continuation(new_details, request)
+            pairs.append((REQUEST_ID_HEADER, request_id))
+        call = self._inner(request, metadata=pairs, **options)
+        if self._metrics is None:
+            return call
+        return _measured(call, *self._metrics)
 
 
-class _MetricsInterceptor(grpc.aio.UnaryUnaryClientInterceptor):  # type: ignore[misc]
-    """Counts and times each attempt by method and status code (health checks aside)."""
+async def _measured(call: Any, service: str, peer: str, method: str) -> Any:
+    """Counts and times the call by method and status code."""
+    started = time.perf_counter()
+    try:
+        return await call
+    finally:
+        # An ended call answers at once; one we were cancelled out of is counted as such.
+        code = (await call.code()).name if call.done() else "CANCELLED"
+        GRPC_CLIENT_REQUESTS.labels(service, peer, method, code).inc()
+        GRPC_CLIENT_LATENCY.labels(service, peer, method).observe(time.perf_counter() - started)
 
-    def __init__(self, service: str, peer: str) -> None:
-        self._service = service
-        self._peer = peer
 
-    async def intercept_unary_unary(
-        self,
-        continuation: Callable[[grpc.aio.ClientCallDetails, Any], Any],
-        details: grpc.aio.ClientCallDetails,
-        request: Any,
-    ) -> Any:
-        path = details.method.decode() if isinstance(details.method, bytes) else details.method
-        if path.startswith(_HEALTH_PREFIX):
-            return await continuation(details, request)
-        method = path.rsplit("/", 1)[-1]
-        started = time.perf_counter()
-        call = await continuation(details, request)
-        code = await call.code()  # waits for the call to end; never raises
-        GRPC_CLIENT_REQUESTS.labels(self._service, self._peer, method, code.name).inc()
-        GRPC_CLIENT_LATENCY.labels(self._service, self._peer, method).observe(
-            time.perf_counter() - started
-        )
-        return call
+class _Channel:
+    """A grpc.aio channel whose stubs' unary calls carry the secret and the request id."""
+
+    def __init__(
+        self, channel: grpc.aio.Channel, secret: str, service: str | None, peer: str | None
+    ) -> None:
+        self._channel = channel
+        self._secret = secret
+        self._service, self._peer = service, peer
+
+    def unary_unary(self, method: str, *args: Any, **kwargs: Any) -> _UnaryUnary:
+        metrics = None
+        # Health checks are not counted.
+        counted = not method.startswith(_HEALTH_PREFIX)
+        if self._service is not None and self._peer is not None and counted:
+            metrics = (self._service, self._peer, method.rsplit("/", 1)[-1])
+        inner = self._channel.unary_unary(method, *args, **kwargs)
+        return _UnaryUnary(inner, self._secret, metrics)
+
+    async def __aenter__(self) -> _Channel:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._channel.close()
+
+    def __getattr__(self, name: str) -> Any:
+        # close(), get_state(), channel_ready() ...: the real channel's.
+        return getattr(self._channel, name)
 
 
 def _ipv4(address: str) -> str:
@@ -98,9 +111,6 @@ def open_channel(
     and reconnect backoff is capped so a replica that comes back is used within seconds.
     One address keeps grpc's default policy (pick_first), as a single peer always had.
     """
-    interceptors: list[Any] = [_MetadataInterceptor(secret)]
-    if service is not None and peer is not None:
-        interceptors.append(_MetricsInterceptor(service, peer))
     options: list[tuple[str, Any]] = [
         ("grpc.keepalive_time_ms", 30_000),
         ("grpc.keepalive_permit_without_calls", 1),
@@ -113,4 +123,5 @@ def open_channel(
             ("grpc.initial_reconnect_backoff_ms", 200),
             ("grpc.max_reconnect_backoff_ms", 2_000),
         ]
-    return grpc.aio.insecure_channel(resolved, interceptors=interceptors, options=options)
+    channel = grpc.aio.insecure_channel(resolved, options=options)
+    return cast(grpc.aio.Channel, _Channel(channel, secret, service, peer))

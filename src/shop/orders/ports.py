@@ -88,7 +88,8 @@ class OrderUnitOfWork(Protocol):
 
 
 class Users(Protocol):
-    async def validate_user(self, user_id: str) -> upb.ValidateUserResponse: ...
+    async def validate_user(self, user_id: str, address_id: str = "") -> upb.ValidateUserResponse:
+        """Whether the user may order; with `address_id`, that address of theirs too."""
 
     async def addresses(self, user_id: str) -> list[upb.Address]: ...
 

@@ -87,7 +87,12 @@ class UserServicer(user_pb2_grpc.UserServiceServicer):
         # An unknown user is an answer here ("not valid"), not an error.
         if not request.user_id:
             return user_pb2.ValidateUserResponse(valid=False, reason="user_id is required")
-        user = await service.find_user(uow=self._ctx.uow(), user_id=request.user_id)
+        user, address = await service.find_user_and_address(
+            uow=self._ctx.uow(), user_id=request.user_id, address_id=request.address_id
+        )
         if user is None:
             return user_pb2.ValidateUserResponse(valid=False, reason="user not found")
-        return user_pb2.ValidateUserResponse(valid=True, user=user_message(user))
+        answer = user_pb2.ValidateUserResponse(valid=True, user=user_message(user))
+        if address is not None:
+            answer.address.CopyFrom(address_message(address))
+        return answer

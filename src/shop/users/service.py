@@ -36,6 +36,20 @@ async def find_user(*, uow: UserUnitOfWork, user_id: str) -> User | None:
     return user
 
 
+async def find_user_and_address(
+    *, uow: UserUnitOfWork, user_id: str, address_id: str
+) -> tuple[User | None, Address | None]:
+    """The user and, when address_id is given and is theirs, that address: one transaction
+    for the order service's one question before an order (no address_id: None)."""
+    async with uow:
+        if address_id:
+            user, address = await uow.users.with_address(user_id, address_id)
+        else:
+            user, address = await uow.users.get(user_id), None
+        uow.detach([user, address])
+    return user, address
+
+
 async def update_profile(*, uow: UserUnitOfWork, user_id: str, changes: dict[str, Any]) -> User:
     """Applies name/phone changes (phone may be cleared with null)."""
     async with uow:

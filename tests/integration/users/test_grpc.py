@@ -118,3 +118,22 @@ async def test_validate_user(ctx: Context, target: str) -> None:
         assert not unknown.valid and unknown.reason == "user not found"
     finally:
         await channel.close()
+
+
+async def test_validate_user_returns_the_asked_address_only_when_it_is_theirs(
+    ctx: Context, stub: user_pb2_grpc.UserServiceStub
+) -> None:
+    user_id, other_id = await _user_with_address(ctx), await _user_with_address(ctx)
+    mine = (
+        await stub.GetUserAddresses(user_pb2.GetUserAddressesRequest(user_id=user_id))
+    ).addresses
+    theirs = (
+        await stub.GetUserAddresses(user_pb2.GetUserAddressesRequest(user_id=other_id))
+    ).addresses
+    asked = user_pb2.ValidateUserRequest(user_id=user_id, address_id=mine[0].id)
+    reply = await stub.ValidateUser(asked, timeout=5)
+    assert reply.valid and reply.HasField("address") and reply.address == mine[0]
+    for address_id in (theirs[0].id, str(uuid.uuid4()), ""):
+        asked = user_pb2.ValidateUserRequest(user_id=user_id, address_id=address_id)
+        reply = await stub.ValidateUser(asked, timeout=5)
+        assert reply.valid and not reply.HasField("address")

@@ -190,13 +190,18 @@ class FakeUsers:
         ]
         return user_id, address_id
 
-    async def validate_user(self, user_id: str) -> upb.ValidateUserResponse:
+    async def validate_user(self, user_id: str, address_id: str = "") -> upb.ValidateUserResponse:
         if self.error is not None:
             raise self.error
         email = self.emails.get(user_id)
         if email is None:
             return upb.ValidateUserResponse(valid=False, reason="unknown user")
-        return upb.ValidateUserResponse(valid=True, user=upb.User(id=user_id, email=email))
+        answer = upb.ValidateUserResponse(valid=True, user=upb.User(id=user_id, email=email))
+        # Like the user service: the address comes back only when it is one of theirs.
+        mine = [a for a in self.addresses_of.get(user_id, []) if a.id == address_id]
+        if mine:
+            answer.address.CopyFrom(mine[0])
+        return answer
 
     async def addresses(self, user_id: str) -> list[upb.Address]:
         if self.error is not None:

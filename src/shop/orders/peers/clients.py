@@ -17,8 +17,10 @@ class UserClient:
         self._stub = ugrpc.UserServiceStub(channel)
         self.peer = peer
 
-    async def validate_user(self, user_id: str) -> upb.ValidateUserResponse:
-        request = upb.ValidateUserRequest(user_id=user_id)
+    async def validate_user(self, user_id: str, address_id: str = "") -> upb.ValidateUserResponse:
+        """Whether the user may order; with address_id, that address in the same answer
+        (`address` unset when it is not theirs, or the user service predates the field)."""
+        request = upb.ValidateUserRequest(user_id=user_id, address_id=address_id)
         return await self.peer.call(self._stub.ValidateUser, request, idempotent=True)
 
     async def addresses(self, user_id: str) -> list[upb.Address]:

@@ -42,9 +42,8 @@ async def reserve(
     ordered = tuple(sorted(lines, key=lambda line: line.product_id))  # one lock order
 
     async def work(tx: StockTransaction) -> Reservation:
-        existing = await tx.reservation(order_id)
-        if existing is not None:
-            return existing
+        # No look-up first: a replay is rare and the look-up cost every order. A replay, or
+        # a concurrent twin after waiting, fails on the unique order id and reads back below.
         reservation = Reservation(
             id=new_id(),
             order_id=order_id,
@@ -53,7 +52,6 @@ async def reserve(
             expires_at=expires_at,
             created_at=utcnow(),
         )
-        # Written first: the unique order id makes a concurrent twin wait here, then fail.
         await tx.add_reservation(reservation)
         for line in ordered:
             if await _apply(tx, RESERVE, line) is None:

@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17shop/user/v1/user.proto\x12\x0cshop.user.v1\"`\n\x04User\x12\n\n\x02id\x18\x01 \x01(\t\x12\r\n\x05\x65mail\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x0c\n\x04role\x18\x04 \x01(\t\x12\x12\n\ncreated_at\x18\x05 \x01(\t\x12\r\n\x05phone\x18\x06 \x01(\t\"\x8a\x01\n\x07\x41\x64\x64ress\x12\n\n\x02id\x18\x01 \x01(\t\x12\r\n\x05line1\x18\x02 \x01(\t\x12\r\n\x05line2\x18\x03 \x01(\t\x12\x0c\n\x04\x63ity\x18\x04 \x01(\t\x12\r\n\x05state\x18\x05 \x01(\t\x12\x13\n\x0bpostal_code\x18\x06 \x01(\t\x12\x0f\n\x07\x63ountry\x18\x07 \x01(\t\x12\x12\n\nis_default\x18\x08 \x01(\x08\"!\n\x0eGetUserRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\"3\n\x0fGetUserResponse\x12 \n\x04user\x18\x01 \x01(\x0b\x32\x12.shop.user.v1.User\"*\n\x17GetUserAddressesRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\"D\n\x18GetUserAddressesResponse\x12(\n\taddresses\x18\x01 \x03(\x0b\x32\x15.shop.user.v1.Address\"&\n\x13ValidateUserRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\"W\n\x14ValidateUserResponse\x12\r\n\x05valid\x18\x01 \x01(\x08\x12 \n\x04user\x18\x02 \x01(\x0b\x32\x12.shop.user.v1.User\x12\x0e\n\x06reason\x18\x03 \x01(\t2\x8f\x02\n\x0bUserService\x12\x46\n\x07GetUser\x12\x1c.shop.user.v1.GetUserRequest\x1a\x1d.shop.user.v1.GetUserResponse\x12\x61\n\x10GetUserAddresses\x12%.shop.user.v1.GetUserAddressesRequest\x1a&.shop.user.v1.GetUserAddressesResponse\x12U\n\x0cValidateUser\x12!.shop.user.v1.ValidateUserRequest\x1a\".shop.user.v1.ValidateUserResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17shop/user/v1/user.proto\x12\x0cshop.user.v1\"`\n\x04User\x12\n\n\x02id\x18\x01 \x01(\t\x12\r\n\x05\x65mail\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x0c\n\x04role\x18\x04 \x01(\t\x12\x12\n\ncreated_at\x18\x05 \x01(\t\x12\r\n\x05phone\x18\x06 \x01(\t\"\x8a\x01\n\x07\x41\x64\x64ress\x12\n\n\x02id\x18\x01 \x01(\t\x12\r\n\x05line1\x18\x02 \x01(\t\x12\r\n\x05line2\x18\x03 \x01(\t\x12\x0c\n\x04\x63ity\x18\x04 \x01(\t\x12\r\n\x05state\x18\x05 \x01(\t\x12\x13\n\x0bpostal_code\x18\x06 \x01(\t\x12\x0f\n\x07\x63ountry\x18\x07 \x01(\t\x12\x12\n\nis_default\x18\x08 \x01(\x08\"!\n\x0eGetUserRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\"3\n\x0fGetUserResponse\x12 \n\x04user\x18\x01 \x01(\x0b\x32\x12.shop.user.v1.User\"*\n\x17GetUserAddressesRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\"D\n\x18GetUserAddressesResponse\x12(\n\taddresses\x18\x01 \x03(\x0b\x32\x15.shop.user.v1.Address\":\n\x13ValidateUserRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x12\n\naddress_id\x18\x02 \x01(\t\"\x7f\n\x14ValidateUserResponse\x12\r\n\x05valid\x18\x01 \x01(\x08\x12 \n\x04user\x18\x02 \x01(\x0b\x32\x12.shop.user.v1.User\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12&\n\x07\x61\x64\x64ress\x18\x04 \x01(\x0b\x32\x15.shop.user.v1.Address2\x8f\x02\n\x0bUserService\x12\x46\n\x07GetUser\x12\x1c.shop.user.v1.GetUserRequest\x1a\x1d.shop.user.v1.GetUserResponse\x12\x61\n\x10GetUserAddresses\x12%.shop.user.v1.GetUserAddressesRequest\x1a&.shop.user.v1.GetUserAddressesResponse\x12U\n\x0cValidateUser\x12!.shop.user.v1.ValidateUserRequest\x1a\".shop.user.v1.ValidateUserResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -44,9 +44,9 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GETUSERADDRESSESRESPONSE']._serialized_start=412
   _globals['_GETUSERADDRESSESRESPONSE']._serialized_end=480
   _globals['_VALIDATEUSERREQUEST']._serialized_start=482
-  _globals['_VALIDATEUSERREQUEST']._serialized_end=520
-  _globals['_VALIDATEUSERRESPONSE']._serialized_start=522
-  _globals['_VALIDATEUSERRESPONSE']._serialized_end=609
-  _globals['_USERSERVICE']._serialized_start=612
-  _globals['_USERSERVICE']._serialized_end=883
+  _globals['_VALIDATEUSERREQUEST']._serialized_end=540
+  _globals['_VALIDATEUSERRESPONSE']._serialized_start=542
+  _globals['_VALIDATEUSERRESPONSE']._serialized_end=669
+  _globals['_USERSERVICE']._serialized_start=672
+  _globals['_USERSERVICE']._serialized_end=943
 # @@protoc_insertion_point(module_scope)

@@ -176,15 +176,19 @@ class ValidateUserRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     USER_ID_FIELD_NUMBER: _builtins.int
+    ADDRESS_ID_FIELD_NUMBER: _builtins.int
     user_id: _builtins.str
+    address_id: _builtins.str
+    """Optional: also look this address up, so that placing an order asks once, not twice."""
     def __init__(
         self,
         *,
         user_id: _builtins.str = ...,
+        address_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["user_id", b"user_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["address_id", b"address_id", "user_id", b"user_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -197,21 +201,27 @@ class ValidateUserResponse(_message.Message):
     VALID_FIELD_NUMBER: _builtins.int
     USER_FIELD_NUMBER: _builtins.int
     REASON_FIELD_NUMBER: _builtins.int
+    ADDRESS_FIELD_NUMBER: _builtins.int
     valid: _builtins.bool
     reason: _builtins.str
     """set when valid is false"""
     @_builtins.property
     def user(self) -> Global___User: ...
+    @_builtins.property
+    def address(self) -> Global___Address:
+        """Set when address_id was given and is one of this user's addresses."""
+
     def __init__(
         self,
         *,
         valid: _builtins.bool = ...,
         user: Global___User | None = ...,
         reason: _builtins.str = ...,
+        address: Global___Address | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["user", b"user"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["address", b"address", "user", b"user"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["reason", b"reason", "user", b"user", "valid", b"valid"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["address", b"address", "reason", b"reason", "user", b"user", "valid", b"valid"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -71,7 +71,8 @@ class UserServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ValidateUser(self, request, context):
-        """ValidateUser says whether a user exists and may place orders.
+        """ValidateUser says whether a user exists and may place orders (and, when asked, returns
+        one of the user's addresses in the same answer).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -38,7 +38,9 @@ class UserServiceStub:
     GetUser: _grpc.UnaryUnaryMultiCallable[_user_pb2.GetUserRequest, _user_pb2.GetUserResponse]
     GetUserAddresses: _grpc.UnaryUnaryMultiCallable[_user_pb2.GetUserAddressesRequest, _user_pb2.GetUserAddressesResponse]
     ValidateUser: _grpc.UnaryUnaryMultiCallable[_user_pb2.ValidateUserRequest, _user_pb2.ValidateUserResponse]
-    """ValidateUser says whether a user exists and may place orders."""
+    """ValidateUser says whether a user exists and may place orders (and, when asked, returns
+    one of the user's addresses in the same answer).
+    """
 
 @_typing.type_check_only
 class UserServiceAsyncStub(UserServiceStub):
@@ -50,7 +52,9 @@ class UserServiceAsyncStub(UserServiceStub):
     GetUser: _aio.UnaryUnaryMultiCallable[_user_pb2.GetUserRequest, _user_pb2.GetUserResponse]  # type: ignore[assignment]
     GetUserAddresses: _aio.UnaryUnaryMultiCallable[_user_pb2.GetUserAddressesRequest, _user_pb2.GetUserAddressesResponse]  # type: ignore[assignment]
     ValidateUser: _aio.UnaryUnaryMultiCallable[_user_pb2.ValidateUserRequest, _user_pb2.ValidateUserResponse]  # type: ignore[assignment]
-    """ValidateUser says whether a user exists and may place orders."""
+    """ValidateUser says whether a user exists and may place orders (and, when asked, returns
+    one of the user's addresses in the same answer).
+    """
 
 class UserServiceServicer(metaclass=_abc_1.ABCMeta):
     """UserService answers questions the other services ask about users.
@@ -77,6 +81,8 @@ class UserServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _user_pb2.ValidateUserRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_user_pb2.ValidateUserResponse, _abc.Awaitable[_user_pb2.ValidateUserResponse]]:
-        """ValidateUser says whether a user exists and may place orders."""
+        """ValidateUser says whether a user exists and may place orders (and, when asked, returns
+        one of the user's addresses in the same answer).
+        """
 
 def add_UserServiceServicer_to_server(servicer: UserServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

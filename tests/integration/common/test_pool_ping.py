@@ -1,0 +1,54 @@
+"""Pooled connections are pinged only after sitting idle, and a dead idle one is replaced."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from shop.common import db
+from shop.common.db import create_engine
+
+
+@pytest.mark.parametrize("which", ["postgres_url", "mysql_url"])
+async def test_a_connection_killed_while_idle_is_replaced_before_use(
+    which: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = create_engine(request.getfixturevalue(which), pool_size=1)
+    backend_id = "pg_backend_pid()" if which == "postgres_url" else "connection_id()"
+    kill = "SELECT pg_terminate_backend({})" if which == "postgres_url" else "KILL {}"
+    try:
+        async with engine.connect() as conn:
+            first = (await conn.execute(text(f"SELECT {backend_id}"))).scalar_one()
+        # Killed from another connection while it sits in the pool, as a server restart would.
+        other = create_engine(request.getfixturevalue(which), pool_size=1)
+        try:
+            async with other.connect() as conn:
+                await conn.execute(text(kill.format(first)))
+        finally:
+            await other.dispose()
+        monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", 0.0)
+        async with engine.connect() as conn:
+            second = (await conn.execute(text(f"SELECT {backend_id}"))).scalar_one()
+        assert second != first
+    finally:
+        await engine.dispose()
+
+
+async def test_a_connection_in_steady_use_is_not_pinged(postgres_url: str) -> None:
+    engine = create_engine(postgres_url, pool_size=1)
+    pings = 0
+    real_ping = engine.sync_engine.dialect.do_ping
+
+    def counting_ping(dbapi_connection: object) -> bool:
+        nonlocal pings
+        pings += 1
+        return bool(real_ping(dbapi_connection))
+
+    engine.sync_engine.dialect.do_ping = counting_ping  # type: ignore[method-assign]
+    try:
+        for _ in range(5):
+            async with engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+    finally:
+        await engine.dispose()
+    assert pings == 0
