@@ -4,9 +4,11 @@
    each proxying the same constant upstream (bench.gateway);
 2. order placement, full saga, at 1/16/32/64 connections, a hot product, two order
    replicas, and the pgbench insert anchor (bench.orders);
-3. catalog and order-list queries at 10k, 100k and 1M rows (bench.catalog).
+3. catalog and order-list queries at 10k, 100k and 1M rows (bench.catalog);
+4. login at 1/16/64 connections, one argon2id verification timed apart (bench.login).
 Each writes its own JSON under bench/results/; this writes bench-<time>.json with all of
-them and the machine's description, and bench/RESULTS.md, the table bench/README.md shows.
+them and the machine's description, bench/RESULTS.md, the table bench/README.md shows, and
+bench/plot.png, throughput and p99 against connections.
 """
 
 from __future__ import annotations
@@ -21,11 +23,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.plot import plot
 from bench.report import markdown
 from bench.wrk import require_wrk
 
 RESULTS = Path(__file__).parent / "results"
-STEPS = {"gateway": "gateway-", "orders": "orders-", "catalog": "catalog-"}
+STEPS = {"gateway": "gateway-", "orders": "orders-", "catalog": "catalog-", "login": "login-"}
 
 
 def machine() -> dict[str, Any]:
@@ -58,7 +61,7 @@ def main() -> int:
     parser.add_argument(
         "--only",
         default=",".join(STEPS),
-        help="steps to run (gateway,orders,catalog); the others come from their newest results",
+        help=f"steps to run ({','.join(STEPS)}); the others come from their newest results",
     )
     only = parser.parse_args().only.split(",")
     require_wrk()
@@ -79,6 +82,8 @@ def main() -> int:
         run[step] = {"load_average_at_start": load, **(result or {"failed": True})}
     path = RESULTS / f"bench-{stamp}.json"
     path.write_text(json.dumps(run, indent=2) + "\n")
+    plot(run, path.with_suffix(".png"))
+    plot(run, Path(__file__).parent / "plot.png")  # the one bench/README.md shows
     table = markdown(run)
     (Path(__file__).parent / "RESULTS.md").write_text(table)
     print(table)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bench.login_report import markdown_rows as _login
+
 
 def _gateway(g: dict[str, Any]) -> list[str]:
     rows = ["| server | request | connections | req/s | p50 ms | p99 ms | CPU us/req |",
@@ -57,12 +59,15 @@ def _catalog(c: dict[str, Any]) -> list[str]:
     return rows
 
 
+SECTIONS = (("gateway", _gateway), ("orders", _orders), ("catalog", _catalog), ("login", _login))
+
+
 def markdown(run: dict[str, Any]) -> str:
     m = run["machine"]
     out = [f"# `make bench` run {run['when']}", "",
            f"Machine: {m['cpu']}, {m['cpus']} CPUs, {m['memory_gb']} GB, {m['os']}, "
            f"Python {m['python']}; {m['note']}.", ""]  # fmt: skip
-    for step, render in (("gateway", _gateway), ("orders", _orders), ("catalog", _catalog)):
+    for step, render in SECTIONS:
         part = run.get(step, {})
         load = " ".join(str(x) for x in part.get("load_average_at_start", []))
         out += [f"## {step} (load average at start: {load})", ""]
