@@ -48,11 +48,12 @@ def _user_id(value: str) -> str:
 GRPC_SERVICE_NAME = user_pb2.DESCRIPTOR.services_by_name["UserService"].full_name
 
 
-async def start_grpc(ctx: Context, *, port: int, host: str = "0.0.0.0") -> GrpcServer:
-    """The started gRPC server: UserService, health, and the gateway-secret interceptor."""
+async def start_grpc(ctx: Context, *, port: int | None = None, host: str = "0.0.0.0") -> GrpcServer:
+    """The gRPC server on USER_SERVICE_GRPC_PORT (or `port`): UserService, health, and the
+    gateway-secret interceptor."""
     servicer = UserServicer(ctx)
     return await start_grpc_server(
-        port=port,
+        port=ctx.settings.user_service_grpc_port if port is None else port,
         secrets=ctx.settings.gateway_secrets,
         register=lambda server: user_pb2_grpc.add_UserServiceServicer_to_server(servicer, server),
         service_names=[GRPC_SERVICE_NAME],
