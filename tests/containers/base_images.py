@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from tests.containers.podman import image_exists, inspect, podman
-from tests.unit.deploy.dockerfile import parse_dockerfile
+from tests.support.dockerfile import parse_dockerfile
 
 STAND_IN_LABEL = "org.shop.stand-in"
 CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")

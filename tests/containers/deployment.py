@@ -15,7 +15,8 @@ from typing import Any
 from pydantic_settings import BaseSettings
 
 from shop.common.settings import CommonSettings
-from tests.unit.deploy.support import COMPOSE_FILE, interpolate, k8s_by_kind, load_yaml
+from tests.support.compose_interpolation import interpolate
+from tests.support.deploy_files import COMPOSE_FILE, k8s_by_kind, load_yaml
 
 PROBES = ("startupProbe", "readinessProbe", "livenessProbe")
 

@@ -10,7 +10,7 @@ import time
 import httpx
 import pytest
 
-from tests.e2e.test_orders_support import (
+from tests.support.shopping import (
     assert_ledger_matches,
     new_product,
     new_shopper,

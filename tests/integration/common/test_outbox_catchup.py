@@ -12,16 +12,14 @@ import uuid
 from collections.abc import AsyncIterator
 
 import aio_pika
-import orjson
 import pytest
-from sqlalchemy import MetaData, func, insert, select
+from sqlalchemy import MetaData, insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shop.common.db import create_engine
-from shop.common.events import cloud_event
-from shop.common.outbox import define_outbox_table, utcnow
-from shop.common.outbox_relay import OutboxRelay, declare_exchange
+from shop.common.outbox import define_outbox_table
+from shop.common.outbox_relay import declare_exchange
 from tests.support.databases import RABBITMQ_URL
+from tests.support.outbox_tables import engine_with_tables, outbox_row, pending_rows, relay_for
 
 BACKLOG = 5_000
 metadata = MetaData()
@@ -30,38 +28,19 @@ outbox = define_outbox_table(metadata)
 
 @pytest.fixture
 async def engine(postgres_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(postgres_url)
-    async with engine.begin() as conn:
-        await conn.run_sync(metadata.drop_all)
-        await conn.run_sync(metadata.create_all)
-    yield engine
-    async with engine.begin() as conn:
-        await conn.run_sync(metadata.drop_all)
-    await engine.dispose()
+    async with engine_with_tables(postgres_url, metadata) as engine:
+        yield engine
 
 
 async def _backlog(engine: AsyncEngine, routing_key: str) -> None:
     """Rows written while the broker was away (the relay was not running)."""
-    rows = []
-    for n in range(BACKLOG):
-        event = cloud_event(event_type=routing_key, source="/test", data={"n": n}, request_id=None)
-        rows.append(
-            {
-                "event_id": event["id"],
-                "event_type": routing_key,
-                "payload": orjson.dumps(event).decode(),
-                "created_at": utcnow(),
-                "attempts": 0,
-            }
-        )
+    rows = [outbox_row(routing_key, {"n": n}) for n in range(BACKLOG)]
     async with engine.begin() as conn:
         await conn.execute(insert(outbox), rows)
 
 
 async def _pending(engine: AsyncEngine) -> int:
-    query = select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))
-    async with engine.connect() as conn:
-        return int((await conn.execute(query)).scalar_one())
+    return await pending_rows(engine, outbox)
 
 
 @pytest.mark.timeout(400)
@@ -72,14 +51,7 @@ async def test_backlog_of_5000_is_published_once_each(engine: AsyncEngine) -> No
     queue = await channel.declare_queue(routing_key, exclusive=True, auto_delete=True)
     await queue.bind(await declare_exchange(channel), routing_key=routing_key)
     await _backlog(engine, routing_key)
-    relay = OutboxRelay(
-        engine=engine,
-        outbox=outbox,
-        rabbitmq_url=RABBITMQ_URL,
-        service="test",
-        wake=asyncio.Event(),
-        poll_seconds=0.05,
-    )
+    relay = relay_for(engine, outbox, poll_seconds=0.05)
     started = time.perf_counter()
     task = asyncio.create_task(relay.run())
     try:

@@ -9,22 +9,24 @@ from typing import Any
 import jsonschema
 import pytest
 
-from tests.unit.deploy.support import (
+from tests.support.compose_interpolation import (
+    MissingVariableError,
+    all_strings,
+    interpolate,
+    references,
+)
+from tests.support.deploy_files import (
     COMPOSE_ENV_EXAMPLE,
     COMPOSE_FILE,
     CONTRACT_PORTS,
     SECRET_ENV,
     STORE_ENV,
-    MissingVariableError,
-    all_strings,
     compose_schema,
     documented_env_names,
-    interpolate,
     is_placeholder,
     load_yaml,
     parse_env_file,
     processes,
-    references,
 )
 
 BACKING_IMAGES = {

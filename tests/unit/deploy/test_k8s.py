@@ -15,7 +15,7 @@ import kubernetes_validate
 import pytest
 
 from shop.common.settings import CommonSettings, SecretMissingError
-from tests.unit.deploy.support import (
+from tests.support.deploy_files import (
     DEPLOY,
     K8S,
     K8S_PRODUCTION,

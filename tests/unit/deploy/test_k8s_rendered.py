@@ -8,8 +8,8 @@ from typing import Any
 import kubernetes_validate
 import pytest
 
-from tests.unit.deploy.kustomize import UnsupportedField, render
-from tests.unit.deploy.support import K8S_OVERLAYS, K8S_PRODUCTION, K8S_VERSIONS, load_yaml
+from tests.support.deploy_files import K8S_OVERLAYS, K8S_PRODUCTION, K8S_VERSIONS, load_yaml
+from tests.support.kustomize import UnsupportedField, render
 
 RENDERED = render(K8S_PRODUCTION)
 PROMETHEUS = "prometheus"
