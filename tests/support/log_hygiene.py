@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 # Shapes caught whoever issued them: an argon2 hash (PHC string) and a signed JWT.
 _ARGON2 = re.compile(r"\$argon2(?:id|i|d)\$")
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}")
+
+
+class LogLeak(AssertionError):
+    """A process logged something it must not (or logged nothing at all)."""
 
 
 def leaks(text: str, known_secrets: Iterable[str]) -> list[str]:
@@ -21,3 +25,19 @@ def leaks(text: str, known_secrets: Iterable[str]) -> list[str]:
         if secret in text:
             found.append(f"known secret #{index} ({len(secret)} chars)")
     return found
+
+
+def check_logs(logs: Mapping[str, str], known_secrets: Iterable[str]) -> None:
+    """Raises LogLeak naming every process whose log is empty or holds a secret.
+
+    An empty log would make the scan pass for the wrong reason, so it fails too.
+    """
+    secrets = list(known_secrets)
+    problems: list[str] = []
+    for name, text in logs.items():
+        if not text.strip():
+            problems.append(f"{name} logged nothing")
+        elif found := leaks(text, secrets):
+            problems.append(f"{name} logged {', '.join(found)}")
+    if problems:
+        raise LogLeak("log hygiene: " + "; ".join(problems))

@@ -1,4 +1,5 @@
-"""A whole platform for the length of a block: fresh databases and every process."""
+"""A whole platform for the length of a block: fresh databases, every process, and a scan
+of what they logged once they stop."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from tests.support.databases import platform_databases
+from tests.support.log_hygiene import check_logs
 from tests.support.stack import Stack, stack_env, with_replicas
 
 PROCESSES = ("gateway", "users", "products", "orders", "notifications")
@@ -19,8 +21,13 @@ def running_stack(
     db_prefix: str,
     extra_env: Mapping[str, str] | None = None,
     replicas: str | None = None,
+    check_log_hygiene: bool = False,
 ) -> Iterator[Stack]:
-    """Every process on fresh databases; stopped and dropped when the block ends."""
+    """Every process on fresh databases; stopped and dropped when the block ends.
+
+    With `check_log_hygiene`, the logs are scanned once every process has stopped (so each
+    has flushed its last line), and a leaked secret fails the block's exit.
+    """
     with platform_databases(db_prefix) as databases:
         env = stack_env(
             data_dir=root / "data",
@@ -45,3 +52,5 @@ def running_stack(
             raise
         finally:
             stack.close()
+        if check_log_hygiene:
+            check_logs({name: stack.logs(name) for name in PROCESSES}, stack.known_secrets)
