@@ -58,8 +58,8 @@ def debian_mirror() -> str:
         if not path.is_file() or path.suffix not in (".list", ".sources", ""):
             continue
         text = path.read_text(encoding="utf-8", errors="replace")
-        one_line = re.findall(r"^deb\s+(?:\[[^]]*\]\s+)?(\S+)\s+\S+", text, re.M)
-        deb822 = re.findall(r"^URIs:\s*(\S+)", text, re.M)
+        one_line: list[str] = re.findall(r"^deb\s+(?:\[[^]]*\]\s+)?(\S+)\s+\S+", text, re.M)
+        deb822: list[str] = re.findall(r"^URIs:\s*(\S+)", text, re.M)
         for uri in one_line + deb822:
             if re.search(r"/debian/?$", uri):
                 return uri.rstrip("/")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import asyncmy
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]  # no stubs published
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"

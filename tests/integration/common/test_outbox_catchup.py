@@ -67,7 +67,7 @@ async def test_backlog_of_5000_is_published_once_each(engine: AsyncEngine) -> No
         f"\nrelay catch-up: {BACKLOG} events in {elapsed:.2f}s = {BACKLOG / elapsed:.0f} events/s"
     )
     async with asyncio.timeout(30):
-        while (await queue.declare(timeout=5)).message_count < BACKLOG:
+        while ((await queue.declare(timeout=5)).message_count or 0) < BACKLOG:
             await asyncio.sleep(0.1)
     await asyncio.sleep(0.3)
     assert (await queue.declare(timeout=5)).message_count == BACKLOG

@@ -6,7 +6,7 @@ import copy
 import re
 from typing import Any
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]  # no stubs published
 import pytest
 
 from tests.support.compose_interpolation import (

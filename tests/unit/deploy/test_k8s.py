@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-import kubernetes_validate
+import kubernetes_validate  # type: ignore[import-untyped]  # no stubs published
 import pytest
 
 from shop.common.settings import CommonSettings, SecretMissingError

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import kubernetes_validate
+import kubernetes_validate  # type: ignore[import-untyped]  # no stubs published
 import pytest
 
 from tests.support.deploy_files import K8S_OVERLAYS, K8S_PRODUCTION, K8S_VERSIONS, load_yaml
