@@ -47,10 +47,6 @@ def _operations(stack: Stack, service: str) -> list[Any]:
     return operations_of(resp.json())
 
 
-# Known flake, not yet understood: now and then an un-awaited `Connection.close` coroutine is
-# collected during this test and pytest's unraisable-warning check fails it. A real 5xx
-# fails every rerun too.
-@pytest.mark.flaky(reruns=2)
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 @pytest.mark.parametrize("service", ["users", "products", "orders"])
 def test_no_input_makes_a_service_fail(

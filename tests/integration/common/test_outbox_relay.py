@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import gc
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -19,6 +20,7 @@ from shop.common.context import set_request_id
 from shop.common.db import session_factory
 from shop.common.events import EXCHANGE, DomainEvent
 from shop.common.outbox import define_outbox_table
+from shop.common.publisher import connect
 from shop.common.unit_of_work import UnitOfWork
 from tests.support.events import bound_queue
 from tests.support.outbox_tables import (
@@ -128,3 +130,18 @@ async def test_broker_down_keeps_events_until_it_is_back(
         await back.close()
     assert event["data"] == {"thingId": thing_id}
     assert EXCHANGE == "shop.events"
+
+
+async def test_a_connection_that_fails_to_open_is_closed_not_left_to_the_collector() -> None:
+    # Left open, its finaliser would schedule close() whenever the collector ran, and where
+    # no loop runs (a synchronous test) that coroutine is never awaited.
+    with pytest.raises(aio_pika.exceptions.AMQPConnectionError) as failed:
+        await connect(DEAD_BROKER, within_seconds=5)
+    # The traceback still holds the half-made connection: it must be closed already.
+    assert failed.value.__traceback__ is not None
+    held = [
+        obj
+        for obj in gc.get_objects()
+        if isinstance(obj, aio_pika.Connection) and obj.url.port == 1
+    ]
+    assert held and all(connection.is_closed for connection in held)
