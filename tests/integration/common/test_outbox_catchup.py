@@ -11,14 +11,12 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 
-import aio_pika
 import pytest
 from sqlalchemy import MetaData, insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shop.common.outbox import define_outbox_table
-from shop.common.outbox_relay import declare_exchange
-from tests.support.databases import RABBITMQ_URL
+from tests.support.events import bound_queue
 from tests.support.outbox_tables import engine_with_tables, outbox_row, pending_rows, relay_for
 
 BACKLOG = 5_000
@@ -46,29 +44,24 @@ async def _pending(engine: AsyncEngine) -> int:
 @pytest.mark.timeout(400)
 async def test_backlog_of_5000_is_published_once_each(engine: AsyncEngine) -> None:
     routing_key = f"test.catchup.{uuid.uuid4().hex[:8]}"
-    connection = await aio_pika.connect(RABBITMQ_URL)
-    channel = await connection.channel()
-    queue = await channel.declare_queue(routing_key, exclusive=True, auto_delete=True)
-    await queue.bind(await declare_exchange(channel), routing_key=routing_key)
-    await _backlog(engine, routing_key)
-    relay = relay_for(engine, outbox, poll_seconds=0.05)
-    started = time.perf_counter()
-    task = asyncio.create_task(relay.run())
-    try:
-        async with asyncio.timeout(300):
-            while await _pending(engine):
-                await asyncio.sleep(0.05)
-        elapsed = time.perf_counter() - started
-    finally:
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
-    print(
-        f"\nrelay catch-up: {BACKLOG} events in {elapsed:.2f}s = {BACKLOG / elapsed:.0f} events/s"
-    )
-    async with asyncio.timeout(30):
-        while ((await queue.declare(timeout=5)).message_count or 0) < BACKLOG:
-            await asyncio.sleep(0.1)
-    await asyncio.sleep(0.3)
-    assert (await queue.declare(timeout=5)).message_count == BACKLOG
-    await connection.close()
+    async with bound_queue(routing_key, name=routing_key) as queue:
+        await _backlog(engine, routing_key)
+        relay = relay_for(engine, outbox, poll_seconds=0.05)
+        started = time.perf_counter()
+        task = asyncio.create_task(relay.run())
+        try:
+            async with asyncio.timeout(300):
+                while await _pending(engine):
+                    await asyncio.sleep(0.05)
+            elapsed = time.perf_counter() - started
+        finally:
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+        rate = BACKLOG / elapsed
+        print(f"\nrelay catch-up: {BACKLOG} events in {elapsed:.2f}s = {rate:.0f} events/s")
+        async with asyncio.timeout(30):
+            while ((await queue.declare(timeout=5)).message_count or 0) < BACKLOG:
+                await asyncio.sleep(0.1)
+        await asyncio.sleep(0.3)
+        assert (await queue.declare(timeout=5)).message_count == BACKLOG

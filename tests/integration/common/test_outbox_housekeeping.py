@@ -9,15 +9,13 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
-import aio_pika
 import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy import MetaData, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shop.common.outbox import define_outbox_table, utcnow
-from shop.common.outbox_relay import declare_exchange
-from tests.support.databases import RABBITMQ_URL
+from tests.support.events import bound_queue
 from tests.support.outbox_tables import (
     engine_with_tables,
     outbox_row,
@@ -50,35 +48,31 @@ async def test_two_relays_on_one_postgres_outbox_never_publish_a_row_twice(
     pg_engine: AsyncEngine,
 ) -> None:
     routing_key = f"test.shared.{uuid.uuid4().hex[:8]}"
-    connection = await aio_pika.connect(RABBITMQ_URL)
-    channel = await connection.channel()
-    queue = await channel.declare_queue(routing_key, exclusive=True, auto_delete=True)
-    await queue.bind(await declare_exchange(channel), routing_key=routing_key)
-    async with pg_engine.begin() as conn:
-        await conn.execute(insert(outbox), [outbox_row(routing_key) for _ in range(1500)])
-    relays = [relay_for(pg_engine, outbox, batch_size=50, poll_seconds=0.05) for _ in range(2)]
-    tasks = [asyncio.create_task(r.run()) for r in relays]
-    try:
-        async with asyncio.timeout(90):
-            while await _pending(pg_engine):
-                await asyncio.sleep(0.05)
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-    seen: Counter[str] = Counter()
-    async with asyncio.timeout(30):
-        while sum(seen.values()) < 1500:
-            message = await queue.get(fail=False)
-            if message is None:
-                await asyncio.sleep(0.05)
-                continue
-            seen[str(message.message_id)] += 1
-            await message.ack()
-    await asyncio.sleep(0.3)
-    assert await queue.get(fail=False) is None
-    assert len(seen) == 1500 and set(seen.values()) == {1}
-    await connection.close()
+    async with bound_queue(routing_key, name=routing_key) as queue:
+        async with pg_engine.begin() as conn:
+            await conn.execute(insert(outbox), [outbox_row(routing_key) for _ in range(1500)])
+        relays = [relay_for(pg_engine, outbox, batch_size=50, poll_seconds=0.05) for _ in range(2)]
+        tasks = [asyncio.create_task(r.run()) for r in relays]
+        try:
+            async with asyncio.timeout(90):
+                while await _pending(pg_engine):
+                    await asyncio.sleep(0.05)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        seen: Counter[str] = Counter()
+        async with asyncio.timeout(30):
+            while sum(seen.values()) < 1500:
+                message = await queue.get(fail=False)
+                if message is None:
+                    await asyncio.sleep(0.05)
+                    continue
+                seen[str(message.message_id)] += 1
+                await message.ack()
+        await asyncio.sleep(0.3)
+        assert await queue.get(fail=False) is None
+        assert len(seen) == 1500 and set(seen.values()) == {1}
 
 
 async def test_retention_deletes_only_sent_rows_older_than_the_limit(engine: AsyncEngine) -> None:
