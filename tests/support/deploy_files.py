@@ -153,3 +153,36 @@ def parse_env_file(path: Path) -> tuple[dict[str, str], set[str]]:
 
 def is_placeholder(value: str) -> bool:
     return value == "" or PLACEHOLDER in value
+
+
+def pod_containers(deployment: dict[str, Any]) -> list[dict[str, Any]]:
+    """The containers of a Deployment's pod template."""
+    result: list[dict[str, Any]] = deployment["spec"]["template"]["spec"]["containers"]
+    return result
+
+
+def pod_spec(deployment: dict[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = deployment["spec"]["template"]["spec"]
+    return result
+
+
+def ports_by_name(container: dict[str, Any]) -> dict[str, int]:
+    return {p["name"]: p["containerPort"] for p in container.get("ports", [])}
+
+
+# Values an operator would put in deploy/.env: real-looking, URL-safe.
+SAMPLE_COMPOSE_ENV = {
+    "JWT_SECRET": "j" * 48,
+    "GATEWAY_SECRET": "g" * 40,
+    "MYSQL_ROOT_PASSWORD": "rootpw",
+    "MYSQL_PASSWORD": "mysqlpw",
+    "MONGO_PASSWORD": "mongopw",
+    "POSTGRES_PASSWORD": "pgpw",
+    "RABBITMQ_PASSWORD": "rabbitpw",
+}
+
+
+def compose_env_of(service: dict[str, Any]) -> dict[str, Any]:
+    env = service.get("environment", {})
+    assert isinstance(env, dict), "environment is written as a mapping"
+    return env
