@@ -53,4 +53,5 @@ def running_stack(
         finally:
             stack.close()
         if check_log_hygiene:
-            check_logs({name: stack.logs(name) for name in PROCESSES}, stack.known_secrets)
+            logs = {name: stack.logs(name) for name in PROCESSES}
+            check_logs(logs, stack.known_secrets, where=str(stack.log_dir))

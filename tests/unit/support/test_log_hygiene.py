@@ -30,6 +30,12 @@ def test_a_leak_fails_naming_the_process_but_not_the_secret() -> None:
     assert "users" not in message and "s3cret-value" not in message
 
 
+def test_a_stack_trace_fails_and_the_message_says_where_the_logs_are() -> None:
+    trace = '{"event": "unhandled_error", "exception": "Traceback (most recent call last):\\n"}'
+    with pytest.raises(LogLeak, match=r"gateway logged 1 stack trace\(s\) \(logs in /tmp/x\)"):
+        check_logs({"gateway": trace}, [], where="/tmp/x")
+
+
 def test_an_empty_log_fails_too() -> None:
     with pytest.raises(LogLeak, match="notifications logged nothing"):
         check_logs({"notifications": "  \n"}, [])
