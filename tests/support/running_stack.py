@@ -26,7 +26,7 @@ def running_stack(
     """Every process on fresh databases; stopped and dropped when the block ends.
 
     With `check_log_hygiene`, the logs are scanned once every process has stopped (so each
-    has flushed its last line), and a leaked secret fails the block's exit.
+    has flushed its last line), and a leaked secret or a stack trace fails the block's exit.
     """
     with platform_databases(db_prefix) as databases:
         env = stack_env(
