@@ -21,7 +21,7 @@ async def test_first_addresses_of_many_users_at_once_all_succeed(client: httpx.A
 
     async def add(user: dict[str, object], default: bool) -> int:
         body = {**ADDRESS, "isDefault": default}
-        resp = await client.post("/users/me/addresses", json=body, headers=as_user(user))  # type: ignore[arg-type]
+        resp = await client.post("/users/me/addresses", json=body, headers=as_user(user))
         return resp.status_code
 
     for round_ in range(3):
