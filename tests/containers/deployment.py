@@ -2,7 +2,7 @@
 
 The container test starts every process with these settings and no copy of them: change
 compose.yaml or a Deployment and the test runs the change. Manifests are read through the
-deploy tests' helpers (tests/unit/deploy/support.py), the one place that knows their layout.
+deploy helpers (tests/support/deploy_files.py), the one place that knows their layout.
 """
 
 from __future__ import annotations
