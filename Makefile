@@ -60,7 +60,7 @@ format: install
 	$(UV) run --frozen ruff check --fix src tests bench
 	$(UV) run --frozen ruff format src tests bench
 
-typecheck: install ## mypy --strict over the source tree
+typecheck: install ## mypy --strict over src, tests and bench (pyproject's [tool.mypy] files)
 	$(UV) run --frozen mypy
 
 protos: install ## Regenerate the gRPC stubs from proto/

@@ -26,7 +26,7 @@ def _orders(o: dict[str, Any]) -> list[str]:
     header = "| replicas | connections | orders/s | % of pgbench | p50 ms | p99 ms |"
     rows += [header + " CPU ms/order by process |", "|---|---|---|---|---|---|---|"]
     for key in ("single", "replicated"):
-        part = o.get(key)
+        part: Any = o.get(key)
         for r in (part or {}).get("runs", []):
             cpu = ", ".join(f"{k.split(' ')[0]} {v}" for k, v in r["cpu_ms_per_order"].items())
             share = 100 * r["orders_per_s"] / anchor if anchor else 0

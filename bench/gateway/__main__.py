@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tests.support.stack import free_port
+from tests.support.ports import free_port
 
 from bench.cpu import cpu_seconds, with_children
 from bench.gateway.servers import ensure_node_baseline, start

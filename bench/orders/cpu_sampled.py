@@ -15,4 +15,4 @@ from pyinstrument.stack_sampler import get_stack_sampler
 
 if __name__ == "__main__":
     get_stack_sampler().timer_func = time.thread_time
-    main()
+    main()  # type: ignore[no-untyped-call]  # pyinstrument's CLI entry is unannotated

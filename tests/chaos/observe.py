@@ -13,7 +13,7 @@ from typing import Any
 
 import aio_pika
 import asyncmy
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]  # no stubs published
 import orjson
 
 from shop.common.outbox_relay import declare_exchange

@@ -4,16 +4,11 @@
 from __future__ import annotations
 
 import uuid
+from contextlib import ExitStack
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from tests.support.databases import (
-    RABBITMQ_URL,
-    create_mysql_database,
-    create_postgres_database,
-    drop_mysql_database,
-    drop_postgres_database,
-)
+from tests.support.databases import RABBITMQ_URL, platform_databases
 from tests.support.stack import Stack, stack_env
 from tests.support.tcp_proxy import TcpProxy
 
@@ -40,9 +35,9 @@ class ChaosPlatform:
     """Owns the databases, the proxies and the processes of one run."""
 
     def __init__(self, root: Path) -> None:
-        self.users_db, users_url = create_mysql_database("shop_chaos_users")
-        self.products_db, products_url = create_postgres_database("shop_chaos_products")
-        self.orders_db, orders_url = create_postgres_database("shop_chaos_orders")
+        self._databases = ExitStack()
+        databases = self._databases.enter_context(platform_databases("shop_chaos"))
+        users_url, products_url, orders_url = databases.users, databases.products, databases.orders
         # Direct URLs, for the harness's own reads: never cut.
         self.direct = {"users": users_url, "products": products_url, "orders": orders_url}
         self.proxies: dict[str, TcpProxy] = {}
@@ -79,6 +74,4 @@ class ChaosPlatform:
         for proxy in self.proxies.values():
             proxy.resume()
             proxy.cut()
-        drop_mysql_database(self.users_db)
-        drop_postgres_database(self.products_db)
-        drop_postgres_database(self.orders_db)
+        self._databases.close()

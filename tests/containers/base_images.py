@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from tests.containers.podman import image_exists, inspect, podman
-from tests.unit.deploy.dockerfile import parse_dockerfile
+from tests.support.dockerfile import parse_dockerfile
 
 STAND_IN_LABEL = "org.shop.stand-in"
 CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
@@ -58,8 +58,8 @@ def debian_mirror() -> str:
         if not path.is_file() or path.suffix not in (".list", ".sources", ""):
             continue
         text = path.read_text(encoding="utf-8", errors="replace")
-        one_line = re.findall(r"^deb\s+(?:\[[^]]*\]\s+)?(\S+)\s+\S+", text, re.M)
-        deb822 = re.findall(r"^URIs:\s*(\S+)", text, re.M)
+        one_line: list[str] = re.findall(r"^deb\s+(?:\[[^]]*\]\s+)?(\S+)\s+\S+", text, re.M)
+        deb822: list[str] = re.findall(r"^URIs:\s*(\S+)", text, re.M)
         for uri in one_line + deb822:
             if re.search(r"/debian/?$", uri):
                 return uri.rstrip("/")

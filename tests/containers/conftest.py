@@ -17,15 +17,8 @@ from tests.containers.deployment import Deployed, deployed
 from tests.containers.local_env import Stores, allocate_ports, compose_variables, local_env
 from tests.containers.platform import ContainerPlatform
 from tests.containers.podman import inspect, missing_tools, podman
-from tests.support.databases import (
-    RABBITMQ_URL,
-    REDIS_URL,
-    create_mysql_database,
-    create_postgres_database,
-    drop_mysql_database,
-    drop_postgres_database,
-)
-from tests.unit.deploy.support import DOCKERFILE, ROOT
+from tests.support.databases import RABBITMQ_URL, REDIS_URL, platform_databases
+from tests.support.deploy_files import DOCKERFILE, ROOT
 
 # Names of this run's image, containers, volumes, queue: other runs share this machine.
 RUN_ID = uuid.uuid4().hex[:8]
@@ -87,35 +80,32 @@ def image(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltImage]:
 @pytest.fixture(scope="session")
 def running(image: BuiltImage) -> Iterator[Running]:
     """Every process as a container, started in compose's dependency order."""
-    users_db, users_url = create_mysql_database("shop_containers_users")
-    products_db, products_url = create_postgres_database("shop_containers_products")
-    orders_db, orders_url = create_postgres_database("shop_containers_orders")
-    stores = Stores(users_url, products_url, orders_url, RABBITMQ_URL, REDIS_URL)
-    variables = compose_variables()
-    processes = {name: deployed(name, variables) for name in SERVICES}
-    ports = allocate_ports(list(processes))
-    admin = (f"admin-{RUN_ID}@example.com", secrets.token_urlsafe(16))
-    platform = ContainerPlatform(image=image.tag, run_id=RUN_ID, processes=processes)
-    started = time.monotonic()
-    try:
-        for wave in _waves(processes):
-            for name in wave:
-                env = local_env(
-                    processes[name], ports=ports, stores=stores, run_id=RUN_ID, admin=admin
-                )
-                platform.start(name, env)
-            for name in wave:
-                platform.wait_until_serving(name)
-        report(
-            f"all {len(processes)} processes serving in containers after "
-            f"{time.monotonic() - started:.0f} s"
+    with platform_databases("shop_containers") as databases:
+        stores = Stores(
+            databases.users, databases.products, databases.orders, RABBITMQ_URL, REDIS_URL
         )
-        yield Running(platform, variables, admin)
-    finally:
-        platform.remove_all()
-        drop_mysql_database(users_db)
-        drop_postgres_database(products_db)
-        drop_postgres_database(orders_db)
+        variables = compose_variables()
+        processes = {name: deployed(name, variables) for name in SERVICES}
+        ports = allocate_ports(list(processes))
+        admin = (f"admin-{RUN_ID}@example.com", secrets.token_urlsafe(16))
+        platform = ContainerPlatform(image=image.tag, run_id=RUN_ID, processes=processes)
+        started = time.monotonic()
+        try:
+            for wave in _waves(processes):
+                for name in wave:
+                    env = local_env(
+                        processes[name], ports=ports, stores=stores, run_id=RUN_ID, admin=admin
+                    )
+                    platform.start(name, env)
+                for name in wave:
+                    platform.wait_until_serving(name)
+            report(
+                f"all {len(processes)} processes serving in containers after "
+                f"{time.monotonic() - started:.0f} s"
+            )
+            yield Running(platform, variables, admin)
+        finally:
+            platform.remove_all()
 
 
 def _waves(processes: dict[str, Deployed]) -> list[list[str]]:

@@ -2,7 +2,7 @@
 
 The container test starts every process with these settings and no copy of them: change
 compose.yaml or a Deployment and the test runs the change. Manifests are read through the
-deploy tests' helpers (tests/unit/deploy/support.py), the one place that knows their layout.
+deploy helpers (tests/support/deploy_files.py), the one place that knows their layout.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from typing import Any
 from pydantic_settings import BaseSettings
 
 from shop.common.settings import CommonSettings
-from tests.unit.deploy.support import COMPOSE_FILE, interpolate, k8s_by_kind, load_yaml
+from tests.support.compose_interpolation import interpolate
+from tests.support.deploy_files import COMPOSE_FILE, k8s_by_kind, load_yaml
 
 PROBES = ("startupProbe", "readinessProbe", "livenessProbe")
 

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 
 from shop.launcher.specs import SERVICES
 from tests.containers.deployment import Deployed, port_settings, settings_class
-from tests.support.stack import free_port
-from tests.unit.deploy.support import COMPOSE_FILE, references
+from tests.support.compose_interpolation import references
+from tests.support.deploy_files import COMPOSE_FILE
+from tests.support.ports import free_port
 
 LOOPBACK = "127.0.0.1"
 _PEER = re.compile(r"\b(gateway|users|products|orders|notifications):(\d+)\b")

@@ -14,7 +14,7 @@ from tests.containers.deployment import compose_commands, deployed, k8s_commands
 from tests.containers.local_env import compose_variables
 from tests.containers.platform import run_flags
 from tests.containers.podman import inspect, podman
-from tests.support.stack import free_port
+from tests.support.ports import free_port
 
 # The stand-in base (a Debian root with python3) is ~180 MB, the venv ~200 MB. Past this,
 # something that does not belong in a runtime image got in.

@@ -17,7 +17,7 @@ from tests.containers.conftest import Running
 from tests.containers.deployment import Probe, port_settings
 from tests.containers.local_env import non_loopback_addresses
 from tests.containers.podman import inspect, podman
-from tests.unit.deploy.support import k8s_by_kind
+from tests.support.deploy_files import k8s_by_kind
 
 # Beyond compose's: the SQL product store (no MongoDB here) and this run's own queue and
 # rate-limit keys on the shared broker and Redis (see local_env.py).

@@ -12,12 +12,11 @@ import os
 from typing import Any
 
 import pytest
-import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
-from tests.support.fuzz_checks import FuzzTally, check_response
+from tests.support.fuzz_checks import FuzzTally, check_response, operations_of
 from tests.support.gateway_openapi import gateway_openapi
 from tests.support.stack import Stack
 
@@ -32,8 +31,7 @@ FUZZ = settings(
 
 @pytest.fixture(scope="module")
 def operations(stack: Stack) -> list[Any]:
-    schema = schemathesis.openapi.from_dict(gateway_openapi(stack))
-    return [result.ok() for result in schema.get_all_operations()]
+    return operations_of(gateway_openapi(stack))
 
 
 def _headers(stack: Stack, who: str) -> dict[str, str]:

@@ -12,7 +12,8 @@ import httpx
 import pytest
 
 from shop.common.ids import new_id
-from tests.e2e.test_orders_support import (
+from tests.support.ports import free_port
+from tests.support.shopping import (
     assert_ledger_matches,
     new_product,
     new_shopper,
@@ -21,7 +22,7 @@ from tests.e2e.test_orders_support import (
     stock_of,
     wait_until_settled,
 )
-from tests.support.stack import Stack, free_port
+from tests.support.stack import Stack
 
 FAST_RECOVERY = {"ORDER_RECOVERY_GRACE_SECONDS": "1", "ORDER_RECOVERY_INTERVAL_SECONDS": "1"}
 

@@ -6,13 +6,12 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
-from typing import Any
 
 import httpx
-import orjson
 import pytest
 
-from tests.e2e.test_orders_support import (
+from tests.support.events import Queue, bound_queue, first_matching
+from tests.support.shopping import (
     charges,
     new_product,
     new_shopper,
@@ -20,7 +19,6 @@ from tests.e2e.test_orders_support import (
     place,
     stock_of,
 )
-from tests.support.events import Queue, bound_queue
 from tests.support.stack import Stack
 
 
@@ -31,18 +29,19 @@ async def order_events() -> AsyncIterator[Queue]:
 
 
 async def _events(queue: Queue, order_id: str, want: int) -> list[str]:
+    """Types of the first `want` events about `order_id`, or fewer after 15 s."""
     seen: list[str] = []
     loop = asyncio.get_running_loop()
     deadline = loop.time() + 15
-    while loop.time() < deadline and len(seen) < want:
-        message = await queue.get(fail=False)
-        if message is None:
-            await asyncio.sleep(0.05)
-            continue
-        await message.ack()
-        event: dict[str, Any] = orjson.loads(message.body)
-        if event["data"].get("orderId") == order_id:
-            seen.append(event["type"])
+    while len(seen) < want:
+        found = await first_matching(
+            queue,
+            lambda event: event["data"].get("orderId") == order_id,
+            within=deadline - loop.time(),
+        )
+        if found is None:
+            break
+        seen.append(found[0]["type"])
     return seen
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.e2e.test_orders_support import new_product, new_shopper, order_body
 from tests.support.scrape import Samples, scrape, value
+from tests.support.shopping import new_product, new_shopper, order_body
 from tests.support.stack import Stack
 
 SERVICES = ("users", "products", "orders")

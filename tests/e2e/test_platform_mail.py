@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.e2e.test_orders_support import new_product, new_shopper, place
+from tests.support.shopping import new_product, new_shopper, place
 from tests.support.stack import Stack
 
 

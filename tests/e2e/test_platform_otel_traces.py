@@ -6,20 +6,14 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.e2e.test_orders_support import new_product, new_shopper, order_body
-from tests.support.databases import (
-    create_mysql_database,
-    create_postgres_database,
-    drop_mysql_database,
-    drop_postgres_database,
-)
 from tests.support.otlp_receiver import OtlpReceiver, ReceivedSpan
-from tests.support.stack import Stack, stack_env
+from tests.support.running_stack import running_stack
+from tests.support.shopping import new_product, new_shopper, order_body
+from tests.support.stack import Stack
 
 SERVER, CLIENT, PRODUCER, CONSUMER = 2, 3, 4, 5
 
@@ -35,26 +29,10 @@ def receiver() -> Iterator[OtlpReceiver]:
 def traced_stack(
     tmp_path_factory: pytest.TempPathFactory, receiver: OtlpReceiver
 ) -> Iterator[Stack]:
-    users_db, users_url = create_mysql_database("shop_otel_users")
-    products_db, products_url = create_postgres_database("shop_otel_products")
-    orders_db, orders_url = create_postgres_database("shop_otel_orders")
-    root: Path = tmp_path_factory.mktemp("otel")
-    env = stack_env(
-        data_dir=root / "data",
-        mysql_url=users_url,
-        products_url=products_url,
-        orders_url=orders_url,
-    )
-    env.update(OTEL_EXPORTER_OTLP_ENDPOINT=receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY="200")
-    platform = Stack(env, log_dir=root / "logs")
-    try:
-        platform.supervisor.start_all()
+    tracing = {"OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "200"}
+    root = tmp_path_factory.mktemp("otel")
+    with running_stack(root, db_prefix="shop_otel", extra_env=tracing) as platform:
         yield platform
-    finally:
-        platform.close()
-        drop_mysql_database(users_db)
-        drop_postgres_database(products_db)
-        drop_postgres_database(orders_db)
 
 
 def _trace_of(spans: list[ReceivedSpan], request_id: str) -> list[ReceivedSpan]:

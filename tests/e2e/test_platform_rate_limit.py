@@ -8,7 +8,8 @@ import httpx
 import pytest
 
 from shop.launcher.supervisor import Supervisor
-from tests.support.stack import Stack, free_port
+from tests.support.ports import free_port
+from tests.support.stack import Stack
 
 
 @pytest.fixture

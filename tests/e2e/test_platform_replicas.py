@@ -7,19 +7,13 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.e2e.test_orders_support import new_product, new_shopper, place
-from tests.support.databases import (
-    create_mysql_database,
-    create_postgres_database,
-    drop_mysql_database,
-    drop_postgres_database,
-)
-from tests.support.stack import Stack, stack_env, with_replicas
+from tests.support.running_stack import running_stack
+from tests.support.shopping import new_product, new_shopper, place
+from tests.support.stack import Stack
 
 # Eight processes to start: on a loaded machine that alone can pass the default timeout.
 pytestmark = pytest.mark.timeout(600)
@@ -30,26 +24,10 @@ _WORKERS = 6
 
 @pytest.fixture(scope="module")
 def replicated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    users_db, users_url = create_mysql_database("shop_e2e_rep_users")
-    products_db, products_url = create_postgres_database("shop_e2e_rep_products")
-    orders_db, orders_url = create_postgres_database("shop_e2e_rep_orders")
-    root: Path = tmp_path_factory.mktemp("replicas")
-    env = stack_env(
-        data_dir=root / "data",
-        mysql_url=users_url,
-        products_url=products_url,
-        orders_url=orders_url,
-    )
-    shared, plan = with_replicas(env, ",".join(f"{name}=2" for name in _SCALED))
-    stack = Stack(shared, log_dir=root / "logs")
-    try:
-        stack.start_planned(plan)
+    root = tmp_path_factory.mktemp("replicas")
+    replicas = ",".join(f"{name}=2" for name in _SCALED)
+    with running_stack(root, db_prefix="shop_e2e_rep", replicas=replicas) as stack:
         yield stack
-    finally:
-        stack.close()
-        drop_mysql_database(users_db)
-        drop_postgres_database(products_db)
-        drop_postgres_database(orders_db)
 
 
 @pytest.mark.slow

@@ -6,8 +6,8 @@ import uuid
 
 import orjson
 
-from tests.e2e.test_orders_support import new_product, new_shopper, order_body
 from tests.support.events import bound_queue, first_matching
+from tests.support.shopping import new_product, new_shopper, order_body
 from tests.support.stack import Stack
 
 

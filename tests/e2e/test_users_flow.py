@@ -62,6 +62,7 @@ def test_register_login_profile_addresses_refresh_logout(stack: Stack) -> None:
     refreshed = client.post("/auth/refresh", json={"refreshToken": session["refreshToken"]})
     assert refreshed.status_code == 200
     pair = refreshed.json()["data"]
+    stack.issued_secrets += [pair["accessToken"], pair["refreshToken"]]
     assert pair["refreshToken"] != session["refreshToken"]
     replay = client.post("/auth/refresh", json={"refreshToken": session["refreshToken"]})
     assert replay.status_code == 401
@@ -83,3 +84,21 @@ def test_bootstrap_admin_lists_users(stack: Stack) -> None:
     body = resp.json()
     assert body["meta"]["page"] == 1 and body["meta"]["limit"] == 5 and body["meta"]["total"] >= 1
     assert len(body["data"]) <= 5
+
+
+def test_tokens_through_every_layer_are_watched_for_in_the_logs(stack: Stack) -> None:
+    """Refreshed, reused and logged-out tokens: the stack's teardown looks for them in every
+    process's log (tests/support/running_stack.py)."""
+    session = stack.login(stack.admin_email, stack.admin_password)
+    refreshed = stack.client.post("/auth/refresh", json={"refreshToken": session["refreshToken"]})
+    assert refreshed.status_code == 200
+    pair = refreshed.json()["data"]
+    stack.issued_secrets += [pair["accessToken"], pair["refreshToken"]]
+    reused = stack.client.post("/auth/refresh", json={"refreshToken": session["refreshToken"]})
+    assert reused.status_code == 401
+    headers = stack.auth(pair["accessToken"])
+    assert stack.client.get("/users/me", headers=headers).is_success
+    logout = stack.client.post(
+        "/auth/logout", json={"refreshToken": pair["refreshToken"]}, headers=headers
+    )
+    assert logout.is_success

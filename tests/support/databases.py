@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import asyncmy
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]  # no stubs published
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -74,3 +76,26 @@ def create_mysql_database(prefix: str) -> tuple[str, str]:
 
 def drop_mysql_database(name: str) -> None:
     _run(_mysql_exec(f"DROP DATABASE IF EXISTS `{name}`"))
+
+
+@dataclass(frozen=True)
+class PlatformDatabases:
+    """URLs of the databases one whole platform needs."""
+
+    users: str  # MariaDB
+    products: str  # PostgreSQL
+    orders: str  # PostgreSQL
+
+
+@contextmanager
+def platform_databases(prefix: str) -> Iterator[PlatformDatabases]:
+    """Fresh users, products and orders databases, dropped when the block ends."""
+    users_db, users_url = create_mysql_database(f"{prefix}_users")
+    products_db, products_url = create_postgres_database(f"{prefix}_products")
+    orders_db, orders_url = create_postgres_database(f"{prefix}_orders")
+    try:
+        yield PlatformDatabases(users=users_url, products=products_url, orders=orders_url)
+    finally:
+        drop_mysql_database(users_db)
+        drop_postgres_database(products_db)
+        drop_postgres_database(orders_db)

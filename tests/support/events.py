@@ -17,13 +17,14 @@ Queue = aio_pika.abc.AbstractQueue
 
 
 @asynccontextmanager
-async def bound_queue(routing_key: str) -> AsyncIterator[Queue]:
-    """A throwaway queue bound to shop.events, gone when the block ends."""
+async def bound_queue(routing_key: str, *, name: str | None = None) -> AsyncIterator[Queue]:
+    """A throwaway queue (named by the broker unless `name` is given) bound to shop.events,
+    gone when the block ends."""
     connection = await aio_pika.connect(RABBITMQ_URL)
     try:
         channel = await connection.channel()
         exchange = await declare_exchange(channel)
-        queue = await channel.declare_queue(exclusive=True, auto_delete=True)
+        queue = await channel.declare_queue(name, exclusive=True, auto_delete=True)
         await queue.bind(exchange, routing_key=routing_key)
         yield queue
     finally:

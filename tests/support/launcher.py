@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import IO
 
-from tests.support.stack import free_port
+from tests.support.ports import free_port
 
 PORT_VARIABLES = (
     "GATEWAY_PORT",

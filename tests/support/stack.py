@@ -16,11 +16,8 @@ from shop.launcher.specs import REPLICA_PORT_STEP, SERVICES, launch_plan, parse_
 from shop.launcher.supervisor import Supervisor
 from tests.support.databases import RABBITMQ_URL
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+# Re-exported: the benchmarks import it from here.
+from tests.support.ports import free_port as free_port
 
 
 def stack_env(

@@ -15,6 +15,7 @@ from typing import Any
 import aio_pika
 import orjson
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractExchange
+from aio_pika.connection import make_url
 
 from shop.common.events import EXCHANGE
 from shop.common.logging import get_logger
@@ -32,6 +33,22 @@ class OutgoingEvent:
     event_id: str
     event_type: str
     payload: str
+
+
+async def connect(url: str, *, within_seconds: float) -> AbstractConnection:
+    """`aio_pika.connect`, except that a connection which fails to open is closed at once.
+
+    aio_pika leaves it to the garbage collector, held by the error's traceback; its finaliser
+    then schedules `close()` on whatever loop is current, and where none runs the coroutine is
+    never awaited (the unraisable warning that failed a synchronous test now and then).
+    """
+    connection = aio_pika.Connection(make_url(url))
+    try:
+        await connection.connect(timeout=within_seconds)
+    except BaseException:
+        await connection.close()
+        raise
+    return connection
 
 
 class PublishIncomplete(Exception):
@@ -96,7 +113,7 @@ class EventPublisher:
         if self._exchange is not None and self._connection and not self._connection.is_closed:
             return self._exchange
         await self.close()
-        self._connection = await aio_pika.connect(self._url, timeout=5)
+        self._connection = await connect(self._url, within_seconds=5)
         channel = await self._connection.channel(publisher_confirms=True)
         self._exchange = await declare_exchange(channel)
         log.info("outbox_connected", service=self._service)

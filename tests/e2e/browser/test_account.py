@@ -7,8 +7,9 @@ from collections.abc import Callable
 
 from playwright.sync_api import expect
 
-from tests.e2e.browser.conftest import Shop, create_product, sign_in, stock_of, unique
+from tests.support.shopping import stock_of
 from tests.support.stack import Stack
+from tests.support.storefront import Shop, create_product, sign_in, unique
 
 
 def test_profile_addresses_history_and_cancel(open_shop: Callable[[], Shop], stack: Stack) -> None:

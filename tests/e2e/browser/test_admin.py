@@ -7,8 +7,8 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.e2e.browser.conftest import Shop, create_product, sign_in, unique
 from tests.support.stack import Stack
+from tests.support.storefront import Shop, create_product, sign_in, unique
 
 
 def _admin_sign_in(shop: Shop, stack: Stack) -> None:

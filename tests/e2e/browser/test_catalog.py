@@ -7,7 +7,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.e2e.browser.conftest import WINDOW_CATEGORY, Shop
+from tests.support.storefront import WINDOW_CATEGORY, Shop
 
 CARD_NAMES = ".product-card .card-title"
 

@@ -7,8 +7,8 @@ from collections.abc import Callable, Iterator
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.browser.conftest import Shop, sign_in
 from tests.support.stack import Stack
+from tests.support.storefront import Shop, sign_in
 
 ACCESS_TTL_SECONDS = 3
 

@@ -7,15 +7,9 @@ from collections.abc import Callable
 
 from playwright.sync_api import Route, expect
 
-from tests.e2e.browser.conftest import (
-    Shop,
-    create_product,
-    orders_of,
-    sign_in,
-    stock_of,
-    unique,
-)
+from tests.support.shopping import stock_of
 from tests.support.stack import Stack
+from tests.support.storefront import Shop, create_product, orders_of, sign_in, unique
 
 
 def _fill_new_address(shop: Shop) -> None:

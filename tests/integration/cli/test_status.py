@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from shop.cli.status import probe
-from tests.support.stack import free_port
+from tests.support.ports import free_port
 
 READY = {"status": "ready", "checks": {"database": {"status": "up", "latencyMs": 1.2}}}
 UNAVAILABLE = {

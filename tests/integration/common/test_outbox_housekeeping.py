@@ -9,128 +9,86 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
-import aio_pika
-import orjson
 import pytest
 from prometheus_client import REGISTRY
-from sqlalchemy import MetaData, func, insert, select
+from sqlalchemy import MetaData, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shop.common.db import create_engine
-from shop.common.events import cloud_event
 from shop.common.outbox import define_outbox_table, utcnow
-from shop.common.outbox_relay import OutboxRelay, declare_exchange
-from tests.support.databases import RABBITMQ_URL
+from tests.support.events import bound_queue
+from tests.support.outbox_tables import (
+    engine_with_tables,
+    outbox_row,
+    pending_rows,
+    relay_for,
+    sqlite_or_postgres_url,
+)
 
 metadata = MetaData()
 outbox = define_outbox_table(metadata)
 
 
-async def _fresh(url: str) -> AsyncEngine:
-    engine = create_engine(url)
-    async with engine.begin() as conn:
-        await conn.run_sync(metadata.drop_all)
-        await conn.run_sync(metadata.create_all)
-    return engine
-
-
 @pytest.fixture
 async def pg_engine(postgres_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = await _fresh(postgres_url)
-    yield engine
-    await engine.dispose()
+    async with engine_with_tables(postgres_url, metadata) as engine:
+        yield engine
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'outbox.db'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    engine = await _fresh(url)
-    yield engine
-    await engine.dispose()
-
-
-def _row(routing_key: str, **columns: object) -> dict[str, object]:
-    event = cloud_event(event_type=routing_key, source="/test", data={}, request_id=None)
-    return {
-        "event_id": event["id"],
-        "event_type": routing_key,
-        "payload": orjson.dumps(event).decode(),
-        "created_at": utcnow(),
-        "attempts": 0,
-        "published_at": None,
-        **columns,
-    }
-
-
-def _relay(engine: AsyncEngine, service: str = "test", **options: object) -> OutboxRelay:
-    return OutboxRelay(
-        engine=engine,
-        outbox=outbox,
-        rabbitmq_url=RABBITMQ_URL,
-        service=service,
-        wake=asyncio.Event(),
-        **options,
-    )
+    async with engine_with_tables(sqlite_or_postgres_url(request, tmp_path), metadata) as engine:
+        yield engine
 
 
 async def _pending(engine: AsyncEngine) -> int:
-    query = select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))
-    async with engine.connect() as conn:
-        return int((await conn.execute(query)).scalar_one())
+    return await pending_rows(engine, outbox)
 
 
 async def test_two_relays_on_one_postgres_outbox_never_publish_a_row_twice(
     pg_engine: AsyncEngine,
 ) -> None:
     routing_key = f"test.shared.{uuid.uuid4().hex[:8]}"
-    connection = await aio_pika.connect(RABBITMQ_URL)
-    channel = await connection.channel()
-    queue = await channel.declare_queue(routing_key, exclusive=True, auto_delete=True)
-    await queue.bind(await declare_exchange(channel), routing_key=routing_key)
-    async with pg_engine.begin() as conn:
-        await conn.execute(insert(outbox), [_row(routing_key) for _ in range(1500)])
-    relays = [_relay(pg_engine, batch_size=50, poll_seconds=0.05) for _ in range(2)]
-    tasks = [asyncio.create_task(r.run()) for r in relays]
-    try:
-        async with asyncio.timeout(90):
-            while await _pending(pg_engine):
-                await asyncio.sleep(0.05)
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-    seen: Counter[str] = Counter()
-    async with asyncio.timeout(30):
-        while sum(seen.values()) < 1500:
-            message = await queue.get(fail=False)
-            if message is None:
-                await asyncio.sleep(0.05)
-                continue
-            seen[str(message.message_id)] += 1
-            await message.ack()
-    await asyncio.sleep(0.3)
-    assert await queue.get(fail=False) is None
-    assert len(seen) == 1500 and set(seen.values()) == {1}
-    await connection.close()
+    async with bound_queue(routing_key, name=routing_key) as queue:
+        async with pg_engine.begin() as conn:
+            await conn.execute(insert(outbox), [outbox_row(routing_key) for _ in range(1500)])
+        relays = [relay_for(pg_engine, outbox, batch_size=50, poll_seconds=0.05) for _ in range(2)]
+        tasks = [asyncio.create_task(r.run()) for r in relays]
+        try:
+            async with asyncio.timeout(90):
+                while await _pending(pg_engine):
+                    await asyncio.sleep(0.05)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        seen: Counter[str] = Counter()
+        async with asyncio.timeout(30):
+            while sum(seen.values()) < 1500:
+                message = await queue.get(fail=False)
+                if message is None:
+                    await asyncio.sleep(0.05)
+                    continue
+                seen[str(message.message_id)] += 1
+                await message.ack()
+        await asyncio.sleep(0.3)
+        assert await queue.get(fail=False) is None
+        assert len(seen) == 1500 and set(seen.values()) == {1}
 
 
 async def test_retention_deletes_only_sent_rows_older_than_the_limit(engine: AsyncEngine) -> None:
     now = utcnow()
     rows = {
-        "old_sent": _row(
+        "old_sent": outbox_row(
             "t", created_at=now - timedelta(hours=30), published_at=now - timedelta(hours=25)
         ),
-        "recent_sent": _row(
+        "recent_sent": outbox_row(
             "t", created_at=now - timedelta(hours=2), published_at=now - timedelta(hours=1)
         ),
-        "old_unsent": _row("t", created_at=now - timedelta(hours=30)),
+        "old_unsent": outbox_row("t", created_at=now - timedelta(hours=30)),
     }
     async with engine.begin() as conn:
         await conn.execute(insert(outbox), list(rows.values()))
-    relay = _relay(engine, retention_hours=24)
+    relay = relay_for(engine, outbox, retention_hours=24)
     assert await relay.prune_sent() == 1
     async with engine.connect() as conn:
         left = set((await conn.execute(select(outbox.c.event_id))).scalars())
@@ -140,8 +98,9 @@ async def test_retention_deletes_only_sent_rows_older_than_the_limit(engine: Asy
 async def test_retention_works_in_bounded_batches(pg_engine: AsyncEngine) -> None:
     sent = utcnow() - timedelta(hours=48)
     async with pg_engine.begin() as conn:
-        await conn.execute(insert(outbox), [_row("t", published_at=sent) for _ in range(2500)])
-    assert await _relay(pg_engine).prune_sent() == 2500
+        rows = [outbox_row("t", published_at=sent) for _ in range(2500)]
+        await conn.execute(insert(outbox), rows)
+    assert await relay_for(pg_engine, outbox).prune_sent() == 2500
 
 
 async def test_backlog_gauges_count_pending_rows_and_the_oldest_age(engine: AsyncEngine) -> None:
@@ -151,12 +110,12 @@ async def test_backlog_gauges_count_pending_rows_and_the_oldest_age(engine: Asyn
         await conn.execute(
             insert(outbox),
             [
-                _row("t", created_at=now - timedelta(seconds=120)),
-                _row("t", created_at=now - timedelta(seconds=5)),
-                _row("t", created_at=now - timedelta(seconds=500), published_at=now),
+                outbox_row("t", created_at=now - timedelta(seconds=120)),
+                outbox_row("t", created_at=now - timedelta(seconds=5)),
+                outbox_row("t", created_at=now - timedelta(seconds=500), published_at=now),
             ],
         )
-    await _relay(engine, service=service).refresh_backlog()
+    await relay_for(engine, outbox, service=service).refresh_backlog()
     labels = {"service": service}
     assert REGISTRY.get_sample_value("outbox_pending", labels) == 2
     age = REGISTRY.get_sample_value("outbox_oldest_pending_age_seconds", labels)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import gc
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -16,12 +17,18 @@ from sqlalchemy import Column, MetaData, String, Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shop.common.context import set_request_id
-from shop.common.db import create_engine, session_factory
+from shop.common.db import session_factory
 from shop.common.events import EXCHANGE, DomainEvent
 from shop.common.outbox import define_outbox_table
-from shop.common.outbox_relay import OutboxRelay, declare_exchange
+from shop.common.publisher import connect
 from shop.common.unit_of_work import UnitOfWork
-from tests.support.databases import RABBITMQ_URL
+from tests.support.events import bound_queue
+from tests.support.outbox_tables import (
+    engine_with_tables,
+    pending_rows,
+    relay_for,
+    sqlite_or_postgres_url,
+)
 
 DEAD_BROKER = "amqp://guest:guest@127.0.0.1:1/"
 
@@ -39,29 +46,14 @@ outbox = define_outbox_table(metadata)
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'outbox.db'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    engine = create_engine(url)
-    async with engine.begin() as conn:
-        await conn.run_sync(metadata.drop_all)
-        await conn.run_sync(metadata.create_all)
-    yield engine
-    async with engine.begin() as conn:
-        await conn.run_sync(metadata.drop_all)
-    await engine.dispose()
+    async with engine_with_tables(sqlite_or_postgres_url(request, tmp_path), metadata) as engine:
+        yield engine
 
 
 @pytest.fixture
 async def queue() -> AsyncIterator[aio_pika.abc.AbstractQueue]:
-    connection = await aio_pika.connect(RABBITMQ_URL)
-    channel = await connection.channel()
-    exchange = await declare_exchange(channel)
-    q = await channel.declare_queue(exclusive=True, auto_delete=True)
-    await q.bind(exchange, routing_key="test.#")
-    yield q
-    await connection.close()
+    async with bound_queue("test.#") as bound:
+        yield bound
 
 
 async def _make_thing(engine: AsyncEngine, *, commit: bool, wake: asyncio.Event) -> str:
@@ -101,13 +93,7 @@ async def test_relay_publishes_with_confirms_and_marks_sent(
 ) -> None:
     set_request_id("req-relay-1")
     thing_id = await _make_thing(engine, commit=True, wake=asyncio.Event())
-    relay = OutboxRelay(
-        engine=engine,
-        outbox=outbox,
-        rabbitmq_url=RABBITMQ_URL,
-        service="test",
-        wake=asyncio.Event(),
-    )
+    relay = relay_for(engine, outbox)
     try:
         assert await relay.drain_once() == 1
         assert await relay.drain_once() == 0
@@ -118,44 +104,22 @@ async def test_relay_publishes_with_confirms_and_marks_sent(
     assert event["data"] == {"thingId": thing_id}
     assert event["requestid"] == "req-relay-1"
     assert event["specversion"] == "1.0" and event["source"] == "/shop/test"
-    async with engine.connect() as conn:
-        pending = (
-            await conn.execute(select(outbox.c.id).where(outbox.c.published_at.is_(None)))
-        ).all()
-    assert pending == []
+    assert await pending_rows(engine, outbox) == 0
 
 
 async def test_broker_down_keeps_events_until_it_is_back(
     engine: AsyncEngine, queue: aio_pika.abc.AbstractQueue
 ) -> None:
     thing_id = await _make_thing(engine, commit=True, wake=asyncio.Event())
-    down = OutboxRelay(
-        engine=engine,
-        outbox=outbox,
-        rabbitmq_url=DEAD_BROKER,
-        service="test",
-        wake=asyncio.Event(),
-        max_backoff_seconds=0.2,
-    )
+    down = relay_for(engine, outbox, rabbitmq_url=DEAD_BROKER, max_backoff_seconds=0.2)
     task = asyncio.create_task(down.run())
     await asyncio.sleep(1.0)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    async with engine.connect() as conn:
-        pending = (
-            await conn.execute(select(outbox.c.id).where(outbox.c.published_at.is_(None)))
-        ).all()
-    assert len(pending) == 1
+    assert await pending_rows(engine, outbox) == 1
 
-    back = OutboxRelay(
-        engine=engine,
-        outbox=outbox,
-        rabbitmq_url=RABBITMQ_URL,
-        service="test",
-        wake=asyncio.Event(),
-        poll_seconds=0.1,
-    )
+    back = relay_for(engine, outbox, poll_seconds=0.1)
     task = asyncio.create_task(back.run())
     try:
         event = await _received(queue)
@@ -166,3 +130,18 @@ async def test_broker_down_keeps_events_until_it_is_back(
         await back.close()
     assert event["data"] == {"thingId": thing_id}
     assert EXCHANGE == "shop.events"
+
+
+async def test_a_connection_that_fails_to_open_is_closed_not_left_to_the_collector() -> None:
+    # Left open, its finaliser would schedule close() whenever the collector ran, and where
+    # no loop runs (a synchronous test) that coroutine is never awaited.
+    with pytest.raises(aio_pika.exceptions.AMQPConnectionError) as failed:
+        await connect(DEAD_BROKER, within_seconds=5)
+    # The traceback still holds the half-made connection: it must be closed already.
+    assert failed.value.__traceback__ is not None
+    held = [
+        obj
+        for obj in gc.get_objects()
+        if isinstance(obj, aio_pika.Connection) and obj.url.port == 1
+    ]
+    assert held and all(connection.is_closed for connection in held)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlalchemy import text
 
@@ -39,7 +41,7 @@ async def test_a_connection_in_steady_use_is_not_pinged(postgres_url: str) -> No
     pings = 0
     real_ping = engine.sync_engine.dialect.do_ping
 
-    def counting_ping(dbapi_connection: object) -> bool:
+    def counting_ping(dbapi_connection: Any) -> bool:
         nonlocal pings
         pings += 1
         return bool(real_ping(dbapi_connection))

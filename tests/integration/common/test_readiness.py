@@ -11,7 +11,7 @@ from shop.common.db import create_engine
 from shop.common.http_app import create_service_app
 from shop.common.readiness import database_probe, service_checks
 from tests.support.databases import RABBITMQ_URL
-from tests.support.stack import free_port
+from tests.support.ports import free_port
 from tests.support.tcp_proxy import TcpProxy
 
 

@@ -4,22 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
 import pytest
 import uvicorn
 
-from shop.common.tokens import Principal, issue_access_token
 from shop.gateway.app import Gateway
 from shop.gateway.settings import GatewaySettings
-from tests.integration.gateway.upstream import free_port, start_upstream
-
-JWT_SECRET = "integration-jwt-secret-0123456789abcdef"
-GATEWAY_SECRETS = "first-gateway-secret,second-gateway-secret"
-
-StartGateway = Callable[..., Awaitable[str]]
+from tests.support.echo_upstream import start_upstream
+from tests.support.gateway_servers import (
+    GATEWAY_SECRETS,
+    JWT_SECRET,
+    StartGateway,
+    serve_gateway,
+)
+from tests.support.ports import free_port
 
 
 @pytest.fixture
@@ -56,32 +57,10 @@ async def start_gateway(upstream_url: str) -> AsyncIterator[StartGateway]:
         }
         fields.update(overrides)
         port = free_port()
-        config = uvicorn.Config(
-            Gateway(GatewaySettings(**fields)),
-            host="127.0.0.1",
-            port=port,
-            loop="none",
-            http="httptools",
-            lifespan="on",
-            access_log=False,
-            log_config=None,
-        )
-        server = uvicorn.Server(config)
-        task = asyncio.create_task(server.serve())
-        servers.append((server, task))
-        while not server.started:
-            if task.done():
-                await task
-                raise RuntimeError("gateway did not start")
-            await asyncio.sleep(0.01)
+        servers.append(await serve_gateway(Gateway(GatewaySettings(**fields)), port))
         return f"http://127.0.0.1:{port}"
 
     yield start
     for server, task in servers:
         server.should_exit = True
         await task
-
-
-def bearer(user_id: str = "u-1", role: str = "user", email: str = "a@example.com") -> str:
-    token = issue_access_token(Principal(user_id, email, role), secret=JWT_SECRET)
-    return f"Bearer {token}"

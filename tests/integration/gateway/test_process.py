@@ -12,8 +12,8 @@ import aiohttp
 import orjson
 import pytest
 
-from tests.integration.gateway.conftest import GATEWAY_SECRETS, JWT_SECRET, bearer
-from tests.integration.gateway.upstream import free_port
+from tests.support.gateway_servers import GATEWAY_SECRETS, JWT_SECRET, bearer
+from tests.support.ports import free_port
 
 
 @pytest.fixture

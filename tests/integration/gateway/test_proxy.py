@@ -8,8 +8,9 @@ from typing import Any
 import aiohttp
 
 from shop.gateway import metrics
-from tests.integration.gateway.conftest import StartGateway, bearer
-from tests.integration.gateway.upstream import free_port, start_garbage_server
+from tests.support.echo_upstream import start_garbage_server
+from tests.support.gateway_servers import StartGateway, bearer
+from tests.support.ports import free_port
 
 
 def _headers(echo: dict[str, Any]) -> dict[str, list[str]]:

@@ -9,7 +9,7 @@ import aiohttp
 import pytest
 import redis.asyncio as aioredis
 
-from tests.integration.gateway.conftest import StartGateway, bearer
+from tests.support.gateway_servers import StartGateway, bearer
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import aiohttp
 
-from tests.integration.gateway.conftest import StartGateway
-from tests.integration.gateway.upstream import free_port
+from tests.support.gateway_servers import StartGateway
+from tests.support.ports import free_port
 
 
 async def test_ready_when_one_replica_of_each_service_is_up(

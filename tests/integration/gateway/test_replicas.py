@@ -11,8 +11,9 @@ from aiohttp import web
 
 from shop.gateway.replica_probe import ReplicaProbe
 from shop.gateway.replicas import ReplicaSet
-from tests.integration.gateway.conftest import StartGateway, bearer
-from tests.integration.gateway.upstream import free_port, start_upstream
+from tests.support.echo_upstream import start_upstream
+from tests.support.gateway_servers import StartGateway, bearer
+from tests.support.ports import free_port
 
 
 async def _served_by(

@@ -9,7 +9,7 @@ import pytest
 
 from shop.gateway.upstream_connection import BadAnswer, ConnectionBroken
 from shop.gateway.upstream_pool import ConnectTimeout, Refused, UpstreamPool
-from tests.integration.gateway.upstream import free_port
+from tests.support.ports import free_port
 
 Answerer = Callable[[bytes], bytes]
 CHUNKED = b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"

@@ -18,8 +18,8 @@ import pytest
 
 from shop.common.outbox_relay import declare_exchange
 from tests.support.databases import RABBITMQ_URL
+from tests.support.ports import free_port
 from tests.support.smtp import MailServer, mail_server
-from tests.support.stack import free_port
 
 
 class WorkerProcess:

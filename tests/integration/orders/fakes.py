@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn, Protocol
 
 import grpc
 
@@ -18,6 +18,12 @@ from shop.protos.shop.user.v1 import user_pb2 as upb
 from shop.protos.shop.user.v1 import user_pb2_grpc as ugrpc
 
 RS = ppb.ReservationStatus
+
+
+class AbortingContext(Protocol):
+    """The part of grpc.aio's servicer context the fakes lean on: abort never returns."""
+
+    async def abort(self, code: grpc.StatusCode, details: str) -> NoReturn: ...
 
 
 @dataclass
@@ -35,7 +41,9 @@ class World:
     users: dict[str, str] = field(default_factory=dict)  # id -> email
     addresses: dict[str, list[upb.Address]] = field(default_factory=dict)
     products: dict[str, Stock] = field(default_factory=dict)
-    reservations: dict[str, tuple[int, list[tuple[str, int]]]] = field(default_factory=dict)
+    reservations: dict[str, tuple[ppb.ReservationStatus.ValueType, list[tuple[str, int]]]] = field(
+        default_factory=dict
+    )
     product_down: bool = False
     down_methods: set[str] = field(default_factory=set)
     calls: list[str] = field(default_factory=list)
@@ -77,7 +85,7 @@ class FakeUsers(ugrpc.UserServiceServicer):
             valid=True, user=upb.User(id=request.user_id, email=email, role="user")
         )
 
-    async def GetUser(self, request: Any, context: Any) -> upb.GetUserResponse:
+    async def GetUser(self, request: Any, context: AbortingContext) -> upb.GetUserResponse:
         email = self.world.users.get(request.user_id)
         if email is None:
             await context.abort(grpc.StatusCode.NOT_FOUND, "user not found")
@@ -122,7 +130,9 @@ class FakeProducts(pgrpc.ProductServiceServicer):
             )
         return ppb.CheckInventoryResponse(all_available=all(i.in_stock for i in out), items=out)
 
-    async def ReserveInventory(self, request: Any, context: Any) -> ppb.ReserveInventoryResponse:
+    async def ReserveInventory(
+        self, request: Any, context: AbortingContext
+    ) -> ppb.ReserveInventoryResponse:
         await self._gate("ReserveInventory", context)
         if request.order_id in self.world.reservations:
             return ppb.ReserveInventoryResponse(reservation=self._reservation(request.order_id))

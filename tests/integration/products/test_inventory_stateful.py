@@ -9,9 +9,11 @@ from __future__ import annotations
 import asyncio
 import shutil
 import tempfile
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any, TypeVar
 
 from hypothesis import settings
 from hypothesis import strategies as st
@@ -80,6 +82,9 @@ class Model:
     tick: int = 0
 
 
+T = TypeVar("T")
+
+
 class InventoryMachine(RuleBasedStateMachine):
     orders = Bundle("orders")
 
@@ -94,10 +99,10 @@ class InventoryMachine(RuleBasedStateMachine):
         self.ids: list[str] = []
         self.epoch = utcnow()
 
-    def run(self, coro):  # type: ignore[no-untyped-def]
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
         return self.runner.run(coro)
 
-    def now(self) -> object:
+    def now(self) -> datetime:
         return self.epoch + timedelta(seconds=self.model.tick)
 
     @initialize(stocks=st.lists(st.integers(0, 12), min_size=PRODUCTS, max_size=PRODUCTS))

@@ -3,7 +3,7 @@ quoted query) and a body that is not JSON (400 naming the body)."""
 
 from __future__ import annotations
 
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]  # no stubs published
 import httpx
 import pytest
 from fastapi import APIRouter

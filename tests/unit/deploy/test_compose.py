@@ -6,25 +6,20 @@ import copy
 import re
 from typing import Any
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]  # no stubs published
 import pytest
 
-from tests.unit.deploy.support import (
-    COMPOSE_ENV_EXAMPLE,
-    COMPOSE_FILE,
+from tests.support.compose_interpolation import (
+    interpolate,
+)
+from tests.support.deploy_files import (
     CONTRACT_PORTS,
-    SECRET_ENV,
+    SAMPLE_COMPOSE_ENV,
     STORE_ENV,
-    MissingVariableError,
-    all_strings,
+    compose_env_of,
     compose_schema,
     documented_env_names,
-    interpolate,
-    is_placeholder,
-    load_yaml,
-    parse_env_file,
     processes,
-    references,
 )
 
 BACKING_IMAGES = {
@@ -34,22 +29,6 @@ BACKING_IMAGES = {
     "rabbitmq": r"rabbitmq:3(\.\d+)*-management",
     "redis": r"redis:7(\.[\w.-]+)*",
 }
-# Values an operator would put in deploy/.env: real-looking, URL-safe.
-SAMPLE_ENV = {
-    "JWT_SECRET": "j" * 48,
-    "GATEWAY_SECRET": "g" * 40,
-    "MYSQL_ROOT_PASSWORD": "rootpw",
-    "MYSQL_PASSWORD": "mysqlpw",
-    "MONGO_PASSWORD": "mongopw",
-    "POSTGRES_PASSWORD": "pgpw",
-    "RABBITMQ_PASSWORD": "rabbitpw",
-}
-
-
-@pytest.fixture(scope="module")
-def compose() -> dict[str, Any]:
-    doc: dict[str, Any] = load_yaml(COMPOSE_FILE)
-    return doc
 
 
 @pytest.fixture(scope="module")
@@ -57,17 +36,6 @@ def validator() -> jsonschema.Draft202012Validator:
     schema = compose_schema()
     jsonschema.Draft202012Validator.check_schema(schema)
     return jsonschema.Draft202012Validator(schema)
-
-
-@pytest.fixture(scope="module")
-def shop_services(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {name: compose["services"][name] for name in processes()}
-
-
-def env_of(service: dict[str, Any]) -> dict[str, Any]:
-    env = service.get("environment", {})
-    assert isinstance(env, dict), "environment is written as a mapping"
-    return env
 
 
 def errors(validator: jsonschema.Draft202012Validator, doc: Any) -> list[str]:
@@ -85,7 +53,7 @@ def test_compose_file_is_valid_against_the_compose_spec(
 def test_compose_file_is_still_valid_once_interpolated(
     compose: dict[str, Any], validator: jsonschema.Draft202012Validator
 ) -> None:
-    assert errors(validator, interpolate(compose, SAMPLE_ENV)) == []
+    assert errors(validator, interpolate(compose, SAMPLE_COMPOSE_ENV)) == []
 
 
 def test_the_schema_check_does_catch_mistakes(
@@ -123,7 +91,7 @@ def test_only_the_gateway_publishes_a_port(compose: dict[str, Any]) -> None:
 
 def test_every_process_has_the_contract_ports(shop_services: dict[str, dict[str, Any]]) -> None:
     for name, process in processes().items():
-        env = env_of(shop_services[name])
+        env = compose_env_of(shop_services[name])
         assert (process.rest_port, process.grpc_port) == CONTRACT_PORTS[name]
         if process.rest_port_env:
             assert env[process.rest_port_env] == str(process.rest_port)
@@ -144,7 +112,7 @@ def test_peers_are_addressed_by_service_name_and_contract_port(
         "ORDER_SERVICE_GRPC": f"orders:{procs['orders'].grpc_port}",
     }
     for name, svc in shop_services.items():
-        env = env_of(svc)
+        env = compose_env_of(svc)
         for key, value in expected.items():
             assert env.get(key) == value, (name, key)
 
@@ -152,70 +120,20 @@ def test_peers_are_addressed_by_service_name_and_contract_port(
 def test_env_names_are_the_documented_ones(shop_services: dict[str, dict[str, Any]]) -> None:
     documented = documented_env_names()
     for name, svc in shop_services.items():
-        unknown = set(env_of(svc)) - documented
+        unknown = set(compose_env_of(svc)) - documented
         assert not unknown, f"{name} sets undocumented variables {sorted(unknown)}"
 
 
 def test_each_service_gets_its_own_store(shop_services: dict[str, dict[str, Any]]) -> None:
     for name, svc in shop_services.items():
-        env = env_of(svc)
+        env = compose_env_of(svc)
         stores = {key for key in STORE_ENV.values() if key in env}
         assert stores <= {STORE_ENV.get(name)}, name
-    assert "mysql:3306" in env_of(shop_services["users"])["MYSQL_URI"]
-    assert "mongodb:27017" in env_of(shop_services["products"])["MONGODB_URI"]
-    assert "replicaSet=rs0" in env_of(shop_services["products"])["MONGODB_URI"]
-    assert "postgres:5432" in env_of(shop_services["orders"])["POSTGRESQL_URI"]
-    assert env_of(shop_services["gateway"])["REDIS_URL"].startswith("redis://redis:6379")
-
-
-def test_production_mode_with_required_secrets(shop_services: dict[str, dict[str, Any]]) -> None:
-    for name, svc in shop_services.items():
-        env = env_of(svc)
-        assert env["SHOP_ENV"] == "production", name
-        for key in ("JWT_SECRET", "GATEWAY_SECRET"):
-            refs = references(env[key])
-            assert len(refs) == 1 and refs[0].name == key and refs[0].required, (name, key)
-
-
-def test_no_committed_secret_values(compose: dict[str, Any]) -> None:
-    """Credentials in values only ever come from a required `${VAR:?...}` reference."""
-    for name, svc in compose["services"].items():
-        for key, value in env_of(svc).items():
-            if value is None or not (key in SECRET_ENV or re.search(r"SECRET|PASSWORD|PASS$", key)):
-                continue
-            refs = references(value)
-            assert all(r.required for r in refs), f"{name}.{key}: a secret has no default"
-            literal = re.sub(r"\$\{[^}]*\}", "", value)
-            if "://" not in value:
-                assert refs and literal == "", f"{name}.{key} has a literal secret"
-                continue
-            userinfo = re.match(r"^[a-z0-9+]+://([^@/]*)@", literal)
-            if userinfo is not None and ":" in userinfo.group(1):
-                assert userinfo.group(1).endswith(":") and refs, f"{name}.{key}: literal password"
-
-
-def test_refuses_to_start_without_the_secrets(compose: dict[str, Any]) -> None:
-    with pytest.raises(MissingVariableError, match="JWT_SECRET"):
-        interpolate(compose, {k: v for k, v in SAMPLE_ENV.items() if k != "JWT_SECRET"})
-    with pytest.raises(MissingVariableError, match="GATEWAY_SECRET"):
-        interpolate(compose, {**SAMPLE_ENV, "GATEWAY_SECRET": ""})
-
-
-def test_env_example_lists_every_variable_with_placeholders_only(compose: dict[str, Any]) -> None:
-    values, commented = parse_env_file(COMPOSE_ENV_EXAMPLE)
-    refs = [ref for text in all_strings(compose) for ref in references(text)]
-    required = {ref.name for ref in refs if ref.required}
-    optional = {ref.name for ref in refs if not ref.required}
-    assert required == set(values), "every required variable, and only those, is listed"
-    assert optional <= commented, "optional variables are mentioned (commented out)"
-    assert all(is_placeholder(v) for v in values.values()), "no real value in the template"
-    assert required == set(SAMPLE_ENV)
-
-
-def test_every_dollar_is_escaped_or_a_braced_reference() -> None:
-    # A bare $NAME would be interpolated by Compose on the host, not by the container shell.
-    text = COMPOSE_FILE.read_text(encoding="utf-8")
-    assert not re.search(r"(?<!\$)\$(?![${])", text.replace("$$", ""))
+    assert "mysql:3306" in compose_env_of(shop_services["users"])["MYSQL_URI"]
+    assert "mongodb:27017" in compose_env_of(shop_services["products"])["MONGODB_URI"]
+    assert "replicaSet=rs0" in compose_env_of(shop_services["products"])["MONGODB_URI"]
+    assert "postgres:5432" in compose_env_of(shop_services["orders"])["POSTGRESQL_URI"]
+    assert compose_env_of(shop_services["gateway"])["REDIS_URL"].startswith("redis://redis:6379")
 
 
 def test_healthchecks_everywhere(compose: dict[str, Any]) -> None:
@@ -266,7 +184,7 @@ def test_shop_containers_are_hardened(shop_services: dict[str, dict[str, Any]]) 
         assert "/tmp" in svc["tmpfs"], name
         assert svc["cap_drop"] == ["ALL"], name
         assert "no-new-privileges:true" in svc["security_opt"], name
-        env = env_of(svc)
+        env = compose_env_of(svc)
         data_dir = env["DATA_DIR"]
         writable = set(svc["tmpfs"]) | {m.split(":")[1] for m in svc.get("volumes", [])}
         assert data_dir in writable, f"{name}: DATA_DIR must be writable"

@@ -7,7 +7,7 @@ import importlib.util
 from typing import Any
 
 from shop.common.settings import CommonSettings
-from tests.unit.deploy.support import (
+from tests.support.deploy_files import (
     COMPOSE_FILE,
     CONTRACT_PORTS,
     K8S_SECRETS_EXAMPLE,

@@ -12,7 +12,7 @@ from tests.containers.local_env import (
     local_env,
     non_loopback_addresses,
 )
-from tests.unit.deploy.support import k8s_by_kind
+from tests.support.deploy_files import k8s_by_kind
 
 STORES = Stores(
     mysql="mysql://root@127.0.0.1:3306/u",

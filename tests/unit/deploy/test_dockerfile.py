@@ -8,8 +8,8 @@ import tomllib
 
 import pytest
 
-from tests.unit.deploy.dockerfile import Stage, parse_dockerfile
-from tests.unit.deploy.support import DOCKERIGNORE, ROOT, processes
+from tests.support.deploy_files import DOCKERIGNORE, ROOT, processes
+from tests.support.dockerfile import Stage, parse_dockerfile
 
 
 @pytest.fixture(scope="module")

@@ -5,11 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import kubernetes_validate
+import kubernetes_validate  # type: ignore[import-untyped]  # no stubs published
 import pytest
 
-from tests.unit.deploy.kustomize import UnsupportedField, render
-from tests.unit.deploy.support import K8S_OVERLAYS, K8S_PRODUCTION, K8S_VERSIONS, load_yaml
+from tests.support.deploy_files import (
+    K8S_OVERLAYS,
+    K8S_PRODUCTION,
+    K8S_VERSIONS,
+    load_yaml,
+    pod_containers,
+)
+from tests.support.kustomize import UnsupportedField, render
 
 RENDERED = render(K8S_PRODUCTION)
 PROMETHEUS = "prometheus"
@@ -17,11 +23,6 @@ PROMETHEUS = "prometheus"
 
 def _by_kind(kind: str) -> dict[str, dict[str, Any]]:
     return {d["metadata"]["name"]: d for d in RENDERED if d["kind"] == kind}
-
-
-def _containers(deployment: dict[str, Any]) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = deployment["spec"]["template"]["spec"]["containers"]
-    return found
 
 
 def test_every_overlay_renders() -> None:
@@ -51,7 +52,7 @@ def test_everything_lands_in_the_namespace_with_the_release_image() -> None:
     images = load_yaml(K8S_PRODUCTION / "kustomization.yaml")["images"]
     expected = f"{images[0]['newName']}:{images[0]['newTag']}"
     for deployment in _by_kind("Deployment").values():
-        for container in _containers(deployment):
+        for container in pod_containers(deployment):
             assert container["image"] == expected
 
 
@@ -60,7 +61,7 @@ def test_every_secret_reference_names_the_generated_secret() -> None:
     assert secret_name.startswith("shop-secrets-")  # the content hash rolls the pods
     keys = set(_by_kind("Secret")[secret_name]["data"])
     for deployment in _by_kind("Deployment").values():
-        for container in _containers(deployment):
+        for container in pod_containers(deployment):
             for env in container.get("env", []):
                 ref = env["valueFrom"]["secretKeyRef"]
                 assert ref["name"] == secret_name

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.unit.deploy.support import DEPLOY, ROOT, load_yaml, processes
+from tests.support.deploy_files import DEPLOY, ROOT, load_yaml, processes
 
 OBSERVABILITY = DEPLOY / "observability"
 OPERATIONS = ROOT / "docs" / "operations.md"

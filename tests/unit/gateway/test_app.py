@@ -9,8 +9,8 @@ import pytest
 from shop.gateway import metrics
 from shop.gateway.app import Gateway
 from shop.gateway.settings import GatewaySettings
-from tests.unit.gateway.asgi_driver import call
-from tests.unit.gateway.tokens import SECRET, token, unsigned_token
+from tests.support.asgi_driver import call
+from tests.support.tokens import SECRET, token, unsigned_token
 
 
 def _gateway(**overrides: object) -> Gateway:

@@ -8,7 +8,7 @@ import pytest
 
 from shop.common.tokens import InvalidTokenError, Principal
 from shop.gateway.auth import TokenVerifier, bearer_token
-from tests.unit.gateway.tokens import (
+from tests.support.tokens import (
     FOREIGN_SECRET,
     SECRET,
     tampered_payload,

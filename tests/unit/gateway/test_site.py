@@ -11,8 +11,8 @@ import pytest
 from shop.gateway.app import Gateway
 from shop.gateway.settings import GatewaySettings
 from shop.gateway.site import CONTENT_SECURITY_POLICY, Site
-from tests.unit.gateway.asgi_driver import call
-from tests.unit.gateway.tokens import SECRET
+from tests.support.asgi_driver import call
+from tests.support.tokens import SECRET
 
 STATIC = files("shop.storefront") / "static"
 FORBIDDEN_IN_SCRIPTS = (

@@ -124,5 +124,6 @@ async def test_leases_are_renewed_only_for_orders_still_ours(world: World) -> No
     w.ctx.in_flight.update({mine.id, theirs.id})
     await renew_once(w.ctx)
     orders = w.uow.orders.orders
-    assert orders[mine.id].lease_until is not None and orders[mine.id].lease_until > now
+    renewed = orders[mine.id].lease_until
+    assert renewed is not None and renewed > now
     assert orders[theirs.id].lease_until == now and orders[theirs.id].driver_id == "replica-b"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from tests.unit.deploy.support import DOCKERFILE
+from tests.support.deploy_files import DOCKERFILE
 
 
 @dataclass

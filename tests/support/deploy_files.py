@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -18,7 +18,7 @@ import yaml
 
 from shop.launcher.specs import SERVICES
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 K8S = DEPLOY / "k8s" / "base"
 K8S_OVERLAYS = DEPLOY / "k8s" / "overlays"
@@ -155,69 +155,34 @@ def is_placeholder(value: str) -> bool:
     return value == "" or PLACEHOLDER in value
 
 
-# ---- Compose variable interpolation (the subset compose.yaml uses) ------------------------
-
-_VAR = re.compile(
-    r"\$(?:(?P<escaped>\$)|\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
-    r"(?:(?P<op>:-|:\?|-|\?)(?P<arg>[^}]*))?\})"
-)
+def pod_containers(deployment: dict[str, Any]) -> list[dict[str, Any]]:
+    """The containers of a Deployment's pod template."""
+    result: list[dict[str, Any]] = deployment["spec"]["template"]["spec"]["containers"]
+    return result
 
 
-class MissingVariableError(ValueError):
-    """A `${VAR:?message}` whose variable is unset or empty: Compose refuses to start."""
+def pod_spec(deployment: dict[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = deployment["spec"]["template"]["spec"]
+    return result
 
 
-@dataclass(frozen=True)
-class Reference:
-    name: str
-    op: str | None
-    arg: str
-
-    @property
-    def required(self) -> bool:
-        return self.op in (":?", "?")
+def ports_by_name(container: dict[str, Any]) -> dict[str, int]:
+    return {p["name"]: p["containerPort"] for p in container.get("ports", [])}
 
 
-def references(text: str) -> list[Reference]:
-    return [
-        Reference(m["name"], m["op"], m["arg"] or "")
-        for m in _VAR.finditer(text)
-        if m["escaped"] is None
-    ]
+# Values an operator would put in deploy/.env: real-looking, URL-safe.
+SAMPLE_COMPOSE_ENV = {
+    "JWT_SECRET": "j" * 48,
+    "GATEWAY_SECRET": "g" * 40,
+    "MYSQL_ROOT_PASSWORD": "rootpw",
+    "MYSQL_PASSWORD": "mysqlpw",
+    "MONGO_PASSWORD": "mongopw",
+    "POSTGRES_PASSWORD": "pgpw",
+    "RABBITMQ_PASSWORD": "rabbitpw",
+}
 
 
-def interpolate(value: Any, env: Mapping[str, str]) -> Any:
-    """Compose's interpolation over a loaded document: ${VAR}, :-, -, :?, ?, and $$."""
-    if isinstance(value, dict):
-        return {k: interpolate(v, env) for k, v in value.items()}
-    if isinstance(value, list):
-        return [interpolate(v, env) for v in value]
-    if not isinstance(value, str):
-        return value
-
-    def substitute(m: re.Match[str]) -> str:
-        if m["escaped"] is not None:
-            return "$"
-        name, op, arg = m["name"], m["op"], m["arg"] or ""
-        current = env.get(name)
-        unset_or_empty = not current
-        if op in (":?", "?") and (current is None or (op == ":?" and unset_or_empty)):
-            raise MissingVariableError(f"{name}: {arg}")
-        if op == ":-" and unset_or_empty:
-            return arg
-        if op == "-" and current is None:
-            return arg
-        return current or ""
-
-    return _VAR.sub(substitute, value)
-
-
-def all_strings(value: Any) -> Iterator[str]:
-    if isinstance(value, dict):
-        for item in value.values():
-            yield from all_strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from all_strings(item)
-    elif isinstance(value, str):
-        yield value
+def compose_env_of(service: dict[str, Any]) -> dict[str, Any]:
+    env = service.get("environment", {})
+    assert isinstance(env, dict), "environment is written as a mapping"
+    return env

@@ -3,17 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 
 import orjson
 from aiohttp import web
-
-
-def free_port() -> int:
-    """A port nothing listens on right now (loopback only)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def _echo(request: web.Request) -> web.Response:
