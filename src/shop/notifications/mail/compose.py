@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from email.headerregistry import Address
+from email.headerregistry import Address, BaseHeader, HeaderRegistry
 from email.message import EmailMessage
+from email.policy import default
 from email.utils import formatdate, parseaddr
 
 import jinja2
@@ -19,7 +20,27 @@ _templates = jinja2.Environment(
     autoescape=jinja2.select_autoescape(["html"], default_for_string=False),
     undefined=jinja2.StrictUndefined,
     keep_trailing_newline=True,
+    # The templates ship with the code: no stat of each file on every render.
+    auto_reload=False,
 )
+
+
+class _HeaderClasses(HeaderRegistry):
+    """The stdlib registry builds a new header class on every header set; build each once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._built: dict[str, type[BaseHeader]] = {}
+
+    def __getitem__(self, name: str) -> type[BaseHeader]:
+        built = self._built.get(name)
+        if built is None:
+            built = self._built[name] = super().__getitem__(name)
+        return built
+
+
+# The default policy (what EmailMessage() uses) with the header classes built once.
+POLICY = default.clone(header_factory=_HeaderClasses())
 
 
 def money(cents: int) -> str:
@@ -45,7 +66,7 @@ def compose(event: IncomingEvent, view: MailView, *, sender: str) -> EmailMessag
         html = _render(f"{event.type}/body.html", context)
     except jinja2.TemplateError as exc:
         raise PermanentFailure(f"template {event.type}: {exc}") from exc
-    mail = EmailMessage()
+    mail = EmailMessage(policy=POLICY)
     mail["Subject"] = " ".join(subject.split())[:250]
     mail["From"] = sender
     mail["To"] = _address(view.recipient)
