@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -11,6 +10,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import aiosmtplib
 
 from shop.common.logging import get_logger
+from shop.notifications.mail.compose import Mail
 
 log = get_logger("shop.notifications.delivery")
 
@@ -18,7 +18,7 @@ log = get_logger("shop.notifications.delivery")
 class Transport(Protocol):
     description: str
 
-    async def send(self, mail: EmailMessage, *, event_id: str) -> None:
+    async def send(self, mail: Mail, *, event_id: str) -> None:
         """Returns once the mail is accepted; raises when it was not."""
 
 
@@ -40,8 +40,8 @@ class SmtpTransport:
         }
         self.description = f"{parts.scheme}://{parts.hostname}:{self._options['port']}"
 
-    async def send(self, mail: EmailMessage, *, event_id: str) -> None:
-        await aiosmtplib.send(mail, **self._options)  # type: ignore[arg-type]
+    async def send(self, mail: Mail, *, event_id: str) -> None:
+        await aiosmtplib.send(mail.message(), **self._options)  # type: ignore[arg-type]
 
 
 class MailDropTransport:
@@ -52,10 +52,10 @@ class MailDropTransport:
         self._prefix = os.path.join(directory, "")
         self.description = f"files in {directory.resolve()}"
 
-    async def send(self, mail: EmailMessage, *, event_id: str) -> None:
+    async def send(self, mail: Mail, *, event_id: str) -> None:
         # Written on the loop: a few kB to a local file cost less than a hop to a thread.
-        path = self._write(mail.as_bytes(), event_id)
-        log.info("mail_written", path=path, to=mail["To"], subject=mail["Subject"])
+        path = self._write(mail.data, event_id)
+        log.info("mail_written", path=path, to=mail.recipient, subject=mail.subject)
 
     def _write(self, data: bytes, event_id: str) -> str:
         path = f"{self._prefix}{event_id}.eml"
