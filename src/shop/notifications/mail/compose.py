@@ -66,7 +66,9 @@ def compose(event: IncomingEvent, view: MailView, *, sender: str) -> Mail:
     except jinja2.TemplateError as exc:
         raise PermanentFailure(f"template {event.type}: {exc}") from exc
     subject = " ".join(subject.split())[:250]
-    recipient = _address(view.recipient)
+    # A plain address passes the checks of _address unchanged: skip parsing it.
+    plain = mime.is_plain_address(view.recipient)
+    recipient = view.recipient if plain else _address(view.recipient).addr_spec
     headers = [
         mime.header("Subject", subject),
         _from_header(sender),
@@ -77,7 +79,7 @@ def compose(event: IncomingEvent, view: MailView, *, sender: str) -> Mail:
     ]
     if event.request_id:
         headers.append(mime.header("X-Request-ID", event.request_id))
-    return Mail(mime.alternative("".join(headers), text, html), recipient.addr_spec, subject)
+    return Mail(mime.alternative("".join(headers), text, html), recipient, subject)
 
 
 _from_headers: dict[str, str] = {}

@@ -60,12 +60,16 @@ def header(name: str, value: str) -> str:
     return stdlib_header(name, value)
 
 
-def address_header(name: str, address: Address) -> str:
+def is_plain_address(value: str) -> bool:
+    """A dot-atom local part and a plain domain: written as it is wherever it goes."""
+    return _PLAIN_ADDRESS.fullmatch(value) is not None
+
+
+def address_header(name: str, addr_spec: str) -> str:
     """A header holding one address."""
-    spec = address.addr_spec
-    if len(name) + 2 + len(spec) <= _MAX_LINE and _PLAIN_ADDRESS.fullmatch(spec):
-        return f"{name}: {spec}\n"
-    return stdlib_header(name, address)
+    if len(name) + 2 + len(addr_spec) <= _MAX_LINE and is_plain_address(addr_spec):
+        return f"{name}: {addr_spec}\n"
+    return stdlib_header(name, Address(addr_spec=addr_spec))
 
 
 def message_id_header(event_id: str) -> str:
