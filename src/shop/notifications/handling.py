@@ -74,7 +74,7 @@ class EventHandler:
         claim = await self.deliveries.claim(
             event,
             recipient=view.recipient,
-            subject=str(mail["Subject"]),
+            subject=mail.subject,
             worker_id=self._worker_id,
             lease=self._lease,
         )

@@ -73,7 +73,9 @@ def test_recipient_cannot_smuggle_a_second_address() -> None:
 
 def test_the_mail_has_the_contract_headers_and_two_parts() -> None:
     event = _event("order.status_changed", email="a@b.c", orderId="o1", status="SHIPPED")
-    mail = compose(event, view_for(event, alert_recipient=None), sender="s <s@shop.local>")
+    composed = compose(event, view_for(event, alert_recipient=None), sender="s <s@shop.local>")
+    assert composed.recipient == "a@b.c" and composed.subject.startswith("Order o1")
+    mail = composed.message()
     assert mail["Message-ID"] == "<e1@shop>" and mail["X-Shop-Event-Id"] == "e1"
     assert mail["X-Request-ID"] == "r1" and mail["To"] == "a@b.c"
     assert [p.get_content_type() for p in mail.iter_parts()] == ["text/plain", "text/html"]

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from email import message_from_bytes
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formatdate, parseaddr
+from email.utils import format_datetime, parseaddr
 
 import jinja2
 
+from shop.common.clock import utcnow
 from shop.notifications.events import IncomingEvent
 from shop.notifications.failures import PermanentFailure
+from shop.notifications.mail import mime
 from shop.notifications.mail.views import MailView
 
 _templates = jinja2.Environment(
@@ -19,6 +23,8 @@ _templates = jinja2.Environment(
     autoescape=jinja2.select_autoescape(["html"], default_for_string=False),
     undefined=jinja2.StrictUndefined,
     keep_trailing_newline=True,
+    # The templates ship with the code: no stat of each file on every render.
+    auto_reload=False,
 )
 
 
@@ -36,7 +42,21 @@ def message_id(event_id: str) -> str:
     return f"<{event_id}@shop>"
 
 
-def compose(event: IncomingEvent, view: MailView, *, sender: str) -> EmailMessage:
+@dataclass(frozen=True)
+class Mail:
+    """A composed mail: its RFC 5322 bytes (LF line ends, as `EmailMessage.as_bytes()`
+    writes them) and what the claim and the log need to know of it."""
+
+    data: bytes
+    recipient: str
+    subject: str
+
+    def message(self) -> EmailMessage:
+        """The mail as an EmailMessage (for SMTP); headers are parsed only when read."""
+        return message_from_bytes(self.data, policy=mime.POLICY)
+
+
+def compose(event: IncomingEvent, view: MailView, *, sender: str) -> Mail:
     """The mail for an event: subject, plain-text and HTML parts, the contract's headers."""
     context = {**view.context, "event_id": event.id}
     try:
@@ -45,22 +65,42 @@ def compose(event: IncomingEvent, view: MailView, *, sender: str) -> EmailMessag
         html = _render(f"{event.type}/body.html", context)
     except jinja2.TemplateError as exc:
         raise PermanentFailure(f"template {event.type}: {exc}") from exc
-    mail = EmailMessage()
-    mail["Subject"] = " ".join(subject.split())[:250]
-    mail["From"] = sender
-    mail["To"] = _address(view.recipient)
-    mail["Date"] = formatdate(localtime=False, usegmt=True)
-    mail["Message-ID"] = message_id(event.id)
-    mail["X-Shop-Event-Id"] = event.id
+    subject = " ".join(subject.split())[:250]
+    # A plain address passes the checks of _address unchanged: skip parsing it.
+    plain = mime.is_plain_address(view.recipient)
+    recipient = view.recipient if plain else _address(view.recipient).addr_spec
+    headers = [
+        mime.header("Subject", subject),
+        _from_header(sender),
+        mime.address_header("To", recipient),
+        f"Date: {format_datetime(utcnow())}\n",
+        mime.message_id_header(event.id),
+        mime.header("X-Shop-Event-Id", event.id),
+    ]
     if event.request_id:
-        mail["X-Request-ID"] = event.request_id
-    mail.set_content(text)
-    mail.add_alternative(html, subtype="html")
-    return mail
+        headers.append(mime.header("X-Request-ID", event.request_id))
+    return Mail(mime.alternative("".join(headers), text, html), recipient, subject)
+
+
+_from_headers: dict[str, str] = {}
+
+
+def _from_header(sender: str) -> str:
+    # One sender per process: parse and fold it once.
+    folded = _from_headers.get(sender)
+    if folded is None:
+        folded = _from_headers[sender] = mime.stdlib_header("From", sender)
+    return folded
 
 
 def _render(name: str, context: dict[str, object]) -> str:
-    return _templates.get_template(name).render(context)
+    template = _compiled.get(name)
+    if template is None:
+        template = _compiled[name] = _templates.get_template(name)
+    return template.render(context)
+
+
+_compiled: dict[str, jinja2.Template] = {}
 
 
 def _address(recipient: str) -> Address:

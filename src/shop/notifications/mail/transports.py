@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -12,6 +10,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import aiosmtplib
 
 from shop.common.logging import get_logger
+from shop.notifications.mail.compose import Mail
 
 log = get_logger("shop.notifications.delivery")
 
@@ -19,7 +18,7 @@ log = get_logger("shop.notifications.delivery")
 class Transport(Protocol):
     description: str
 
-    async def send(self, mail: EmailMessage, *, event_id: str) -> None:
+    async def send(self, mail: Mail, *, event_id: str) -> None:
         """Returns once the mail is accepted; raises when it was not."""
 
 
@@ -41,8 +40,8 @@ class SmtpTransport:
         }
         self.description = f"{parts.scheme}://{parts.hostname}:{self._options['port']}"
 
-    async def send(self, mail: EmailMessage, *, event_id: str) -> None:
-        await aiosmtplib.send(mail, **self._options)  # type: ignore[arg-type]
+    async def send(self, mail: Mail, *, event_id: str) -> None:
+        await aiosmtplib.send(mail.message(), **self._options)  # type: ignore[arg-type]
 
 
 class MailDropTransport:
@@ -50,17 +49,24 @@ class MailDropTransport:
 
     def __init__(self, directory: Path) -> None:
         self._dir = directory
+        self._prefix = os.path.join(directory, "")
         self.description = f"files in {directory.resolve()}"
 
-    async def send(self, mail: EmailMessage, *, event_id: str) -> None:
-        path = await asyncio.to_thread(self._write, mail.as_bytes(), event_id)
-        log.info("mail_written", path=str(path), to=mail["To"], subject=mail["Subject"])
+    async def send(self, mail: Mail, *, event_id: str) -> None:
+        # Written on the loop: a few kB to a local file cost less than a hop to a thread.
+        path = self._write(mail.data, event_id)
+        log.info("mail_written", path=path, to=mail.recipient, subject=mail.subject)
 
-    def _write(self, data: bytes, event_id: str) -> Path:
-        self._dir.mkdir(parents=True, exist_ok=True)
-        path = self._dir / f"{event_id}.eml"
-        partial = path.with_suffix(".eml.partial")
-        partial.write_bytes(data)
+    def _write(self, data: bytes, event_id: str) -> str:
+        path = f"{self._prefix}{event_id}.eml"
+        partial = f"{path}.partial"
+        try:
+            fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+        except FileNotFoundError:  # the first mail, or the directory was removed since
+            self._dir.mkdir(parents=True, exist_ok=True)
+            fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+        with open(fd, "wb") as file:
+            file.write(data)
         # A reader never sees half a mail; a second write of the same event replaces it.
         os.replace(partial, path)
         return path
