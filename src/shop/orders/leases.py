@@ -16,16 +16,13 @@ agree to well within the lease (NTP does, by milliseconds).
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 from datetime import datetime, timedelta
 
+from shop.common.background import every
 from shop.common.clock import utcnow
-from shop.common.logging import get_logger
 from shop.orders.context import Context
 from shop.orders.domain import Order, OrderStatus
-
-log = get_logger("shop.orders.leases")
 
 
 def lease_end(ctx: Context, now: datetime) -> datetime:
@@ -62,11 +59,5 @@ async def renew_once(ctx: Context) -> None:
 async def run_lease_keeper(ctx: Context) -> None:
     """Renews the leases every refresh interval until cancelled; a failed renewal is retried
     at the next tick (the lease outlives a few of them)."""
-    while True:
-        try:
-            await renew_once(ctx)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # a database hiccup must not end the loop
-            log.warning("lease_renewal_failed", error=type(exc).__name__)
-        await asyncio.sleep(ctx.settings.order_lease_refresh_seconds)
+    refresh = ctx.settings.order_lease_refresh_seconds
+    await every(refresh, lambda: renew_once(ctx), failed="lease_renewal_failed")

@@ -9,9 +9,9 @@ Recovery never charges: an order with no successful charge ends FAILED.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
+from shop.common.background import every
 from shop.common.clock import utcnow
 from shop.common.errors import AppError, Conflict, NotFound
 from shop.common.logging import get_logger
@@ -102,11 +102,4 @@ async def recover_once(ctx: Context, *, limit: int = 100) -> int:
 
 async def run_recovery_loop(ctx: Context, *, interval_seconds: float) -> None:
     """At start-up, then every interval, until cancelled; a failing pass is retried later."""
-    while True:
-        try:
-            await recover_once(ctx)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # a database outage must not end the loop
-            log.warning("recovery_pass_failed", error=type(exc).__name__)
-        await asyncio.sleep(interval_seconds)
+    await every(interval_seconds, lambda: recover_once(ctx), failed="recovery_pass_failed")
