@@ -5,8 +5,7 @@ The reservation is taken before the order row exists, keyed by the order id chos
 so no CheckInventory is needed on the way. A crash (or a database error) between the
 reservation and the PENDING insert leaves a reservation no order knows of: the product
 service's sweeper releases it after ORDER_RESERVATION_TTL_SECONDS, so those units are
-only held that long, never lost. With an Idempotency-Key the order id follows from (user,
-key) (`request.order_id_for`): a retry or a racing twin finds the same reservation.
+only held that long, never lost.
 """
 
 from __future__ import annotations
@@ -20,6 +19,7 @@ from shop.common.errors import (
     ServiceUnavailable,
     UpstreamTimeout,
 )
+from shop.common.ids import new_id
 from shop.common.logging import get_logger
 from shop.orders.context import Context
 from shop.orders.domain import (
@@ -32,7 +32,7 @@ from shop.orders.domain import (
     StatusChange,
     order_total,
 )
-from shop.orders.placement.request import PlaceOrder, order_id_for
+from shop.orders.placement.request import PlaceOrder
 from shop.protos.shop.user.v1 import user_pb2 as upb
 
 log = get_logger("shop.orders.placement")
@@ -58,8 +58,8 @@ async def new_order(
             "Shipping address not found",
             errors=[{"path": "shippingAddressId", "message": "not one of your addresses"}],
         )
-    order_id = order_id_for(request)
-    prices = await _reserve(ctx, order_id, lines, shared=request.idempotency_key is not None)
+    order_id = new_id()
+    prices = await _reserve(ctx, order_id, lines)
     priced = tuple(
         PricedLine(
             ln.product_id, ln.quantity, prices[ln.product_id].unit_price, prices[ln.product_id].name
@@ -99,12 +99,9 @@ async def release_unplaced(ctx: Context, order_id: str) -> None:
         log.info("unplaced_reservation_left_to_expire", order_id=order_id, error=exc.message)
 
 
-async def _reserve(
-    ctx: Context, order_id: str, lines: tuple[Line, ...], *, shared: bool
-) -> dict[str, Price]:
+async def _reserve(ctx: Context, order_id: str, lines: tuple[Line, ...]) -> dict[str, Price]:
     """Holds every line for order_id and answers its prices; 404 for unknown products and
-    409 when short, with the bodies a stock check gives (nothing is held then). A `shared`
-    (keyed) id may be a twin's reservation too: it is never given back from here."""
+    409 when short, with the bodies a stock check gives (nothing is held then)."""
     try:
         held = await ctx.products.reserve(
             order_id=order_id, lines=lines, ttl_seconds=ctx.settings.order_reservation_ttl_seconds
@@ -122,10 +119,8 @@ async def _reserve(
             "Insufficient stock", errors=[{"path": "items", "message": refused.message}]
         ) from refused
     except (ServiceUnavailable, UpstreamTimeout) as exc:
-        # Whether it was taken is unknown: give back whatever it may hold, unless a twin
-        # may hold it too (a retry with the key reuses it, else it expires).
-        if not shared:
-            await release_unplaced(ctx, order_id)
+        # Whether it was taken is unknown: give back whatever it may hold.
+        await release_unplaced(ctx, order_id)
         raise ServiceUnavailable(f"reservation failed: {exc.message}") from exc
     prices = {p.product_id: p for p in held}
     if any(ln.product_id not in prices for ln in lines):
@@ -134,8 +129,7 @@ async def _reserve(
         try:
             availability = await ctx.products.check(lines)
         except AppError:
-            if not shared:
-                await release_unplaced(ctx, order_id)
+            await release_unplaced(ctx, order_id)
             raise
         prices = {a.product_id: Price(a.product_id, a.unit_price, a.name) for a in availability}
     return prices

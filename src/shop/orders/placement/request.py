@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import uuid
 from dataclasses import dataclass
 
 import orjson
 
 from shop.common.errors import ValidationFailed
-from shop.common.ids import new_id
 from shop.orders.domain import Line, is_plausible_id, merge_lines
 
 
@@ -31,19 +29,6 @@ def request_hash(request: PlaceOrder) -> str:
         "payment": [request.payment_method, request.payment_token],
     }
     return hashlib.sha256(orjson.dumps(body)).hexdigest()
-
-
-# Fixed forever: keyed order ids must come out the same in every process and release.
-_KEYED_IDS = uuid.UUID("6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f")
-
-
-def order_id_for(request: PlaceOrder) -> str:
-    """The id the order will have. With an Idempotency-Key it follows from (user, key), so
-    twins racing with one key hold one reservation between them (ReserveInventory is
-    idempotent by order id) instead of refusing each other the last units."""
-    if request.idempotency_key is None:
-        return new_id()
-    return uuid.uuid5(_KEYED_IDS, f"{request.user_id}\n{request.idempotency_key}").hex
 
 
 def check_ids(request: PlaceOrder) -> None:

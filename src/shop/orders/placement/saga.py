@@ -46,11 +46,8 @@ async def place_order(*, ctx: Context, request: PlaceOrder) -> Order:
             await uow.orders.add(leased(ctx, order), reason=PLACED_REASON)
             await uow.commit()
     except IdempotencyKeyTaken:
+        await release_unplaced(ctx, order.id)
         # The key was used before, or a concurrent request with it won: answer as it does.
-        # Our reservation is the standing order's own when its id is ours (a keyed twin);
-        # otherwise (an order from before keyed ids) nothing will use it.
-        if await _standing_id(ctx, request) != order.id:
-            await release_unplaced(ctx, order.id)
         first = await replay(ctx, request, digest) if request.idempotency_key else None
         if first is None:  # pragma: no cover - the unique key is the only constraint
             raise
@@ -62,14 +59,6 @@ async def place_order(*, ctx: Context, request: PlaceOrder) -> Order:
         ctx.in_flight.discard(order.id)
     # The order as we confirmed it is what a read would return; any other end is read back.
     return confirmed or await outcome(ctx, order.id)
-
-
-async def _standing_id(ctx: Context, request: PlaceOrder) -> str | None:
-    if request.idempotency_key is None:  # pragma: no cover - the key is the only constraint
-        return None
-    async with ctx.uow() as uow:
-        first = await uow.orders.find_by_key(request.user_id, request.idempotency_key)
-    return None if first is None else first.id
 
 
 async def _run_saga(ctx: Context, order: Order, token: str) -> Order | None:
