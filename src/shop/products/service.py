@@ -106,21 +106,20 @@ async def check_inventory(*, store: ProductStore, lines: list[Line]) -> list[Ava
 
 async def reserve_inventory(
     *, store: ProductStore, order_id: str, lines: list[Line], ttl_seconds: int
-) -> tuple[Reservation, dict[str, Product]]:
-    """Holds all lines or none for order_id until the expiry; repeated calls return it.
-    With it, each held product as it stands, for its price and name."""
+) -> Reservation:
+    """Holds all lines or none for order_id until the expiry; repeated calls return it."""
     if not order_id:
         raise ValidationFailed("order_id is required")
     if ttl_seconds <= 0:
         raise ValidationFailed("ttl_seconds must be positive")
     expires_at = utcnow() + timedelta(seconds=ttl_seconds)
     try:
-        held = await store.reserve_priced(order_id=order_id, lines=lines, expires_at=expires_at)
+        reservation = await store.reserve(order_id=order_id, lines=lines, expires_at=expires_at)
     except OutOfStock:
         RESERVATIONS.labels("insufficient").inc()
         raise
     RESERVATIONS.labels("reserved").inc()
-    return held
+    return reservation
 
 
 async def commit_reservation(*, store: ProductStore, order_id: str) -> Reservation:
