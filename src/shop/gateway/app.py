@@ -20,7 +20,7 @@ from shop.gateway.auth import TokenVerifier
 from shop.gateway.cors import Cors
 from shop.gateway.exchange import Exchange
 from shop.gateway.failover import forward_to_a_replica
-from shop.gateway.headers import header_lines, upstream_headers
+from shop.gateway.headers import upstream_headers
 from shop.gateway.local import LOCAL_SEGMENTS, answer_local, send_preflight
 from shop.gateway.proxy import UpstreamError, create_pool, create_session, relay
 from shop.gateway.ratelimit import GatewayRateLimiter
@@ -191,7 +191,7 @@ class Gateway:
             scheme=ex.scope.get("scheme", "http"),
         )
         try:
-            resp = await forward_to_a_replica(self.pool, ex, route, header_lines(forwarded), body)
+            resp = await forward_to_a_replica(self.pool, ex, route, forwarded, body)
         except UpstreamError as exc:
             log.warning("upstream_failed", route=route.label, kind=exc.kind)
             return await ex.fail(exc.status, exc.message)

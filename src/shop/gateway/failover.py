@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from shop.common.logging import get_logger
+from shop.common.tracing import client_call
 from shop.gateway.exchange import Exchange
+from shop.gateway.headers import with_trace
 from shop.gateway.proxy import UpstreamError, UpstreamResponse, forward, request_target
 from shop.gateway.replicas import Replica
 from shop.gateway.routing import Route
@@ -37,10 +39,18 @@ async def forward_to_a_replica(
     pool: UpstreamPool,
     ex: Exchange,
     route: Route,
-    head: bytes,
+    headers: list[tuple[bytes, bytes]],
     body: bytes | None,
 ) -> UpstreamResponse:
-    """The first answer from the route's replicas, each tried at most once; or UpstreamError."""
+    """The first answer from the route's replicas, each tried at most once; or UpstreamError.
+    With tracing on, one CLIENT span covers the tries and its traceparent goes upstream."""
+    with client_call(f"{ex.method} {route.label}", ex.path) as trace_headers:
+        return await _first_answer(pool, ex, route, with_trace(headers, trace_headers), body)
+
+
+async def _first_answer(
+    pool: UpstreamPool, ex: Exchange, route: Route, head: bytes, body: bytes | None
+) -> UpstreamResponse:
     replicas = route.replicas
     target = request_target(ex.scope)
     tried: list[Replica] = []

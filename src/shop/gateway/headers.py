@@ -113,6 +113,16 @@ def header_lines(headers: list[tuple[bytes, bytes]]) -> bytes:
     return b"".join([b"%s: %s\r\n" % pair for pair in headers])
 
 
+_TRACE_HEADERS = frozenset({b"traceparent", b"tracestate"})
+
+
+def with_trace(headers: list[tuple[bytes, bytes]], trace: list[tuple[bytes, bytes]]) -> bytes:
+    """The header lines, carrying the gateway's span (`trace`) instead of the client's."""
+    if trace:
+        headers = [pair for pair in headers if pair[0] not in _TRACE_HEADERS] + trace
+    return header_lines(headers)
+
+
 def downstream_headers(raw: RawHeaders) -> list[tuple[bytes, bytes]]:
     """The upstream response's headers minus hop-by-hop ones and those the gateway owns."""
     return _kept(raw, _DROP_DOWNSTREAM, _CORS_PREFIX)
