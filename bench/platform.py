@@ -6,7 +6,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -17,6 +17,8 @@ from tests.support.databases import (
     drop_postgres_database,
 )
 from tests.support.stack import Stack, stack_env, with_replicas
+
+from shop.launcher.specs import service_of
 
 
 @contextmanager
@@ -56,3 +58,8 @@ def bench_platform(
             shutil.rmtree(root, ignore_errors=True)
         else:
             print(f"the platform's logs are kept in {root}", file=sys.stderr)
+
+
+def service_pids(stack: Stack, service: str) -> Callable[[], list[int]]:
+    """The pids of a service's processes (every replica) at the time of each call."""
+    return lambda: [p.pid for n, p in stack.supervisor.procs.items() if service_of(n) == service]

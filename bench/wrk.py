@@ -48,9 +48,11 @@ def run_wrk(
     duration: int = 10,
     script: Path = GET_SCRIPT,
     timeout_s: int = 2,
+    script_env: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """One wrk run of GET base+path; requests/s and latency percentiles in ms."""
     env = {**os.environ, "BENCH_PATH": path, "BENCH_HEADERS": json.dumps(headers or {})}
+    env.update(script_env or {})  # what a script of its own reads (e.g. its accounts file)
     command = [
         "wrk",
         f"-t{min(threads, connections)}",  # wrk refuses more threads than connections

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import secrets
 import statistics
 import time
@@ -25,9 +24,8 @@ from argon2 import PasswordHasher
 from tests.support.stack import Stack
 
 from bench.cpu import CpuMeter
-from bench.platform import bench_platform
+from bench.platform import bench_platform, service_pids
 from bench.wrk import require_wrk, run_wrk
-from shop.launcher.specs import service_of
 
 HERE = Path(__file__).parent
 RESULTS = HERE.parent / "results"
@@ -59,16 +57,10 @@ def register(stack: Stack, count: int, path: Path) -> None:
 
 
 def meter(stack: Stack) -> CpuMeter:
-    def of(service: str) -> Any:
-        return lambda: [
-            p.pid for n, p in stack.supervisor.procs.items() if service_of(n) == service
-        ]
-
-    return CpuMeter({"gateway": of("gateway"), "users": of("users")})
+    return CpuMeter({name: service_pids(stack, name) for name in ("gateway", "users")})
 
 
 def login_run(stack: Stack, accounts: Path, *, connections: int, duration: int) -> dict[str, Any]:
-    os.environ["ACCOUNTS"] = str(accounts)  # login.lua reads it; wrk inherits our env
     cpu = meter(stack)
     cpu.start()
     stats = run_wrk(
@@ -78,6 +70,7 @@ def login_run(stack: Stack, accounts: Path, *, connections: int, duration: int) 
         duration=duration,
         script=HERE / "login.lua",
         timeout_s=30,  # a login waits its turn for a hashing thread; count it, don't drop it
+        script_env={"ACCOUNTS": str(accounts)},  # what login.lua reads
     )
     used = cpu.stop()
     done = max(stats["requests"] - stats["non_2xx"], 1)

@@ -13,7 +13,7 @@ from typing import Any
 from tests.support.stack import Stack
 
 from bench.cpu import CpuMeter, cpu_seconds, pids_named, postgres_backends
-from shop.launcher.specs import service_of
+from bench.platform import service_pids
 
 HERE = Path(__file__).parent
 LATENCY_KEYS = ("p50_ms", "p90_ms", "p99_ms", "max_ms", "mean_ms")
@@ -59,13 +59,9 @@ def cpu_meter(stack: Stack) -> CpuMeter:
     """Every platform process by service (replicas summed), and the servers."""
     databases = [_database(stack.env["POSTGRESQL_URI"]), _database(stack.env["PRODUCT_SQL_URI"])]
 
-    def of(service: str) -> Any:
-        return lambda: [
-            p.pid for n, p in stack.supervisor.procs.items() if service_of(n) == service
-        ]
-
-    groups = {name: of(name) for name in ("gateway", "users", "products", "orders")}
-    groups["worker"] = of("notifications")
+    names = ("gateway", "users", "products", "orders")
+    groups = {name: service_pids(stack, name) for name in names}
+    groups["worker"] = service_pids(stack, "notifications")
     groups["postgresql (our backends)"] = lambda: postgres_backends(databases)
     groups["mariadb (whole server)"] = lambda: pids_named("mariadbd") or pids_named("mysqld")
     groups["rabbitmq (whole server)"] = lambda: pids_named("beam.smp")
