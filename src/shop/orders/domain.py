@@ -125,5 +125,14 @@ class Availability:
     name: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class Price:
+    """A reserved product's unit price and name, as the reservation answered them."""
+
+    product_id: str
+    unit_price: int
+    name: str = ""
+
+
 class IdempotencyKeyTaken(Exception):
     """The user's Idempotency-Key is already on an order (the store's unique key said so)."""

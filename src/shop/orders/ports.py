@@ -10,7 +10,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from shop.common.events import DomainEvent
-from shop.orders.domain import Availability, Line, Order, OrderStatus
+from shop.orders.domain import Availability, Line, Order, OrderStatus, Price
 from shop.orders.payments.charges import Charge
 from shop.protos.shop.user.v1 import user_pb2 as upb
 
@@ -101,7 +101,9 @@ class Products(Protocol):
 
     async def reserve(
         self, *, order_id: str, lines: tuple[Line, ...], ttl_seconds: int
-    ) -> None: ...
+    ) -> list[Price]:
+        """Holds every line or none (Conflict when short, NotFound for an unknown product);
+        the held products' prices and names, empty from a server that predates them."""
 
     async def reduce(self, order_id: str) -> None: ...
 

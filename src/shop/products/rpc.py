@@ -62,13 +62,19 @@ class ProductServicer(product_pb2_grpc.ProductServiceServicer):
         self, request: pb.ReserveInventoryRequest, _: Context
     ) -> pb.ReserveInventoryResponse:
         lines = service.merge_lines((i.product_id, i.quantity) for i in request.items)
-        reservation = await service.reserve_inventory(
+        reservation, products = await service.reserve_inventory(
             store=self._store,
             order_id=request.order_id,
             lines=lines,
             ttl_seconds=request.ttl_seconds or self._ttl,
         )
-        return pb.ReserveInventoryResponse(reservation=reservation_message(reservation))
+        return pb.ReserveInventoryResponse(
+            reservation=reservation_message(reservation),
+            prices=[
+                pb.ReservedPrice(product_id=p.id, unit_price=p.price, name=p.name)
+                for p in products.values()
+            ],
+        )
 
     @translate_errors("products")
     async def ReduceInventory(

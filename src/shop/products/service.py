@@ -106,20 +106,21 @@ async def check_inventory(*, store: ProductStore, lines: list[Line]) -> list[Ava
 
 async def reserve_inventory(
     *, store: ProductStore, order_id: str, lines: list[Line], ttl_seconds: int
-) -> Reservation:
-    """Holds all lines or none for order_id until the expiry; repeated calls return it."""
+) -> tuple[Reservation, dict[str, Product]]:
+    """Holds all lines or none for order_id until the expiry; repeated calls return it.
+    With it, each held product as it stands, for its price and name."""
     if not order_id:
         raise ValidationFailed("order_id is required")
     if ttl_seconds <= 0:
         raise ValidationFailed("ttl_seconds must be positive")
     expires_at = utcnow() + timedelta(seconds=ttl_seconds)
     try:
-        reservation = await store.reserve(order_id=order_id, lines=lines, expires_at=expires_at)
+        held = await store.reserve_priced(order_id=order_id, lines=lines, expires_at=expires_at)
     except OutOfStock:
         RESERVATIONS.labels("insufficient").inc()
         raise
     RESERVATIONS.labels("reserved").inc()
-    return reservation
+    return held
 
 
 async def commit_reservation(*, store: ProductStore, order_id: str) -> Reservation:

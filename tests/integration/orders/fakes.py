@@ -63,6 +63,11 @@ class World:
         ]
         return user_id, address_id
 
+    def held(self) -> set[str]:
+        """Order ids of the reservations that still hold units (reserved or sold)."""
+        live = {RS.RESERVATION_STATUS_RESERVED, RS.RESERVATION_STATUS_COMMITTED}
+        return {order_id for order_id, (status, _) in self.reservations.items() if status in live}
+
     def new_product(self, *, price: int = 1000, stock: int = 10) -> str:
         product_id = uuid.uuid4().hex
         self.products[product_id] = Stock(price=price, stock=stock)
@@ -135,7 +140,7 @@ class FakeProducts(pgrpc.ProductServiceServicer):
     ) -> ppb.ReserveInventoryResponse:
         await self._gate("ReserveInventory", context)
         if request.order_id in self.world.reservations:
-            return ppb.ReserveInventoryResponse(reservation=self._reservation(request.order_id))
+            return self._reserved(request.order_id)
         for item in request.items:
             p = self.world.products.get(item.product_id)
             if p is None:
@@ -147,7 +152,18 @@ class FakeProducts(pgrpc.ProductServiceServicer):
             self.world.products[pid].stock -= qty
             self.world.products[pid].reserved += qty
         self.world.reservations[request.order_id] = (RS.RESERVATION_STATUS_RESERVED, items)
-        return ppb.ReserveInventoryResponse(reservation=self._reservation(request.order_id))
+        return self._reserved(request.order_id)
+
+    def _reserved(self, order_id: str) -> ppb.ReserveInventoryResponse:
+        """The reservation and, as the product service answers, each product's price."""
+        _, items = self.world.reservations[order_id]
+        prices = [
+            ppb.ReservedPrice(
+                product_id=pid, unit_price=self.world.products[pid].price, name=f"Product {pid[:6]}"
+            )
+            for pid, _ in items
+        ]
+        return ppb.ReserveInventoryResponse(reservation=self._reservation(order_id), prices=prices)
 
     async def ReduceInventory(self, request: Any, context: Any) -> ppb.ReduceInventoryResponse:
         await self._gate("ReduceInventory", context)

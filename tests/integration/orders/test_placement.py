@@ -130,10 +130,15 @@ async def test_declined_payment_releases_stock(orders: Context, world: Env) -> N
 async def test_short_stock_stores_and_holds_nothing(orders: Context, world: Env) -> None:
     w, _, _ = world
     user, a = w.new_user(), w.new_product(stock=1)
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as raised:
         await place_order(ctx=orders, request=request(user, (a, 2)))
-    assert "ReserveInventory" not in w.calls
+    assert raised.value.errors == [{"path": "items", "message": f"{a}: 1 available"}]
+    # The reservation refused it before any order row: only the check that names the
+    # short lines follows.
+    assert w.calls == ["ReserveInventory", "CheckInventory"] and w.reservations == {}
     assert w.products[a].stock == 1
+    async with orders.uow() as uow:
+        assert (await uow.orders.page(user_id=user[0], status=None, offset=0, limit=5))[1] == 0
 
 
 async def test_bad_input_refused_before_any_call(orders: Context, world: Env) -> None:
@@ -145,7 +150,7 @@ async def test_bad_input_refused_before_any_call(orders: Context, world: Env) ->
         await place_order(ctx=orders, request=request(user, (uuid.uuid4().hex, 1)))
     with pytest.raises(NotFound):
         await place_order(ctx=orders, request=request((user[0], "nope"), (a, 1)))
-    assert "ReserveInventory" not in w.calls
+    assert w.reservations == {} and w.products[a].stock == 10
 
 
 async def test_idempotent_replay_and_key_reuse(orders: Context, world: Env) -> None:
@@ -163,7 +168,7 @@ async def test_idempotent_replay_and_key_reuse(orders: Context, world: Env) -> N
         with pytest.raises(PaymentRequired):
             declined = request(user, (a, 1), token="tok_declined", key=declined_key)
             await place_order(ctx=orders, request=declined)
-    assert len(w.reservations) == 2
+    assert w.held() == {first.id} and w.products[a].stock == 8
 
 
 async def test_concurrent_twins_create_one_order(orders: Context, world: Env) -> None:
@@ -174,7 +179,9 @@ async def test_concurrent_twins_create_one_order(orders: Context, world: Env) ->
         *(place_order(ctx=orders, request=request(user, (a, 1), key=key)) for _ in range(5))
     )
     assert len({r.id for r in results}) == 1
-    assert w.products[a].sold == 1 and len(w.reservations) == 1
+    # Every twin reserved; those that lost the insert gave their units back.
+    assert w.products[a].sold == 1 and w.held() == {results[0].id}
+    assert w.products[a].stock == 9 and w.products[a].reserved == 0
 
 
 async def test_last_units_sold_exactly_once(orders: Context, world: Env) -> None:

@@ -116,6 +116,28 @@ async def test_reservation_lifecycle(
     assert after is not None and (after.stock, after.reserved, after.sold) == (4, 0, 0)
 
 
+async def test_a_reservation_answers_prices_and_names(
+    stub: product_pb2_grpc.ProductServiceStub, sqlite: SqlProductStore
+) -> None:
+    a = await sqlite.create_product(new_product(stock=4))
+    b = await sqlite.create_product(new_product(stock=4))
+    request = pb.ReserveInventoryRequest(
+        order_id=new_id(),
+        items=[pb.Item(product_id=b.id, quantity=1), pb.Item(product_id=a.id, quantity=2)],
+    )
+    expected = {(p.id, p.price, p.name) for p in (a, b)}
+    for _ in range(2):  # a repeated call (a retry) answers them too
+        prices = (await stub.ReserveInventory(request)).prices
+        assert {(p.product_id, p.unit_price, p.name) for p in prices} == expected
+    gone = pb.Item(product_id=new_id(), quantity=1)
+    unknown = stub.ReserveInventory(
+        pb.ReserveInventoryRequest(order_id=new_id(), items=[request.items[0], gone])
+    )
+    assert await code_of(unknown) == grpc.StatusCode.NOT_FOUND
+    after = await sqlite.get_product(b.id)
+    assert after is not None and (after.stock, after.reserved) == (3, 1)  # nothing more held
+
+
 async def test_bad_reservations(
     stub: product_pb2_grpc.ProductServiceStub, sqlite: SqlProductStore
 ) -> None:

@@ -165,6 +165,18 @@ async def test_reserve_again_returns_the_same_reservation(store: ProductStore) -
     assert current is not None and (current.stock, current.reserved) == (3, 2)
 
 
+async def test_reserve_priced_answers_the_held_products(store: ProductStore) -> None:
+    product = await store.create_product(new_product(stock=5))
+    order_id = new_id()
+    for held in (3, 3):  # the second call finds the reservation and reads them back
+        reservation, products = await store.reserve_priced(
+            order_id=order_id, lines=[Line(product.id, 2)], expires_at=utcnow() + LATER
+        )
+        assert reservation.order_id == order_id and list(products) == [product.id]
+        got = products[product.id]
+        assert (got.price, got.name, got.stock) == (product.price, product.name, held)
+
+
 async def test_commit_is_idempotent_and_release_returns_sold_units(store: ProductStore) -> None:
     product = await store.create_product(new_product(stock=5))
     order_id = new_id()

@@ -19,6 +19,7 @@ from shop.orders.domain import (
     Line,
     Order,
     OrderStatus,
+    Price,
     StatusChange,
 )
 from shop.orders.payments.charges import Charge, ChargeStatus
@@ -225,6 +226,8 @@ class FakeProducts:
         self.reservations: dict[str, tuple[str, tuple[Line, ...]]] = {}
         self.errors: dict[str, AppError] = {}  # method name -> what it raises
         self.calls: list[str] = []
+        # False: answers as a product service that predates prices in ReserveInventory.
+        self.prices_in_reserve = True
 
     def new_product(self, *, price: int = 1000, stock: int = 10) -> str:
         product_id = new_id()
@@ -252,18 +255,33 @@ class FakeProducts:
             for ln, p in found
         ]
 
-    async def reserve(self, *, order_id: str, lines: tuple[Line, ...], ttl_seconds: int) -> None:
+    async def reserve(
+        self, *, order_id: str, lines: tuple[Line, ...], ttl_seconds: int
+    ) -> list[Price]:
         self._enter("reserve")
-        if order_id in self.reservations:
-            return
-        for line in lines:
-            if line.product_id not in self.products:
-                raise NotFound(f"{line.product_id} not found")
-            if self.products[line.product_id].stock < line.quantity:
-                raise Conflict("insufficient stock")
-        for line in lines:
-            self._shift(line, "stock", "reserved")
-        self.reservations[order_id] = ("reserved", lines)
+        if order_id not in self.reservations:
+            for line in lines:
+                if line.product_id not in self.products:
+                    raise NotFound(f"{line.product_id} not found")
+                if self.products[line.product_id].stock < line.quantity:
+                    raise Conflict("insufficient stock")
+            for line in lines:
+                self._shift(line, "stock", "reserved")
+            self.reservations[order_id] = ("reserved", lines)
+        if not self.prices_in_reserve:
+            return []
+        return [
+            Price(pid, self.products[pid].price, f"Product {pid[:6]}")
+            for pid in (ln.product_id for ln in self.reservations[order_id][1])
+        ]
+
+    def held(self) -> dict[str, str]:
+        """Order id -> status of every reservation ever taken that still holds units."""
+        return {
+            order_id: status
+            for order_id, (status, _) in self.reservations.items()
+            if status in {"reserved", "committed"}
+        }
 
     async def reduce(self, order_id: str) -> None:
         self._enter("reduce")

@@ -44,7 +44,9 @@ async def test_a_failed_first_try_answers_with_its_error(world: World) -> None:
     for _ in range(2):
         with pytest.raises(PaymentRequired):
             await place_order(ctx=w.ctx, request=place(user, (a, 1), token="tok_declined", key=key))
-    assert len(w.uow.orders.orders) == 1 and len(w.products.reservations) == 1
+    # The retry held stock for its own order id until its insert lost to the key: given back.
+    assert len(w.uow.orders.orders) == 1 and w.products.held() == {}
+    assert w.products.products[a].stock == 5
 
 
 async def test_a_twin_that_stored_first_wins(world: World) -> None:
@@ -72,3 +74,28 @@ async def test_a_twin_still_pending_is_waited_for_then_reported(world: World) ->
         await place_order(ctx=w.ctx, request=place(user, (a, 1), key=key))
     [order] = w.uow.orders.orders.values()
     assert order.status is S.PENDING
+
+
+async def test_a_twin_losing_the_insert_releases_its_reservation(world: World) -> None:
+    w = world
+    user, a = w.users.new_user(), w.products.new_product(stock=5)
+    key = new_id()
+    first = await place_order(ctx=w.ctx, request=place(user, (a, 2), key=key))
+    again = await place_order(ctx=w.ctx, request=place(user, (a, 2), key=key))
+    assert again == first and len(w.products.reservations) == 2  # the twin reserved too
+    assert w.products.held() == {first.id: "committed"}  # but gave its units back
+    assert w.products.products[a].stock == 3 and w.products.products[a].sold == 2
+    assert w.payments.status_of(first.id) is not None and len(w.payments.ledger) == 1
+
+
+async def test_a_twin_whose_release_fails_leaves_it_to_expire(world: World) -> None:
+    w = world
+    user, a = w.users.new_user(), w.products.new_product(stock=5)
+    key = new_id()
+    first = await place_order(ctx=w.ctx, request=place(user, (a, 1), key=key))
+    w.products.errors["release"] = ServiceUnavailable("down")
+    assert (await place_order(ctx=w.ctx, request=place(user, (a, 1), key=key))).id == first.id
+    [orphan] = set(w.products.held()) - {first.id}
+    assert orphan not in w.uow.orders.orders and len(w.payments.ledger) == 1
+    w.products.expire(orphan)  # what the product service's sweeper does after the TTL
+    assert w.products.products[a].stock == 4 and w.products.products[a].reserved == 0

@@ -3,6 +3,8 @@ and published at each end."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from shop.common.errors import (
@@ -15,7 +17,7 @@ from shop.common.errors import (
     ValidationFailed,
 )
 from shop.common.ids import new_id
-from shop.orders.domain import Order, OrderStatus
+from shop.orders.domain import Order, OrderStatus, Price
 from shop.orders.payments.charges import ChargeStatus
 from shop.orders.placement.saga import place_order
 from shop.orders.recovery import recover_once
@@ -69,12 +71,68 @@ async def test_unknown_product_is_a_404(world: World) -> None:
     assert w.uow.orders.orders == {}
 
 
-async def test_short_stock_at_check_holds_nothing(world: World) -> None:
+async def test_short_stock_is_refused_before_any_order_row(world: World) -> None:
     w = world
     user, a = w.users.new_user(), w.products.new_product(stock=1)
-    with pytest.raises(Conflict):
-        await place_order(ctx=w.ctx, request=place(user, (a, 2)))
-    assert w.uow.orders.orders == {} and "reserve" not in w.products.calls
+    b = w.products.new_product(stock=5)
+    with pytest.raises(Conflict) as raised:
+        await place_order(ctx=w.ctx, request=place(user, (b, 1), (a, 2)))
+    # The body a stock check gives: every short line and what is available of it.
+    assert raised.value.message == "Insufficient stock"
+    assert raised.value.errors == [{"path": "items", "message": f"{a}: 1 available"}]
+    assert w.uow.orders.orders == {} and w.products.held() == {}
+    assert w.products.calls == ["reserve", "check"] and w.payments.ledger == {}
+    assert w.products.products[b].stock == 5
+
+
+async def test_unknown_product_is_refused_before_any_order_row(world: World) -> None:
+    w = world
+    user, a, gone = w.users.new_user(), w.products.new_product(), new_id()
+    with pytest.raises(NotFound) as raised:
+        await place_order(ctx=w.ctx, request=place(user, (a, 1), (gone, 1)))
+    assert raised.value.message == "Product not found"
+    assert raised.value.errors == [{"path": "items.productId", "message": gone}]
+    assert w.uow.orders.orders == {} and w.products.held() == {}
+    assert w.products.products[a].stock == 10
+
+
+async def test_refused_but_in_stock_again_keeps_the_reservations_word(world: World) -> None:
+    """Units came back between the refusal and the check: still a 409, nothing held."""
+    w = world
+    user, a = w.users.new_user(), w.products.new_product(stock=3)
+    w.products.errors["reserve"] = Conflict("Insufficient stock for product x")
+    with pytest.raises(Conflict) as raised:
+        await place_order(ctx=w.ctx, request=place(user, (a, 1)))
+    assert raised.value.errors == [{"path": "items", "message": "Insufficient stock for product x"}]
+    assert w.uow.orders.orders == {} and w.products.products[a].stock == 3
+
+
+async def test_prices_come_from_the_reservation_not_a_check(world: World) -> None:
+    w = world
+    user, a = w.users.new_user(), w.products.new_product(price=777, stock=2)
+    order = await place_order(ctx=w.ctx, request=place(user, (a, 2)))
+    assert order.total == 2 * 777 and order.items[0].name == f"Product {a[:6]}"
+    assert "check" not in w.products.calls
+
+
+async def test_a_product_service_without_prices_in_reserve_is_checked(world: World) -> None:
+    w = world
+    w.products.prices_in_reserve = False
+    user, a = w.users.new_user(), w.products.new_product(price=250, stock=2)
+    order = await place_order(ctx=w.ctx, request=place(user, (a, 2)))
+    assert order.total == 500 and order.items[0].name == f"Product {a[:6]}"
+    assert w.products.calls[:2] == ["reserve", "check"]
+
+
+async def test_prices_check_failing_releases_the_reservation(world: World) -> None:
+    w = world
+    w.products.prices_in_reserve = False
+    w.products.errors["check"] = ServiceUnavailable("down")
+    user, a = w.users.new_user(), w.products.new_product(stock=2)
+    with pytest.raises(ServiceUnavailable):
+        await place_order(ctx=w.ctx, request=place(user, (a, 1)))
+    assert w.uow.orders.orders == {} and w.products.held() == {}
+    assert w.products.products[a].stock == 2
 
 
 async def test_bad_token_is_refused_before_any_call(world: World) -> None:
@@ -92,49 +150,40 @@ async def test_a_peer_down_at_the_checks_stores_nothing(world: World, down: str)
     if down == "users":
         w.users.error = ServiceUnavailable("user service unavailable")
     else:
-        w.products.errors["check"] = ServiceUnavailable("product service unavailable")
+        w.products.errors["reserve"] = ServiceUnavailable("product service unavailable")
     with pytest.raises(ServiceUnavailable):
         await place_order(ctx=w.ctx, request=place(user, (a, 1)))
     assert w.uow.orders.orders == {}
 
 
-@pytest.mark.parametrize(
-    ("error", "expected", "code"),
-    [
-        (Conflict("insufficient stock"), Conflict, 409),  # sold out since the check
-        (NotFound("gone"), NotFound, 404),  # deleted since the check
-        (ServiceUnavailable("down"), ServiceUnavailable, 503),
-        (UpstreamTimeout("slow"), ServiceUnavailable, 503),
-    ],
-)
-async def test_reserve_failure_fails_the_order(
-    world: World, error: Exception, expected: type[Exception], code: int
+@pytest.mark.parametrize("error", [ServiceUnavailable("down"), UpstreamTimeout("slow")])
+async def test_reserve_unknown_outcome_is_released_and_nothing_stored(
+    world: World, error: Exception
 ) -> None:
     w = world
     user, a = w.users.new_user(), w.products.new_product(stock=3)
     w.products.errors["reserve"] = error  # type: ignore[assignment]
-    with pytest.raises(expected):
+    with pytest.raises(ServiceUnavailable, match="reservation failed"):
         await place_order(ctx=w.ctx, request=place(user, (a, 1)))
-    order = only_order(w)
-    assert order.status is S.FAILED and order.failure_code == code
-    assert w.uow.event_types(order.id) == ["order.status_changed"]
-    assert w.payments.status_of(order.id) is C.VOIDED  # fenced: no late charge can land
+    assert w.uow.orders.orders == {} and w.payments.ledger == {}
+    assert w.products.calls == ["reserve", "release"]  # whatever it may hold goes back
     assert w.products.products[a].stock == 3
 
 
-async def test_reserve_unknown_outcome_is_released_by_recovery_later(world: World) -> None:
+async def test_reserve_taken_but_reply_lost_is_given_back(world: World) -> None:
     w = world
     user, a = w.users.new_user(), w.products.new_product(stock=3)
-    w.products.errors["reserve"] = ServiceUnavailable("down")
-    w.products.errors["release"] = ServiceUnavailable("down")
+    original = w.products.reserve
+
+    async def reserve_then_time_out(**kwargs: Any) -> list[Price]:
+        await original(**kwargs)
+        raise UpstreamTimeout("reply lost")
+
+    w.products.reserve = reserve_then_time_out  # type: ignore[method-assign]
     with pytest.raises(ServiceUnavailable):
-        await place_order(ctx=w.ctx, request=place(user, (a, 1)))
-    order = only_order(w)
-    assert order.status is S.FAILED and order.id not in w.uow.orders.settled
-    w.products.errors.clear()
-    w.leases_run_out()
-    await recover_once(w.ctx)
-    assert order.id in w.uow.orders.settled
+        await place_order(ctx=w.ctx, request=place(user, (a, 2)))
+    assert w.uow.orders.orders == {} and w.products.held() == {}
+    assert w.products.products[a].stock == 3
 
 
 async def test_declined_payment_is_a_402_and_releases_stock(world: World) -> None:

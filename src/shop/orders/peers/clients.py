@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import grpc
 
-from shop.orders.domain import Availability, Line
+from shop.orders.domain import Availability, Line, Price
 from shop.orders.peers.calls import Peer
 from shop.protos.shop.product.v1 import product_pb2 as ppb
 from shop.protos.shop.product.v1 import product_pb2_grpc as pgrpc
@@ -60,11 +60,16 @@ class ProductClient:
             for i in response.items
         ]
 
-    async def reserve(self, *, order_id: str, lines: tuple[Line, ...], ttl_seconds: int) -> None:
+    async def reserve(
+        self, *, order_id: str, lines: tuple[Line, ...], ttl_seconds: int
+    ) -> list[Price]:
         request = ppb.ReserveInventoryRequest(
             order_id=order_id, items=_items(lines), ttl_seconds=ttl_seconds
         )
-        await self.peer.call(self._stub.ReserveInventory, request, idempotent=True)
+        response: ppb.ReserveInventoryResponse = await self.peer.call(
+            self._stub.ReserveInventory, request, idempotent=True
+        )
+        return [Price(p.product_id, p.unit_price, p.name) for p in response.prices]
 
     async def reduce(self, order_id: str) -> None:
         request = ppb.ReduceInventoryRequest(order_id=order_id)

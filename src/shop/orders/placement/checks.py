@@ -1,18 +1,33 @@
-"""The peer checks (user, address, stock) that turn a PlaceOrder into a PENDING order."""
+"""The checks that turn a PlaceOrder into a PENDING order: the user and address, then the
+stock, held by a reservation whose answer prices the lines.
+
+The reservation is taken before the order row exists, keyed by the order id chosen here,
+so no CheckInventory is needed on the way. A crash (or a database error) between the
+reservation and the PENDING insert leaves a reservation no order knows of: the product
+service's sweeper releases it after ORDER_RESERVATION_TTL_SECONDS, so those units are
+only held that long, never lost.
+"""
 
 from __future__ import annotations
 
-import asyncio
-
 from shop.common.clock import utcnow
-from shop.common.errors import Conflict, Forbidden, NotFound
+from shop.common.errors import (
+    AppError,
+    Conflict,
+    Forbidden,
+    NotFound,
+    ServiceUnavailable,
+    UpstreamTimeout,
+)
 from shop.common.ids import new_id
+from shop.common.logging import get_logger
 from shop.orders.context import Context
 from shop.orders.domain import (
     Availability,
     Line,
     Order,
     OrderStatus,
+    Price,
     PricedLine,
     StatusChange,
     order_total,
@@ -20,6 +35,7 @@ from shop.orders.domain import (
 from shop.orders.placement.request import PlaceOrder
 from shop.protos.shop.user.v1 import user_pb2 as upb
 
+log = get_logger("shop.orders.placement")
 S = OrderStatus
 PLACED_REASON = "order placed"
 
@@ -27,16 +43,9 @@ PLACED_REASON = "order placed"
 async def new_order(
     ctx: Context, request: PlaceOrder, lines: tuple[Line, ...], digest: str
 ) -> Order:
-    """The PENDING order (not yet stored), or the AppError a peer's answer calls for."""
-    # Independent reads: asked together, answered in the order the checks are made.
-    # One user call answers both "may they order" and "which address".
-    validation, availability = await asyncio.gather(
-        ctx.users.validate_user(request.user_id, request.shipping_address_id),
-        ctx.products.check(lines),
-        return_exceptions=True,
-    )
-    if isinstance(validation, BaseException):
-        raise validation
+    """The PENDING order (not yet stored) whose stock is now held, or the AppError a
+    peer's answer calls for (nothing held then)."""
+    validation = await ctx.users.validate_user(request.user_id, request.shipping_address_id)
     if not validation.valid:
         raise Forbidden(validation.reason or "User may not place orders")
     address: upb.Address | None = validation.address if validation.HasField("address") else None
@@ -49,17 +58,17 @@ async def new_order(
             "Shipping address not found",
             errors=[{"path": "shippingAddressId", "message": "not one of your addresses"}],
         )
-    if isinstance(availability, BaseException):
-        raise availability
-    prices = _prices(lines, availability)
-    names = {a.product_id: a.name for a in availability}
+    order_id = new_id()
+    prices = await _reserve(ctx, order_id, lines)
     priced = tuple(
-        PricedLine(ln.product_id, ln.quantity, prices[ln.product_id], names.get(ln.product_id, ""))
+        PricedLine(
+            ln.product_id, ln.quantity, prices[ln.product_id].unit_price, prices[ln.product_id].name
+        )
         for ln in lines
     )
     now = utcnow()
     return Order(
-        id=new_id(),
+        id=order_id,
         user_id=request.user_id,
         user_email=validation.user.email,
         status=S.PENDING,
@@ -82,8 +91,52 @@ async def new_order(
     )
 
 
-def _prices(lines: tuple[Line, ...], availability: list[Availability]) -> dict[str, int]:
-    """Unit prices from the product service; 404 for unknown products, 409 when short."""
+async def release_unplaced(ctx: Context, order_id: str) -> None:
+    """Gives back a reservation no order will use; if that fails, it expires on its own."""
+    try:
+        await ctx.products.release(order_id)
+    except AppError as exc:  # NotFound: nothing was held; an outage: the sweeper frees it
+        log.info("unplaced_reservation_left_to_expire", order_id=order_id, error=exc.message)
+
+
+async def _reserve(ctx: Context, order_id: str, lines: tuple[Line, ...]) -> dict[str, Price]:
+    """Holds every line for order_id and answers its prices; 404 for unknown products and
+    409 when short, with the bodies a stock check gives (nothing is held then)."""
+    try:
+        held = await ctx.products.reserve(
+            order_id=order_id, lines=lines, ttl_seconds=ctx.settings.order_reservation_ttl_seconds
+        )
+    except (Conflict, NotFound) as refused:
+        # Off the hot path: the check names every unknown or short line, as it always did.
+        _refuse_as_checked(lines, await ctx.products.check(lines))
+        # In stock again by now (units returned meanwhile): the reservation's word stands.
+        if isinstance(refused, NotFound):
+            raise NotFound(
+                "Product not found",
+                errors=[{"path": "items.productId", "message": refused.message}],
+            ) from refused
+        raise Conflict(
+            "Insufficient stock", errors=[{"path": "items", "message": refused.message}]
+        ) from refused
+    except (ServiceUnavailable, UpstreamTimeout) as exc:
+        # Whether it was taken is unknown: give back whatever it may hold.
+        await release_unplaced(ctx, order_id)
+        raise ServiceUnavailable(f"reservation failed: {exc.message}") from exc
+    prices = {p.product_id: p for p in held}
+    if any(ln.product_id not in prices for ln in lines):
+        # A product service that predates the prices in its answer: ask for them.
+        # (Its stock is held by now: only the prices of its answer count.)
+        try:
+            availability = await ctx.products.check(lines)
+        except AppError:
+            await release_unplaced(ctx, order_id)
+            raise
+        prices = {a.product_id: Price(a.product_id, a.unit_price, a.name) for a in availability}
+    return prices
+
+
+def _refuse_as_checked(lines: tuple[Line, ...], availability: list[Availability]) -> None:
+    """404 naming every unknown product, else 409 naming every short line, if any."""
     by_id = {a.product_id: a for a in availability}
     missing = [
         ln.product_id
@@ -104,4 +157,3 @@ def _prices(lines: tuple[Line, ...], availability: list[Availability]) -> dict[s
                 for a in short
             ],
         )
-    return {pid: a.unit_price for pid, a in by_id.items()}

@@ -11,9 +11,9 @@ from shop.common.errors import (
     ValidationFailed,
 )
 from shop.orders.context import Context
-from shop.orders.domain import IdempotencyKeyTaken, Line, Order, merge_lines
+from shop.orders.domain import IdempotencyKeyTaken, Order, merge_lines
 from shop.orders.leases import leased
-from shop.orders.placement.checks import PLACED_REASON, new_order
+from shop.orders.placement.checks import PLACED_REASON, new_order, release_unplaced
 from shop.orders.placement.replay import outcome, replay
 from shop.orders.placement.request import PlaceOrder, check_ids, request_hash
 from shop.orders.settlement.compensation import fail
@@ -39,12 +39,14 @@ async def place_order(*, ctx: Context, request: PlaceOrder) -> Order:
         return first
     try:
         async with ctx.uow() as uow:
-            # PENDING is committed before any stock moves: a crash always leaves a record.
-            # The unique (user, key) constraint is the idempotency check: a replay (or a
-            # twin racing us) fails this insert, and nothing has been touched yet.
+            # The stock is held (under this order's id) but nothing is charged yet: from
+            # this commit on, recovery finishes the order if we crash. The unique (user,
+            # key) constraint is the idempotency check: a replay (or a twin racing us)
+            # fails this insert and gives back the reservation it took.
             await uow.orders.add(leased(ctx, order), reason=PLACED_REASON)
             await uow.commit()
     except IdempotencyKeyTaken:
+        await release_unplaced(ctx, order.id)
         # The key was used before, or a concurrent request with it won: answer as it does.
         first = await replay(ctx, request, digest) if request.idempotency_key else None
         if first is None:  # pragma: no cover - the unique key is the only constraint
@@ -61,23 +63,6 @@ async def place_order(*, ctx: Context, request: PlaceOrder) -> Order:
 
 async def _run_saga(ctx: Context, order: Order, token: str) -> Order | None:
     """The CONFIRMED order if this request confirmed it; None for any other end."""
-    try:
-        await ctx.products.reserve(
-            order_id=order.id,
-            lines=tuple(ln for ln in _lines(order)),
-            ttl_seconds=ctx.settings.order_reservation_ttl_seconds,
-        )
-    except Conflict as exc:  # short at reservation time: the product service held nothing
-        await fail(ctx, order, code=409, reason=f"insufficient stock: {exc.message}")
-        return None
-    except NotFound as exc:
-        await fail(ctx, order, code=404, reason=f"product not found: {exc.message}")
-        return None
-    except (ServiceUnavailable, UpstreamTimeout) as exc:
-        # Whether a reservation was taken is unknown: fail now; settle releases it (or the
-        # recovery loop does, once the product service answers again).
-        await fail(ctx, order, code=503, reason=f"reservation failed: {exc.message}")
-        return None
     ctx.faults.reached("after_reserve")
     charge = await ctx.payments.charge(order_id=order.id, amount=order.total, token=token)
     ctx.faults.reached("after_payment")
@@ -94,7 +79,3 @@ async def _run_saga(ctx: Context, order: Order, token: str) -> Order | None:
         # finishes it (ReduceInventory is idempotent); a replay then answers with the result.
         pass
     return None
-
-
-def _lines(order: Order) -> list[Line]:
-    return [Line(i.product_id, i.quantity) for i in order.items]

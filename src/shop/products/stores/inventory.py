@@ -39,9 +39,20 @@ async def reserve(
     store: StockBackend, *, order_id: str, lines: Sequence[Line], expires_at: datetime
 ) -> Reservation:
     """Holds every line or none; the existing reservation if order_id has one."""
+    reservation, _ = await reserve_priced(
+        store, order_id=order_id, lines=lines, expires_at=expires_at
+    )
+    return reservation
+
+
+async def reserve_priced(
+    store: StockBackend, *, order_id: str, lines: Sequence[Line], expires_at: datetime
+) -> tuple[Reservation, dict[str, Product]]:
+    """`reserve`, with each held product as it stood (its price and name come along from
+    the UPDATE that held its units, so pricing costs no extra read)."""
     ordered = tuple(sorted(lines, key=lambda line: line.product_id))  # one lock order
 
-    async def work(tx: StockTransaction) -> Reservation:
+    async def work(tx: StockTransaction) -> tuple[Reservation, dict[str, Product]]:
         # No look-up first: a replay is rare and the look-up cost every order. A replay, or
         # a concurrent twin after waiting, fails on the unique order id and reads back below.
         reservation = Reservation(
@@ -53,12 +64,15 @@ async def reserve(
             created_at=utcnow(),
         )
         await tx.add_reservation(reservation)
+        held: dict[str, Product] = {}
         for line in ordered:
-            if await _apply(tx, RESERVE, line) is None:
+            product = await _apply(tx, RESERVE, line)
+            if product is None:
                 if await tx.stock_of(line.product_id) is None:
                     raise ProductNotFound(line.product_id)
                 raise OutOfStock(line.product_id, requested=line.quantity)
-        return reservation
+            held[line.product_id] = product
+        return reservation, held
 
     try:
         return await store.atomically(work)
@@ -66,7 +80,7 @@ async def reserve(
         twin = await store.get_reservation(order_id)
         if twin is None:  # pragma: no cover - the twin rolled back between our two reads
             raise ReservationNotFound(order_id) from None
-        return twin
+        return twin, await store.get_products([line.product_id for line in twin.items])
 
 
 async def commit(store: StockBackend, order_id: str, *, now: datetime) -> Reservation:

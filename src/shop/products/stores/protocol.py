@@ -57,6 +57,11 @@ class ProductStore(Protocol):
     ) -> Reservation:
         """Holds every line or none; the existing reservation if order_id has one."""
 
+    async def reserve_priced(
+        self, *, order_id: str, lines: Sequence[Line], expires_at: datetime
+    ) -> tuple[Reservation, dict[str, Product]]:
+        """`reserve`, with each held product as it stands (prices and names)."""
+
     async def get_reservation(self, order_id: str) -> Reservation | None: ...
 
     async def commit_reservation(self, order_id: str, *, now: datetime) -> Reservation:
@@ -106,6 +111,8 @@ class StockBackend(Protocol):
         """Runs work in one atomic unit and commits it (rolled back if work raises)."""
 
     async def get_reservation(self, order_id: str) -> Reservation | None: ...
+
+    async def get_products(self, product_ids: Sequence[str]) -> dict[str, Product]: ...
 
     async def due_reservations(self, *, now: datetime, limit: int) -> list[str]:
         """Order ids of live reservations whose expiry is at or before `now`."""

@@ -24,6 +24,13 @@ class StockMethods:
     ) -> Reservation:
         return await inventory.reserve(self, order_id=order_id, lines=lines, expires_at=expires_at)
 
+    async def reserve_priced(
+        self: StockBackend, *, order_id: str, lines: Sequence[Line], expires_at: datetime
+    ) -> tuple[Reservation, dict[str, Product]]:
+        return await inventory.reserve_priced(
+            self, order_id=order_id, lines=lines, expires_at=expires_at
+        )
+
     async def commit_reservation(
         self: StockBackend, order_id: str, *, now: datetime
     ) -> Reservation:

@@ -24,15 +24,15 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dshop/product/v1/product.proto\x12\x0fshop.product.v1\"\xbf\x01\n\x07Product\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12\r\n\x05price\x18\x04 \x01(\x03\x12\x10\n\x08\x63\x61tegory\x18\x05 \x01(\t\x12\x0b\n\x03sku\x18\x06 \x01(\t\x12\r\n\x05stock\x18\x07 \x01(\x03\x12\x1b\n\x13low_stock_threshold\x18\x08 \x01(\x03\x12\x17\n\x0f\x61ttributes_json\x18\t \x01(\t\x12\x12\n\ncreated_at\x18\n \x01(\t\",\n\x04Item\x12\x12\n\nproduct_id\x18\x01 \x01(\t\x12\x10\n\x08quantity\x18\x02 \x01(\x03\"\'\n\x11GetProductRequest\x12\x12\n\nproduct_id\x18\x01 \x01(\t\"?\n\x12GetProductResponse\x12)\n\x07product\x18\x01 \x01(\x0b\x32\x18.shop.product.v1.Product\"=\n\x15\x43heckInventoryRequest\x12$\n\x05items\x18\x01 \x03(\x0b\x32\x15.shop.product.v1.Item\"\x8f\x01\n\x10ItemAvailability\x12\x12\n\nproduct_id\x18\x01 \x01(\t\x12\x11\n\trequested\x18\x02 \x01(\x03\x12\x11\n\tavailable\x18\x03 \x01(\x03\x12\x10\n\x08in_stock\x18\x04 \x01(\x08\x12\x12\n\nunit_price\x18\x05 \x01(\x03\x12\r\n\x05\x66ound\x18\x06 \x01(\x08\x12\x0c\n\x04name\x18\x07 \x01(\t\"a\n\x16\x43heckInventoryResponse\x12\x15\n\rall_available\x18\x01 \x01(\x08\x12\x30\n\x05items\x18\x02 \x03(\x0b\x32!.shop.product.v1.ItemAvailability\"\xa5\x01\n\x0bReservation\x12\x16\n\x0ereservation_id\x18\x01 \x01(\t\x12\x10\n\x08order_id\x18\x02 \x01(\t\x12\x32\n\x06status\x18\x03 \x01(\x0e\x32\".shop.product.v1.ReservationStatus\x12$\n\x05items\x18\x04 \x03(\x0b\x32\x15.shop.product.v1.Item\x12\x12\n\nexpires_at\x18\x05 \x01(\t\"f\n\x17ReserveInventoryRequest\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12$\n\x05items\x18\x02 \x03(\x0b\x32\x15.shop.product.v1.Item\x12\x13\n\x0bttl_seconds\x18\x03 \x01(\x03\"M\n\x18ReserveInventoryResponse\x12\x31\n\x0breservation\x18\x01 \x01(\x0b\x32\x1c.shop.product.v1.Reservation\"*\n\x16ReduceInventoryRequest\x12\x10\n\x08order_id\x18\x01 \x01(\t\"L\n\x17ReduceInventoryResponse\x12\x31\n\x0breservation\x18\x01 \x01(\x0b\x32\x1c.shop.product.v1.Reservation\"+\n\x17ReleaseInventoryRequest\x12\x10\n\x08order_id\x18\x01 \x01(\t\"M\n\x18ReleaseInventoryResponse\x12\x31\n\x0breservation\x18\x01 \x01(\x0b\x32\x1c.shop.product.v1.Reservation*\xbb\x01\n\x11ReservationStatus\x12\"\n\x1eRESERVATION_STATUS_UNSPECIFIED\x10\x00\x12\x1f\n\x1bRESERVATION_STATUS_RESERVED\x10\x01\x12 \n\x1cRESERVATION_STATUS_COMMITTED\x10\x02\x12\x1f\n\x1bRESERVATION_STATUS_RELEASED\x10\x03\x12\x1e\n\x1aRESERVATION_STATUS_EXPIRED\x10\x04\x32\x82\x04\n\x0eProductService\x12U\n\nGetProduct\x12\".shop.product.v1.GetProductRequest\x1a#.shop.product.v1.GetProductResponse\x12\x61\n\x0e\x43heckInventory\x12&.shop.product.v1.CheckInventoryRequest\x1a\'.shop.product.v1.CheckInventoryResponse\x12g\n\x10ReserveInventory\x12(.shop.product.v1.ReserveInventoryRequest\x1a).shop.product.v1.ReserveInventoryResponse\x12\x64\n\x0fReduceInventory\x12\'.shop.product.v1.ReduceInventoryRequest\x1a(.shop.product.v1.ReduceInventoryResponse\x12g\n\x10ReleaseInventory\x12(.shop.product.v1.ReleaseInventoryRequest\x1a).shop.product.v1.ReleaseInventoryResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dshop/product/v1/product.proto\x12\x0fshop.product.v1\"\xbf\x01\n\x07Product\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12\r\n\x05price\x18\x04 \x01(\x03\x12\x10\n\x08\x63\x61tegory\x18\x05 \x01(\t\x12\x0b\n\x03sku\x18\x06 \x01(\t\x12\r\n\x05stock\x18\x07 \x01(\x03\x12\x1b\n\x13low_stock_threshold\x18\x08 \x01(\x03\x12\x17\n\x0f\x61ttributes_json\x18\t \x01(\t\x12\x12\n\ncreated_at\x18\n \x01(\t\",\n\x04Item\x12\x12\n\nproduct_id\x18\x01 \x01(\t\x12\x10\n\x08quantity\x18\x02 \x01(\x03\"\'\n\x11GetProductRequest\x12\x12\n\nproduct_id\x18\x01 \x01(\t\"?\n\x12GetProductResponse\x12)\n\x07product\x18\x01 \x01(\x0b\x32\x18.shop.product.v1.Product\"=\n\x15\x43heckInventoryRequest\x12$\n\x05items\x18\x01 \x03(\x0b\x32\x15.shop.product.v1.Item\"\x8f\x01\n\x10ItemAvailability\x12\x12\n\nproduct_id\x18\x01 \x01(\t\x12\x11\n\trequested\x18\x02 \x01(\x03\x12\x11\n\tavailable\x18\x03 \x01(\x03\x12\x10\n\x08in_stock\x18\x04 \x01(\x08\x12\x12\n\nunit_price\x18\x05 \x01(\x03\x12\r\n\x05\x66ound\x18\x06 \x01(\x08\x12\x0c\n\x04name\x18\x07 \x01(\t\"a\n\x16\x43heckInventoryResponse\x12\x15\n\rall_available\x18\x01 \x01(\x08\x12\x30\n\x05items\x18\x02 \x03(\x0b\x32!.shop.product.v1.ItemAvailability\"\xa5\x01\n\x0bReservation\x12\x16\n\x0ereservation_id\x18\x01 \x01(\t\x12\x10\n\x08order_id\x18\x02 \x01(\t\x12\x32\n\x06status\x18\x03 \x01(\x0e\x32\".shop.product.v1.ReservationStatus\x12$\n\x05items\x18\x04 \x03(\x0b\x32\x15.shop.product.v1.Item\x12\x12\n\nexpires_at\x18\x05 \x01(\t\"f\n\x17ReserveInventoryRequest\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12$\n\x05items\x18\x02 \x03(\x0b\x32\x15.shop.product.v1.Item\x12\x13\n\x0bttl_seconds\x18\x03 \x01(\x03\"E\n\rReservedPrice\x12\x12\n\nproduct_id\x18\x01 \x01(\t\x12\x12\n\nunit_price\x18\x02 \x01(\x03\x12\x0c\n\x04name\x18\x03 \x01(\t\"}\n\x18ReserveInventoryResponse\x12\x31\n\x0breservation\x18\x01 \x01(\x0b\x32\x1c.shop.product.v1.Reservation\x12.\n\x06prices\x18\x02 \x03(\x0b\x32\x1e.shop.product.v1.ReservedPrice\"*\n\x16ReduceInventoryRequest\x12\x10\n\x08order_id\x18\x01 \x01(\t\"L\n\x17ReduceInventoryResponse\x12\x31\n\x0breservation\x18\x01 \x01(\x0b\x32\x1c.shop.product.v1.Reservation\"+\n\x17ReleaseInventoryRequest\x12\x10\n\x08order_id\x18\x01 \x01(\t\"M\n\x18ReleaseInventoryResponse\x12\x31\n\x0breservation\x18\x01 \x01(\x0b\x32\x1c.shop.product.v1.Reservation*\xbb\x01\n\x11ReservationStatus\x12\"\n\x1eRESERVATION_STATUS_UNSPECIFIED\x10\x00\x12\x1f\n\x1bRESERVATION_STATUS_RESERVED\x10\x01\x12 \n\x1cRESERVATION_STATUS_COMMITTED\x10\x02\x12\x1f\n\x1bRESERVATION_STATUS_RELEASED\x10\x03\x12\x1e\n\x1aRESERVATION_STATUS_EXPIRED\x10\x04\x32\x82\x04\n\x0eProductService\x12U\n\nGetProduct\x12\".shop.product.v1.GetProductRequest\x1a#.shop.product.v1.GetProductResponse\x12\x61\n\x0e\x43heckInventory\x12&.shop.product.v1.CheckInventoryRequest\x1a\'.shop.product.v1.CheckInventoryResponse\x12g\n\x10ReserveInventory\x12(.shop.product.v1.ReserveInventoryRequest\x1a).shop.product.v1.ReserveInventoryResponse\x12\x64\n\x0fReduceInventory\x12\'.shop.product.v1.ReduceInventoryRequest\x1a(.shop.product.v1.ReduceInventoryResponse\x12g\n\x10ReleaseInventory\x12(.shop.product.v1.ReleaseInventoryRequest\x1a).shop.product.v1.ReleaseInventoryResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'shop.product.v1.product_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_RESERVATIONSTATUS']._serialized_start=1302
-  _globals['_RESERVATIONSTATUS']._serialized_end=1489
+  _globals['_RESERVATIONSTATUS']._serialized_start=1421
+  _globals['_RESERVATIONSTATUS']._serialized_end=1608
   _globals['_PRODUCT']._serialized_start=51
   _globals['_PRODUCT']._serialized_end=242
   _globals['_ITEM']._serialized_start=244
@@ -51,16 +51,18 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_RESERVATION']._serialized_end=870
   _globals['_RESERVEINVENTORYREQUEST']._serialized_start=872
   _globals['_RESERVEINVENTORYREQUEST']._serialized_end=974
-  _globals['_RESERVEINVENTORYRESPONSE']._serialized_start=976
-  _globals['_RESERVEINVENTORYRESPONSE']._serialized_end=1053
-  _globals['_REDUCEINVENTORYREQUEST']._serialized_start=1055
-  _globals['_REDUCEINVENTORYREQUEST']._serialized_end=1097
-  _globals['_REDUCEINVENTORYRESPONSE']._serialized_start=1099
-  _globals['_REDUCEINVENTORYRESPONSE']._serialized_end=1175
-  _globals['_RELEASEINVENTORYREQUEST']._serialized_start=1177
-  _globals['_RELEASEINVENTORYREQUEST']._serialized_end=1220
-  _globals['_RELEASEINVENTORYRESPONSE']._serialized_start=1222
-  _globals['_RELEASEINVENTORYRESPONSE']._serialized_end=1299
-  _globals['_PRODUCTSERVICE']._serialized_start=1492
-  _globals['_PRODUCTSERVICE']._serialized_end=2006
+  _globals['_RESERVEDPRICE']._serialized_start=976
+  _globals['_RESERVEDPRICE']._serialized_end=1045
+  _globals['_RESERVEINVENTORYRESPONSE']._serialized_start=1047
+  _globals['_RESERVEINVENTORYRESPONSE']._serialized_end=1172
+  _globals['_REDUCEINVENTORYREQUEST']._serialized_start=1174
+  _globals['_REDUCEINVENTORYREQUEST']._serialized_end=1216
+  _globals['_REDUCEINVENTORYRESPONSE']._serialized_start=1218
+  _globals['_REDUCEINVENTORYRESPONSE']._serialized_end=1294
+  _globals['_RELEASEINVENTORYREQUEST']._serialized_start=1296
+  _globals['_RELEASEINVENTORYREQUEST']._serialized_end=1339
+  _globals['_RELEASEINVENTORYRESPONSE']._serialized_start=1341
+  _globals['_RELEASEINVENTORYRESPONSE']._serialized_end=1418
+  _globals['_PRODUCTSERVICE']._serialized_start=1611
+  _globals['_PRODUCTSERVICE']._serialized_end=2125
 # @@protoc_insertion_point(module_scope)

@@ -293,24 +293,58 @@ class ReserveInventoryRequest(_message.Message):
 Global___ReserveInventoryRequest: _TypeAlias = ReserveInventoryRequest  # noqa: Y015
 
 @_typing.final
+class ReservedPrice(_message.Message):
+    """The unit price and name of a product held by a reservation, as it is now."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PRODUCT_ID_FIELD_NUMBER: _builtins.int
+    UNIT_PRICE_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    product_id: _builtins.str
+    unit_price: _builtins.int
+    """integer cents"""
+    name: _builtins.str
+    def __init__(
+        self,
+        *,
+        product_id: _builtins.str = ...,
+        unit_price: _builtins.int = ...,
+        name: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["name", b"name", "product_id", b"product_id", "unit_price", b"unit_price"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReservedPrice: _TypeAlias = ReservedPrice  # noqa: Y015
+
+@_typing.final
 class ReserveInventoryResponse(_message.Message):
-    """A short item is reported as FAILED_PRECONDITION with the details in the message;
-    nothing is held in that case.
+    """A short item is reported as FAILED_PRECONDITION, an unknown product as NOT_FOUND, with
+    the details in the message; nothing is held in either case. `prices` has one entry per
+    reserved product, so a caller needs no CheckInventory first (a server that predates
+    the field leaves it empty).
     """
 
     DESCRIPTOR: _descriptor.Descriptor
 
     RESERVATION_FIELD_NUMBER: _builtins.int
+    PRICES_FIELD_NUMBER: _builtins.int
     @_builtins.property
     def reservation(self) -> Global___Reservation: ...
+    @_builtins.property
+    def prices(self) -> _containers.RepeatedCompositeFieldContainer[Global___ReservedPrice]: ...
     def __init__(
         self,
         *,
         reservation: Global___Reservation | None = ...,
+        prices: _abc.Iterable[Global___ReservedPrice] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["reservation", b"reservation"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["reservation", b"reservation"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["prices", b"prices", "reservation", b"reservation"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

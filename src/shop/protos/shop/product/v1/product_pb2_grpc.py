@@ -84,6 +84,7 @@ class ProductServiceServicer:
     def ReserveInventory(self, request, context):
         """ReserveInventory holds all items or none for order_id until expiry.
         Calling it again for the same order_id returns the same reservation.
+        The answer carries each product's unit price and name.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

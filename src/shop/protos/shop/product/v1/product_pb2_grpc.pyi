@@ -41,6 +41,7 @@ class ProductServiceStub:
     ReserveInventory: _grpc.UnaryUnaryMultiCallable[_product_pb2.ReserveInventoryRequest, _product_pb2.ReserveInventoryResponse]
     """ReserveInventory holds all items or none for order_id until expiry.
     Calling it again for the same order_id returns the same reservation.
+    The answer carries each product's unit price and name.
     """
     ReduceInventory: _grpc.UnaryUnaryMultiCallable[_product_pb2.ReduceInventoryRequest, _product_pb2.ReduceInventoryResponse]
     """ReduceInventory commits a live reservation: its units count as sold. Idempotent."""
@@ -60,6 +61,7 @@ class ProductServiceAsyncStub(ProductServiceStub):
     ReserveInventory: _aio.UnaryUnaryMultiCallable[_product_pb2.ReserveInventoryRequest, _product_pb2.ReserveInventoryResponse]  # type: ignore[assignment]
     """ReserveInventory holds all items or none for order_id until expiry.
     Calling it again for the same order_id returns the same reservation.
+    The answer carries each product's unit price and name.
     """
     ReduceInventory: _aio.UnaryUnaryMultiCallable[_product_pb2.ReduceInventoryRequest, _product_pb2.ReduceInventoryResponse]  # type: ignore[assignment]
     """ReduceInventory commits a live reservation: its units count as sold. Idempotent."""
@@ -94,6 +96,7 @@ class ProductServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_product_pb2.ReserveInventoryResponse, _abc.Awaitable[_product_pb2.ReserveInventoryResponse]]:
         """ReserveInventory holds all items or none for order_id until expiry.
         Calling it again for the same order_id returns the same reservation.
+        The answer carries each product's unit price and name.
         """
 
     @_abc_1.abstractmethod
