@@ -44,4 +44,4 @@ async def test_an_order_carries_its_request_id_everywhere(stack: Stack) -> None:
         assert lines, f"{service} logged nothing for the request"
         assert all(line.get("request_id") == request_id for line in lines), service
     rpc_methods = {line.get("method") for line in _logged_with(stack, "products", request_id)}
-    assert {"CheckInventory", "ReserveInventory", "ReduceInventory"} <= rpc_methods
+    assert {"ReserveInventory", "ReduceInventory"} <= rpc_methods

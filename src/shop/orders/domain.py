@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+PLACED_REASON = "order placed"  # the first history entry of every order
+
 
 class OrderStatus(enum.StrEnum):
     PENDING = "PENDING"

@@ -186,6 +186,32 @@ async def test_reserve_taken_but_reply_lost_is_given_back(world: World) -> None:
     assert w.products.products[a].stock == 3
 
 
+async def test_reserve_in_doubt_and_release_failing_is_recorded_for_recovery(
+    world: World,
+) -> None:
+    # The product service took the units, then died: neither the reply nor the release
+    # gets through. A FAILED order (prices unknown) is the record recovery settles from.
+    w = world
+    user, a = w.users.new_user(), w.products.new_product(stock=3)
+    original = w.products.reserve
+
+    async def reserve_then_die(**kwargs: Any) -> list[Price]:
+        await original(**kwargs)
+        w.products.errors["release"] = ServiceUnavailable("down")
+        raise ServiceUnavailable("connection reset")
+
+    w.products.reserve = reserve_then_die  # type: ignore[method-assign]
+    with pytest.raises(ServiceUnavailable, match="reservation failed"):
+        await place_order(ctx=w.ctx, request=place(user, (a, 2)))
+    order = only_order(w)
+    assert (order.status, order.failure_code, order.total) == (S.FAILED, 503, 0)
+    assert w.products.held() == {order.id: "reserved"} and order.id not in w.uow.orders.settled
+    w.products.errors.clear()
+    await recover_once(w.ctx)
+    assert w.products.held() == {} and w.products.products[a].stock == 3
+    assert order.id in w.uow.orders.settled and w.payments.ledger[order.id].status is C.VOIDED
+
+
 async def test_declined_payment_is_a_402_and_releases_stock(world: World) -> None:
     w = world
     user, a = w.users.new_user(), w.products.new_product(stock=4)

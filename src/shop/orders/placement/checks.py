@@ -2,10 +2,12 @@
 stock, held by a reservation whose answer prices the lines.
 
 The reservation is taken before the order row exists, keyed by the order id chosen here,
-so no CheckInventory is needed on the way. A crash (or a database error) between the
-reservation and the PENDING insert leaves a reservation no order knows of: the product
-service's sweeper releases it after ORDER_RESERVATION_TTL_SECONDS, so those units are
-only held that long, never lost.
+so no CheckInventory is needed on the way. A reservation whose outcome is unknown (the
+product service died or timed out) is given back at once; when that fails too, the order
+is recorded FAILED so that recovery gives it back once the product service answers. Only
+a crash of this process between the reservation and the PENDING insert leaves a
+reservation no order knows of: the product service's sweeper releases it after
+ORDER_RESERVATION_TTL_SECONDS, so those units are held that long, never lost.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from shop.common.ids import new_id
 from shop.common.logging import get_logger
 from shop.orders.context import Context
 from shop.orders.domain import (
+    PLACED_REASON,
     Availability,
     Line,
     Order,
@@ -33,11 +36,11 @@ from shop.orders.domain import (
     order_total,
 )
 from shop.orders.placement.request import PlaceOrder
+from shop.orders.settlement.compensation import record_failed
 from shop.protos.shop.user.v1 import user_pb2 as upb
 
 log = get_logger("shop.orders.placement")
 S = OrderStatus
-PLACED_REASON = "order placed"
 
 
 async def new_order(
@@ -59,7 +62,26 @@ async def new_order(
             errors=[{"path": "shippingAddressId", "message": "not one of your addresses"}],
         )
     order_id = new_id()
-    prices = await _reserve(ctx, order_id, lines)
+    try:
+        prices = await _reserve(ctx, order_id, lines)
+    except _ReservationInDoubt as doubt:
+        # Prices are unknown (0): the record exists so that recovery gives the units back.
+        unpriced = {ln.product_id: Price(ln.product_id, 0, "") for ln in lines}
+        order = _pending(order_id, request, validation, address, lines, unpriced, digest)
+        await record_failed(ctx, order, code=503, reason=doubt.message)
+        raise ServiceUnavailable(doubt.message) from doubt
+    return _pending(order_id, request, validation, address, lines, prices, digest)
+
+
+def _pending(
+    order_id: str,
+    request: PlaceOrder,
+    validation: upb.ValidateUserResponse,
+    address: upb.Address,
+    lines: tuple[Line, ...],
+    prices: dict[str, Price],
+    digest: str,
+) -> Order:
     priced = tuple(
         PricedLine(
             ln.product_id, ln.quantity, prices[ln.product_id].unit_price, prices[ln.product_id].name
@@ -91,12 +113,22 @@ async def new_order(
     )
 
 
-async def release_unplaced(ctx: Context, order_id: str) -> None:
-    """Gives back a reservation no order will use; if that fails, it expires on its own."""
+async def release_unplaced(ctx: Context, order_id: str) -> bool:
+    """Gives back a reservation no order will use. False when the product service could
+    not be asked (an outage): what it may hold then expires on its own, unless the caller
+    records the order for recovery."""
     try:
         await ctx.products.release(order_id)
-    except AppError as exc:  # NotFound: nothing was held; an outage: the sweeper frees it
+    except NotFound:
+        return True  # nothing was held
+    except AppError as exc:
         log.info("unplaced_reservation_left_to_expire", order_id=order_id, error=exc.message)
+        return False
+    return True
+
+
+class _ReservationInDoubt(ServiceUnavailable):
+    """The reservation may be held, and giving it back failed too."""
 
 
 async def _reserve(ctx: Context, order_id: str, lines: tuple[Line, ...]) -> dict[str, Price]:
@@ -120,8 +152,10 @@ async def _reserve(ctx: Context, order_id: str, lines: tuple[Line, ...]) -> dict
         ) from refused
     except (ServiceUnavailable, UpstreamTimeout) as exc:
         # Whether it was taken is unknown: give back whatever it may hold.
-        await release_unplaced(ctx, order_id)
-        raise ServiceUnavailable(f"reservation failed: {exc.message}") from exc
+        message = f"reservation failed: {exc.message}"
+        if await release_unplaced(ctx, order_id):
+            raise ServiceUnavailable(message) from exc
+        raise _ReservationInDoubt(message) from exc
     prices = {p.product_id: p for p in held}
     if any(ln.product_id not in prices for ln in lines):
         # A product service that predates the prices in its answer: ask for them.

@@ -11,9 +11,9 @@ from shop.common.errors import (
     ValidationFailed,
 )
 from shop.orders.context import Context
-from shop.orders.domain import IdempotencyKeyTaken, Order, merge_lines
+from shop.orders.domain import PLACED_REASON, IdempotencyKeyTaken, Order, merge_lines
 from shop.orders.leases import leased
-from shop.orders.placement.checks import PLACED_REASON, new_order, release_unplaced
+from shop.orders.placement.checks import new_order, release_unplaced
 from shop.orders.placement.replay import outcome, replay
 from shop.orders.placement.request import PlaceOrder, check_ids, request_hash
 from shop.orders.settlement.compensation import fail

@@ -5,7 +5,7 @@ from __future__ import annotations
 from shop.common.errors import NotFound, ServiceUnavailable, UpstreamTimeout
 from shop.common.logging import get_logger
 from shop.orders.context import Context
-from shop.orders.domain import Order, OrderStatus
+from shop.orders.domain import PLACED_REASON, IdempotencyKeyTaken, Order, OrderStatus
 from shop.orders.events import OrderStatusChanged
 from shop.orders.payments.charges import Charge, ChargeStatus
 from shop.orders.status_moves import move_status
@@ -26,6 +26,20 @@ async def fail(ctx: Context, order: Order, *, code: int, reason: str) -> None:
         event=OrderStatusChanged.of(order, from_status=S.PENDING, to=S.FAILED),
     )
     await settle(ctx, order.id)
+
+
+async def record_failed(ctx: Context, order: Order, *, code: int, reason: str) -> None:
+    """Stores an order that never ran (its reservation in doubt) and fails it, so that
+    settling it, now or in a recovery pass, gives back whatever it may hold."""
+    try:
+        async with ctx.uow() as uow:
+            await uow.orders.add(order, reason=PLACED_REASON)
+            await uow.commit()
+    except IdempotencyKeyTaken:
+        # A twin holds the key: this reservation is left to the product service's TTL.
+        log.warning("reservation_left_to_expire", order_id=order.id)
+        return
+    await fail(ctx, order, code=code, reason=reason)
 
 
 async def settle(ctx: Context, order_id: str) -> bool:
