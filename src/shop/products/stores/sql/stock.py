@@ -48,7 +48,7 @@ class SqlStockTransaction:
     async def add_reservation(self, reservation: Reservation) -> None:
         values = {"id": reservation.id, **reservation_fields(reservation)}
         try:
-            await self._uow.session.execute(insert(reservations).values(values))
+            await self._uow.session.execute(_INSERT_RESERVATION, values)
         except IntegrityError as exc:
             raise ReservationTaken(reservation.order_id) from exc
 
@@ -56,21 +56,15 @@ class SqlStockTransaction:
         self, order_id: str, move: StockMove, *, now: datetime
     ) -> Reservation | None:
         assert move.source is not None and move.target is not None
-        conditions: list[Any] = [
-            reservations.c.order_id == order_id,
-            reservations.c.status == move.source.value,
-        ]
-        if move.expiry == "live":
-            conditions.append(reservations.c.expires_at > now)
-        elif move.expiry == "due":
-            conditions.append(reservations.c.expires_at <= now)
-        statement = (
-            update(reservations)
-            .where(*conditions)
-            .values(status=move.target.value, updated_at=utcnow())
-            .returning(reservations)
-        )
-        row = (await self._uow.session.execute(statement)).first()
+        statement = _reservation_statement(move.expiry)
+        values = {
+            "b_order_id": order_id,
+            "b_source": move.source.value,
+            "b_target": move.target.value,
+            "b_now": now,
+            "b_updated_at": utcnow(),
+        }
+        row = (await self._uow.session.execute(statement, values)).first()
         return reservation_from_row(row._mapping) if row else None
 
     async def move_units(
@@ -92,6 +86,32 @@ class SqlStockTransaction:
 
     def emit(self, event: DomainEvent) -> None:
         self._uow.emit(event)
+
+
+_INSERT_RESERVATION = insert(reservations)
+
+
+@functools.cache
+def _reservation_statement(expiry: str | None) -> Update:
+    """`UPDATE reservations` from one status to another (live or due only, if asked);
+    built once per kind, like `_units_statement`."""
+    columns = reservations.c
+    conditions: list[Any] = [
+        columns.order_id == bindparam("b_order_id"),
+        columns.status == bindparam("b_source"),
+    ]
+    now = bindparam("b_now", type_=columns.expires_at.type)
+    if expiry == "live":
+        conditions.append(columns.expires_at > now)
+    elif expiry == "due":
+        conditions.append(columns.expires_at <= now)
+    updated_at = bindparam("b_updated_at", type_=columns.updated_at.type)
+    return (
+        update(reservations)
+        .where(*conditions)
+        .values(status=bindparam("b_target"), updated_at=updated_at)
+        .returning(reservations)
+    )
 
 
 @functools.cache
