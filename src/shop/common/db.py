@@ -9,7 +9,7 @@ from sqlalchemy import event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext import asyncio as sa_asyncio
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
-from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection, PoolResetState
 
 _DRIVERS = {
     "mysql": "mysql+asyncmy",
@@ -49,6 +49,8 @@ def create_engine(url: str, *, pool_size: int = 20, echo: bool = False) -> Async
         # A pool as large as the usual concurrency: connections opened past it are closed
         # again after each use, and that churn costs more than idle connections do.
         kwargs.update(pool_size=pool_size, max_overflow=10, pool_recycle=1800)
+        if backend == "mysql":
+            kwargs["pool_reset_on_return"] = None  # _rollback_only_if_open does it
     # Looked up at call time, so the SQLAlchemy instrumentation's wrapper applies when on.
     engine = sa_asyncio.create_async_engine(url, **kwargs)
     if backend == "sqlite":
@@ -56,7 +58,41 @@ def create_engine(url: str, *, pool_size: int = 20, echo: bool = False) -> Async
         event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
     else:
         _ping_after_idle(engine)
+    if backend == "mysql":
+        _rollback_only_if_open(engine)
     return engine
+
+
+_OPEN = "transaction_open"
+
+
+def _rollback_only_if_open(engine: AsyncEngine) -> None:
+    """The pool's reset-on-return, minus its redundant round trip.
+
+    The pool rolls back every connection it takes back, even one whose transaction the
+    session has just committed or rolled back. asyncmy sends that ROLLBACK to the server
+    (asyncpg knows there is no transaction and sends nothing): a third round trip for a
+    one-SELECT read. Here the engine's own begin/commit/rollback tell whether one is open.
+    """
+    sync = engine.sync_engine
+
+    def began(connection: Any) -> None:
+        connection.connection.info[_OPEN] = True
+
+    def ended(connection: Any) -> None:
+        connection.connection.info[_OPEN] = False
+
+    def reset(dbapi_connection: Any, record: ConnectionPoolEntry, state: PoolResetState) -> None:
+        if state.terminate_only or not state.asyncio_safe:
+            return  # the connection is being discarded, not pooled
+        if record.info.get(_OPEN, True):  # unknown counts as open
+            dbapi_connection.rollback()
+            record.info[_OPEN] = False
+
+    event.listen(sync, "begin", began)
+    event.listen(sync, "commit", ended)
+    event.listen(sync, "rollback", ended)
+    event.listen(sync.pool, "reset", reset)
 
 
 # A pooled connection idle longer than this is pinged before use. SQLAlchemy's

@@ -54,3 +54,44 @@ async def test_a_connection_in_steady_use_is_not_pinged(postgres_url: str) -> No
     finally:
         await engine.dispose()
     assert pings == 0
+
+
+async def _rollbacks(conn: Any) -> int:
+    row = (await conn.execute(text("SHOW SESSION STATUS LIKE 'Com_rollback'"))).one()
+    return int(row[1])
+
+
+async def test_mysql_connections_ended_by_commit_are_not_rolled_back_again(mysql_url: str) -> None:
+    # The pool's own reset-on-return sent a ROLLBACK after every transaction, even one
+    # just committed or rolled back (as every unit of work ends).
+    engine = create_engine(mysql_url, pool_size=1)
+    try:
+        async with engine.connect() as conn:
+            before = await _rollbacks(conn)
+        for _ in range(5):
+            async with engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+                await conn.commit()
+        async with engine.connect() as conn:
+            after = await _rollbacks(conn)
+    finally:
+        await engine.dispose()
+    assert after - before == 1  # only the first count's own, ended as it was closed
+
+
+async def test_mysql_work_left_uncommitted_is_rolled_back_on_return(mysql_url: str) -> None:
+    engine = create_engine(mysql_url, pool_size=1)
+    table = "pool_reset_probe"
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text(f"CREATE TABLE IF NOT EXISTS {table} (id INT PRIMARY KEY)"))
+            await conn.execute(text(f"DELETE FROM {table}"))
+        async with engine.connect() as conn:
+            await conn.execute(text(f"INSERT INTO {table} VALUES (1)"))  # never committed
+        async with engine.connect() as conn:  # the same pooled connection
+            count = (await conn.execute(text(f"SELECT COUNT(*) FROM {table}"))).scalar_one()
+        assert count == 0
+    finally:
+        async with engine.begin() as conn:
+            await conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
+        await engine.dispose()
