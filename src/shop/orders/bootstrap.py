@@ -8,7 +8,7 @@ import functools
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shop.common.db import create_engine, session_factory
+from shop.common.db import create_engine, session_factory, single_statement_engine
 from shop.common.grpc_client import open_channel
 from shop.common.metrics import CIRCUIT_BREAKER_OPEN
 from shop.common.sql_relay import sql_outbox_relay
@@ -57,7 +57,10 @@ def build(
         unit_of_work=functools.partial(SqlUnitOfWork, sessions, wake_relay=wake_relay),
         users=UserClient(channels["users"], _peer(settings, "user", "users")),
         products=ProductClient(channels["products"], _peer(settings, "product", "products")),
-        payments=payments or MockPaymentProvider(sessions),
+        payments=payments
+        or MockPaymentProvider(
+            sessions, single_statements=session_factory(single_statement_engine(engine))
+        ),
         faults=faults or FaultInjector(settings.order_fault_inject),
         engine=engine,
         channels=channels,

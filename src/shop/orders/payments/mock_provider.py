@@ -28,8 +28,15 @@ class MockPaymentProvider:
 
     name = "mock"
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        single_statements: async_sessionmaker[AsyncSession] | None = None,
+    ) -> None:
         self._sessions = sessions
+        # The first charge is one INSERT: on PostgreSQL it needs no BEGIN/COMMIT around it.
+        self._single_statements = single_statements or sessions
 
     def check_token(self, method: str, token: str) -> None:
         if method != "card":
@@ -68,7 +75,7 @@ class MockPaymentProvider:
 
     async def _record_first(self, order_id: str, amount: int, status: ChargeStatus) -> Charge:
         now = utcnow()
-        async with self._sessions() as session, session.begin():
+        async with self._single_statements() as session, session.begin():
             # One statement decides: the first charge (or void) for an order stands, and a
             # later attempt conflicts on the unique order id and reads that one instead.
             # Under READ COMMITTED the conflicting row is committed by the time DO NOTHING
