@@ -94,6 +94,25 @@ async def test_catalog_filters(store: ProductStore) -> None:
     assert await ids(sort_by="name", descending=False) == [cheap.id, dear.id, empty.id]
 
 
+async def test_search_matches_substrings_across_words(store: ProductStore) -> None:
+    cat = new_product().category
+    lamp = await store.create_product(
+        new_product(category=cat, name="Brass Desk LAMP 123456", description="made in batch 77-b")
+    )
+
+    async def found(term: str) -> bool:
+        items, total = await store.list_products(ProductQuery(category=cat, search=term))
+        assert total == len(items)
+        return [p.id for p in items] == [lamp.id]
+
+    # Inside words at both ends, whole words between, any case, either field.
+    for term in ("esk lamp 1234", "lamp 123456", "BRASS DESK", "sk lamp", "in batch 77-b"):
+        assert await found(term), term
+    # One more character, another separator, or name and description run together: no.
+    for term in ("lamp 1234567", "desk  lamp", "desk-lamp", "batch 77-c", "123456 made"):
+        assert not await found(term), term
+
+
 async def test_pagination_and_total(store: ProductStore) -> None:
     cat = new_product().category
     for price in range(5):

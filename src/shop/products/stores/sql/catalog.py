@@ -26,6 +26,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from shop.products.domain import ProductQuery
 from shop.products.stores.sql.models import products
+from shop.products.stores.sql.search_words import word_query, word_search
 
 _SORT_COLUMNS = {
     "price": products.c.price,
@@ -48,6 +49,8 @@ TOTAL_CAP = 1000
 ESTIMATE_ONLY = 10 * TOTAL_CAP
 # The trigram index (FTS5 on SQLite) needs three characters; shorter terms scan.
 _INDEXED_TERM = 3
+# How a term is searched: a scan, the trigram index, or (PostgreSQL) the word index first.
+_SCAN, _TRIGRAMS, _WORDS = "scan", "trigrams", "words"
 
 
 def catalog_params(query: ProductQuery, *, dialect: str) -> dict[str, Any]:
@@ -57,6 +60,8 @@ def catalog_params(query: ProductQuery, *, dialect: str) -> dict[str, Any]:
         params["search"] = f"%{escape_like(query.search.lower())}%"
         # An FTS5 phrase: with the trigram tokenizer, a substring match, case-insensitive.
         params["fts"] = '"' + query.search.replace('"', '""') + '"'
+        params["term"] = query.search.lower()
+        params["words"] = word_query(query.search)
     if query.category is not None:
         params["category"] = query.category
     if query.min_price is not None:
@@ -72,9 +77,13 @@ def catalog_params(query: ProductQuery, *, dialect: str) -> dict[str, Any]:
 
 def catalog_shape(query: ProductQuery) -> tuple[Any, ...]:
     """What decides the SQL text of a catalog query (not the values bound into it)."""
-    search = len(query.search) >= _INDEXED_TERM if query.search else None
+    search = None
+    if query.search:
+        search = _SCAN if len(query.search) < _INDEXED_TERM else _TRIGRAMS
+        if word_query(query.search) is not None:
+            search = _WORDS
     return (
-        search,  # None: no search; True/False: indexed or short term
+        search,  # None: no search, else how the term is searched
         query.category is not None,
         query.min_price is not None,
         query.max_price is not None,
@@ -89,12 +98,14 @@ def _catalog_filters(shape: tuple[Any, ...], *, dialect: str) -> list[ColumnElem
     """WHERE clauses for a catalog query shape; every value is a bound parameter."""
     search, category, min_price, max_price, in_stock, attributes = shape[:6]
     conditions: list[ColumnElement[bool]] = []
-    if search and dialect == "sqlite":
+    if search in (_TRIGRAMS, _WORDS) and dialect == "sqlite":
         conditions.append(
             literal_column("products.rowid").in_(
                 text("SELECT rowid FROM products_fts WHERE products_fts MATCH :fts")
             )
         )
+    elif search == _WORDS:
+        conditions.extend(word_search())
     elif search is not None:
         pattern: BindParameter[str] = bindparam("search")
         conditions.append(
