@@ -51,6 +51,11 @@ class _OneWritePerResponse:
         self.flush()
         self._transport.close()
 
+    def is_closing(self) -> bool:
+        # Asked after every response: a method of its own skips the failed lookup that
+        # sends other names to __getattr__.
+        return self._transport.is_closing()
+
     def __getattr__(self, name: str) -> Any:
         # Everything else (is_closing, pause_reading, get_extra_info...) is the transport's.
         return getattr(self._transport, name)
