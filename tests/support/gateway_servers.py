@@ -9,6 +9,7 @@ import uvicorn
 
 from shop.common.tokens import Principal, issue_access_token
 from shop.gateway.app import Gateway
+from shop.gateway.server import GatewayHttpProtocol
 
 JWT_SECRET = "integration-jwt-secret-0123456789abcdef"
 GATEWAY_SECRETS = "first-gateway-secret,second-gateway-secret"
@@ -25,7 +26,7 @@ async def serve_gateway(gateway: Gateway, port: int) -> tuple[uvicorn.Server, as
         host="127.0.0.1",
         port=port,
         loop="none",
-        http="httptools",
+        http=GatewayHttpProtocol,  # what the gateway runs in production
         lifespan="on",
         access_log=False,
         log_config=None,

@@ -8,6 +8,7 @@ import orjson
 from starlette.types import Receive, Send
 
 from shop.common.envelope import error
+from shop.gateway.server import write_at_once
 
 Headers = list[tuple[bytes, bytes]]
 JSON = b"application/json"
@@ -57,5 +58,12 @@ async def send_response(
     all_headers = [*headers, (b"content-length", str(len(body)).encode())]
     if content_type is not None:
         all_headers.append((b"content-type", content_type))
-    await send({"type": "http.response.start", "status": status, "headers": all_headers})
-    await send({"type": "http.response.body", "body": b"" if head else body})
+    await send_whole(send, status, all_headers, b"" if head else body)
+
+
+async def send_whole(send: Send, status: int, headers: Headers, body: bytes) -> None:
+    """One whole response: written at once by the gateway's server, else as the two ASGI
+    messages (under another server, or behind middleware that wraps `send`)."""
+    if not write_at_once(send, status, headers, body):
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})

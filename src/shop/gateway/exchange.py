@@ -38,6 +38,17 @@ class Exchange:
         return value.decode("latin-1") if value is not None else None
 
     @property
+    def origin(self) -> str | None:
+        return self.header(b"origin")
+
+    @property
+    def may_have_body(self) -> bool:
+        """False when the request has no body: HTTP/1.1 announces one with either header
+        (RFC 9112 section 6.3), so most requests skip the ASGI receive round trip."""
+        headers = self.headers
+        return b"content-length" in headers or b"transfer-encoding" in headers
+
+    @property
     def head(self) -> bool:
         return self.method == "HEAD"
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from shop.common import tracing
 from shop.common.logging import get_logger
-from shop.common.tracing import client_call
 from shop.gateway.exchange import Exchange
-from shop.gateway.headers import with_trace
+from shop.gateway.headers import header_lines, with_trace
 from shop.gateway.proxy import UpstreamError, UpstreamResponse, forward, request_target
 from shop.gateway.replicas import Replica
 from shop.gateway.routing import Route
@@ -44,7 +44,10 @@ async def forward_to_a_replica(
 ) -> UpstreamResponse:
     """The first answer from the route's replicas, each tried at most once; or UpstreamError.
     With tracing on, one CLIENT span covers the tries and its traceparent goes upstream."""
-    with client_call(f"{ex.method} {route.label}", ex.path) as trace_headers:
+    if not tracing.enabled():
+        # Checked here, so that tracing off costs no span context manager per request.
+        return await _first_answer(pool, ex, route, header_lines(headers), body)
+    with tracing.client_call(f"{ex.method} {route.label}", ex.path) as trace_headers:
         return await _first_answer(pool, ex, route, with_trace(headers, trace_headers), body)
 
 

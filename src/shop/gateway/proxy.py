@@ -7,9 +7,10 @@ from dataclasses import dataclass
 import aiohttp
 from starlette.types import Scope, Send
 
-from shop.gateway.asgi import Headers
+from shop.gateway.asgi import Headers, send_whole
 from shop.gateway.headers import downstream_headers
 from shop.gateway.metrics import UPSTREAM_ERRORS
+from shop.gateway.server import write_at_once
 from shop.gateway.settings import GatewaySettings
 from shop.gateway.upstream_connection import BadAnswer, ConnectionBroken
 from shop.gateway.upstream_pool import ConnectTimeout, Refused, UpstreamPool
@@ -103,8 +104,9 @@ async def relay(send: Send, resp: UpstreamResponse, extra: Headers, *, head: boo
         headers.append((b"content-length", str(len(resp.body)).encode()))
     elif resp.content_length is not None:
         headers.append((b"content-length", resp.content_length))
-    await send({"type": "http.response.start", "status": resp.status, "headers": headers})
-    await send({"type": "http.response.body", "body": b"" if head else resp.body})
+    body = b"" if head else resp.body
+    if not write_at_once(send, resp.status, headers, body):
+        await send_whole(send, resp.status, headers, body)
 
 
 def request_target(scope: Scope) -> str:

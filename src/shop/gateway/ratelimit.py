@@ -58,6 +58,12 @@ def _allowed_headers(limit: int) -> list[tuple[bytes, bytes]]:
     return [(b"x-ratelimit-limit", str(limit).encode())]
 
 
+@functools.lru_cache(maxsize=64)
+def _allowed(limit: int) -> Decision:
+    # One shared (frozen) decision per limit: every allowed hit answers the same.
+    return Decision(allowed=True, limit=limit)
+
+
 class GatewayRateLimiter:
     """Counts hits in memory, or in Redis when REDIS_URL is set (shared by replicas)."""
 
@@ -102,23 +108,33 @@ class GatewayRateLimiter:
 
     async def hit_default(self, *, user_id: str | None, client_ip: str) -> Decision:
         """One request against the general limit: keyed by user id, else by client IP."""
-        if user_id is not None:
-            return await self._hit(self.default_limit, "user", user_id)
-        return await self._hit(self.default_limit, "ip", client_ip)
+        kind, identity = ("user", user_id) if user_id is not None else ("ip", client_ip)
+        decision = self._hit_locally(self.default_limit, kind, identity)
+        if decision is not None:
+            return decision
+        return await self._hit_storage(self.default_limit, kind, identity)
 
     async def hit_auth(self, *, client_ip: str) -> Decision:
         """One login/register attempt against the stricter per-IP limit."""
-        return await self._hit(self.auth_limit, "auth-ip", client_ip)
+        decision = self._hit_locally(self.auth_limit, "auth-ip", client_ip)
+        if decision is not None:
+            return decision
+        return await self._hit_storage(self.auth_limit, "auth-ip", client_ip)
 
-    async def _hit(self, item: RateLimitItem, kind: str, identity: str) -> Decision:
+    def _hit_locally(self, item: RateLimitItem, kind: str, identity: str) -> Decision | None:
+        """The decision when no storage is asked (limits off, or counted in memory), else None.
+        Not a coroutine: this is every request's path."""
         if not self.enabled:
-            return Decision(allowed=True, limit=item.amount)
-        if self._in_memory is not None:
-            ends_at = self._in_memory[id(item)].hit((kind, identity))
-            if ends_at is None:
-                return Decision(allowed=True, limit=item.amount)
-            retry_after = max(1, math.ceil(ends_at - time.time()))
-            return Decision(allowed=False, limit=item.amount, retry_after=retry_after)
+            return _allowed(item.amount)
+        if self._in_memory is None:
+            return None
+        ends_at = self._in_memory[id(item)].hit((kind, identity))
+        if ends_at is None:
+            return _allowed(item.amount)
+        retry_after = max(1, math.ceil(ends_at - time.time()))
+        return Decision(allowed=False, limit=item.amount, retry_after=retry_after)
+
+    async def _hit_storage(self, item: RateLimitItem, kind: str, identity: str) -> Decision:
         try:
             allowed = await self._limiter.hit(item, self.prefix, kind, identity)
             stats = (
@@ -129,11 +145,11 @@ class GatewayRateLimiter:
         except Exception as exc:
             # Fail open: a limiter outage must not take the whole platform down with it.
             self._storage_down.failed(error_type=type(exc).__name__)
-            return Decision(allowed=True, limit=item.amount)
+            return _allowed(item.amount)
         if self._storage_down.active:
             self._storage_down.recovered()
         if stats is None:
-            return Decision(allowed=True, limit=item.amount)
+            return _allowed(item.amount)
         retry_after = max(1, math.ceil(stats.reset_time - time.time()))
         return Decision(allowed=False, limit=item.amount, retry_after=retry_after)
 

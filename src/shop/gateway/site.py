@@ -14,7 +14,7 @@ from importlib.resources.abc import Traversable
 
 from starlette.types import Send
 
-from shop.gateway.asgi import Headers, send_response
+from shop.gateway.asgi import Headers, send_response, send_whole
 
 ASSET_PREFIX = "/assets/"
 SITE_ROUTE = "storefront"  # the metrics label of every static answer
@@ -88,8 +88,7 @@ async def send_asset(
     """200 with the file, or 304 when the client's copy is current; returns the status."""
     headers = [*extra, *_SECURITY_HEADERS, (b"etag", asset.etag)]
     if if_none_match is not None and asset.etag.decode() in if_none_match:
-        await send({"type": "http.response.start", "status": 304, "headers": headers})
-        await send({"type": "http.response.body", "body": b""})
+        await send_whole(send, 304, headers, b"")
         return 304
     await send_response(send, 200, asset.body, headers, content_type=asset.content_type, head=head)
     return 200

@@ -54,6 +54,7 @@ class UpstreamConnection(asyncio.Protocol):
         self._length: bytes | None = None
         self._chunked = False
         self._headers_done = False
+        self.deadline: float | None = None  # loop time the awaited answer is due by
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._transport = transport  # type: ignore[assignment]
@@ -70,9 +71,13 @@ class UpstreamConnection(asyncio.Protocol):
         else:
             self._fail(ConnectionBroken("the connection closed before the whole answer"))
 
-    def exchange(self, request: bytes, *, head_only: bool) -> asyncio.Future[Answer]:
-        """Sends one whole request; the future resolves to its answer."""
+    def exchange(
+        self, request: bytes, *, head_only: bool, deadline: float
+    ) -> asyncio.Future[Answer]:
+        """Sends one whole request; the future resolves to its answer, or fails with
+        TimeoutError when `expire` is called (the pool's timer does, past `deadline`)."""
         assert self._transport is not None and self._waiter is None
+        self.deadline = deadline
         self._parser = httptools.HttpResponseParser(self)
         self._head_only = head_only
         self._headers = []
@@ -83,6 +88,11 @@ class UpstreamConnection(asyncio.Protocol):
         waiter = self._waiter = asyncio.get_running_loop().create_future()
         self._transport.write(request)
         return waiter
+
+    def expire(self) -> None:
+        """The answer is late: fail its waiter and drop the connection (half-used)."""
+        self._fail(TimeoutError("no answer from upstream in time"))
+        self.close()
 
     def close(self) -> None:
         if not self.closed:
@@ -153,12 +163,14 @@ class UpstreamConnection(asyncio.Protocol):
         body = b"".join(self._chunks)
         answer = Answer(status, self._headers, body, keep_alive, self._length)
         self._parser = None
+        self.deadline = None
         waiter, self._waiter = self._waiter, None
         if waiter is not None and not waiter.done():
             waiter.set_result(answer)
 
     def _fail(self, exc: Exception) -> None:
         self._parser = None
+        self.deadline = None
         waiter, self._waiter = self._waiter, None
         if waiter is not None and not waiter.done():
             waiter.set_exception(exc)

@@ -14,6 +14,7 @@ from collections import deque
 from urllib.parse import urlsplit
 
 from shop.gateway.upstream_connection import Answer, UpstreamConnection
+from shop.gateway.upstream_slots import Deadlines, Slots
 
 
 class Refused(Exception):
@@ -46,12 +47,13 @@ class UpstreamPool:
     def __init__(
         self, *, size: int, keepalive_seconds: float, connect_timeout: float, timeout: float
     ) -> None:
-        self._slots = asyncio.Semaphore(size)
+        self._slots = Slots(size)
         self._keepalive = keepalive_seconds
         self._connect_timeout = connect_timeout
         self.timeout = timeout
         self._origins: dict[str, _Origin] = {}
         self._open: set[UpstreamConnection] = set()
+        self._deadlines = Deadlines(self._open)
 
     async def request(
         self, base_url: str, target: str, method: str, head: bytes, body: bytes | None
@@ -59,45 +61,52 @@ class UpstreamPool:
         """The answer to one request; `head` is its header lines, each ending in CRLF.
 
         Raises Refused or ConnectTimeout when the request was never sent, ConnectionBroken
-        when the connection failed after it may have been, and TimeoutError past `timeout`.
+        when the connection failed after it may have been, and TimeoutError past `timeout`
+        (waiting for a slot, connecting and waiting for the answer all count).
         """
         origin = self._origins.get(base_url)
         if origin is None:
             origin = self._origins[base_url] = _Origin(base_url)
-        async with asyncio.timeout(self.timeout):
-            async with self._slots:
-                conn = await self._connection(origin)
-                request = b"".join(
-                    (
-                        method.encode("ascii"),
-                        b" ",
-                        (origin.prefix + target).encode("latin-1"),
-                        b" HTTP/1.1\r\nhost: ",
-                        origin.host_header,
-                        b"\r\n",
-                        head,
-                        _content_length(method, body),
-                        b"\r\n",
-                        body or b"",
-                    )
+        deadline = asyncio.get_running_loop().time() + self.timeout
+        if not self._slots.take_now():
+            await self._slots.take(deadline)
+        try:
+            conn = await self._connection(origin, deadline)
+            request = b"".join(
+                (
+                    method.encode("ascii"),
+                    b" ",
+                    (origin.prefix + target).encode("latin-1"),
+                    b" HTTP/1.1\r\nhost: ",
+                    origin.host_header,
+                    b"\r\n",
+                    head,
+                    _content_length(method, body),
+                    b"\r\n",
+                    body or b"",
                 )
-                try:
-                    answer = await conn.exchange(request, head_only=method == "HEAD")
-                except BaseException:
-                    conn.close()  # half-used: never pooled again
-                    raise
-                if answer.keep_alive and not conn.closed:
-                    idle = origin.idle
-                    idle.append((conn, time.monotonic()))
-                    # The service closes connections idle too long; forget those (oldest
-                    # first), so a burst's leftovers don't stay in the list for good.
-                    while idle[0][0].closed:
-                        idle.popleft()
-                else:
-                    conn.close()
-                return answer
+            )
+            try:
+                pending = conn.exchange(request, head_only=method == "HEAD", deadline=deadline)
+                self._deadlines.watch(deadline)
+                answer = await pending
+            except BaseException:
+                conn.close()  # half-used: never pooled again
+                raise
+            if answer.keep_alive and not conn.closed:
+                idle = origin.idle
+                idle.append((conn, time.monotonic()))
+                # The service closes connections idle too long; forget those (oldest
+                # first), so a burst's leftovers don't stay in the list for good.
+                while idle[0][0].closed:
+                    idle.popleft()
+            else:
+                conn.close()
+            return answer
+        finally:
+            self._slots.give_back()
 
-    async def _connection(self, origin: _Origin) -> UpstreamConnection:
+    async def _connection(self, origin: _Origin, deadline: float) -> UpstreamConnection:
         idle = origin.idle
         now = time.monotonic()
         while idle:
@@ -106,12 +115,15 @@ class UpstreamPool:
                 return conn
             conn.close()  # idle too long: the service may be closing it right now
         loop = asyncio.get_running_loop()
+        connect_by = loop.time() + self._connect_timeout
         try:
-            async with asyncio.timeout(self._connect_timeout):
+            async with asyncio.timeout_at(min(connect_by, deadline)):
                 _, conn = await loop.create_connection(
                     lambda: UpstreamConnection(self._open), origin.host, origin.port
                 )
         except TimeoutError as exc:
+            if connect_by > deadline:
+                raise  # the request's own time ran out first: a timeout, not a dead service
             raise ConnectTimeout(f"{origin.host}:{origin.port}") from exc
         except OSError as exc:
             raise Refused(f"{origin.host}:{origin.port}: {exc}") from exc
@@ -123,6 +135,7 @@ class UpstreamPool:
             conn.close()
         for origin in self._origins.values():
             origin.idle.clear()
+        self._deadlines.close()
 
 
 _NO_BODY = b""

@@ -124,3 +124,26 @@ async def test_failures_say_whether_the_request_was_sent(raw: RawServers) -> Non
         await pool.request(silent, "/", "GET", b"", None)
     assert not issubclass(ConnectTimeout, TimeoutError)  # 503, not the 504 of a slow answer
     pool.close()
+
+
+async def test_every_late_answer_times_out_and_a_slot_is_waited_for(
+    raw: RawServers,
+) -> None:
+    silent = await raw.start(lambda head: b"")
+    pool = _pool(timeout=0.3)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    calls = [pool.request(silent, f"/{i}", "GET", b"", None) for i in range(3)]
+    outcomes = await asyncio.gather(*calls, return_exceptions=True)
+    assert all(isinstance(outcome, TimeoutError) for outcome in outcomes)
+    assert 0.25 < loop.time() - started < 2
+    one_slot = UpstreamPool(size=1, keepalive_seconds=4, connect_timeout=1, timeout=0.3)
+    served = await raw.start(_fixed(b"ok"))
+    first = asyncio.create_task(one_slot.request(silent, "/", "GET", b"", None))
+    await asyncio.sleep(0.1)
+    # The only slot is busy: this one waits until the first times out, then is served.
+    assert (await one_slot.request(served, "/", "GET", b"", None)).body == b"ok"
+    with pytest.raises(TimeoutError):
+        await first
+    pool.close()
+    one_slot.close()
