@@ -76,11 +76,15 @@ def _rollback_only_if_open(engine: AsyncEngine) -> None:
     """
     sync = engine.sync_engine
 
+    # An invalidated connection (the server went away) is discarded by the pool, and
+    # asking it for its DBAPI connection would raise in the middle of the rollback.
     def began(connection: Any) -> None:
-        connection.connection.info[_OPEN] = True
+        if not connection.invalidated:
+            connection.connection.info[_OPEN] = True
 
     def ended(connection: Any) -> None:
-        connection.connection.info[_OPEN] = False
+        if not connection.invalidated:
+            connection.connection.info[_OPEN] = False
 
     def reset(dbapi_connection: Any, record: ConnectionPoolEntry, state: PoolResetState) -> None:
         if state.terminate_only or not state.asyncio_safe:

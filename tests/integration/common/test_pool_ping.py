@@ -6,9 +6,13 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from shop.common import db
-from shop.common.db import create_engine
+from shop.common.db import create_engine, session_factory
+from shop.common.errors import is_store_outage
+from tests.support.tcp_proxy import TcpProxy
 
 
 @pytest.mark.parametrize("which", ["postgres_url", "mysql_url"])
@@ -94,4 +98,30 @@ async def test_mysql_work_left_uncommitted_is_rolled_back_on_return(mysql_url: s
     finally:
         async with engine.begin() as conn:
             await conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
+        await engine.dispose()
+
+
+async def test_mysql_connection_lost_mid_transaction_is_an_outage_then_recovers(
+    mysql_url: str,
+) -> None:
+    # The reset bookkeeping once asked an invalidated connection for its DBAPI connection
+    # during the rollback, which raised PendingRollbackError: a 500 instead of a 503.
+    url = make_url(mysql_url)
+    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 3306)
+    proxy.restore()
+    engine = create_engine(url.set(host="127.0.0.1", port=proxy.port).render_as_string(False))
+    sessions = session_factory(engine)
+    try:
+        async with sessions() as session:
+            await session.execute(text("SELECT 1"))
+            proxy.cut()
+            with pytest.raises(DBAPIError) as lost:
+                await session.execute(text("SELECT 1"))
+            assert is_store_outage(lost.value)
+            await session.rollback()
+        proxy.restore()
+        async with sessions() as session:
+            assert (await session.execute(text("SELECT 1"))).scalar_one() == 1
+    finally:
+        proxy.cut()
         await engine.dispose()
