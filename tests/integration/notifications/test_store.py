@@ -1,4 +1,8 @@
-"""The deliveries table on SQLite and PostgreSQL (migrated by Alembic): claims and leases."""
+"""The deliveries table on SQLite and PostgreSQL (migrated by Alembic): claims and leases.
+
+A SQLite file goes through the stdlib driver directly; with options in its URL, through the
+engine as every other database does. Both read what the other wrote.
+"""
 
 from __future__ import annotations
 
@@ -15,17 +19,21 @@ from shop.notifications.failures import TransientFailure
 from shop.notifications.store import Claim, DeliveryStore, migrate
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", "sqlite-engine", "postgresql"])
 async def deliveries(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> AsyncIterator[DeliveryStore]:
     if request.param == "sqlite":
         url = f"sqlite+aiosqlite:///{tmp_path / 'n.db'}"
+    elif request.param == "sqlite-engine":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'n.db'}?timeout=30"
     else:
         url = request.getfixturevalue("postgres_url")
     await migrate(url)
     engine = create_engine(url)
-    yield DeliveryStore(engine)
+    store = DeliveryStore(engine)
+    yield store
+    await store.close()
     await engine.dispose()
 
 
@@ -61,3 +69,28 @@ async def test_an_expired_claim_is_taken_over(deliveries: DeliveryStore) -> None
     assert await _claim(deliveries, event, "dead-worker", 30) is Claim.MINE
     assert await _claim(deliveries, event, "w2", 0.0) is Claim.MINE
     assert not await deliveries.is_sent(event.id)
+
+
+async def test_sqlite_direct_and_engine_paths_read_each_others_rows(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'n.db'}"
+    await migrate(url)
+    direct_engine, engine = create_engine(url), create_engine(f"{url}?timeout=30")
+    direct, through_engine = DeliveryStore(direct_engine), DeliveryStore(engine)
+    try:
+        first, second = _event(), _event()
+        assert await _claim(direct, first, "w1", 30) is Claim.MINE
+        with pytest.raises(TransientFailure):
+            await _claim(through_engine, first, "w2", 30)
+        # The takeover compares the stored claimed_at: both write the same text for it.
+        assert await _claim(through_engine, first, "w2", 0.0) is Claim.MINE
+        assert await _claim(direct, first, "w3", 0.0) is Claim.MINE
+        await through_engine.mark_sent(first.id)
+        assert await direct.is_sent(first.id)
+        assert await _claim(direct, first, "w1", 0.0) is Claim.ALREADY_SENT
+        assert await _claim(through_engine, second, "w2", 30) is Claim.MINE
+        await direct.mark_sent(second.id)
+        assert await through_engine.is_sent(second.id)
+    finally:
+        await direct.close()
+        await direct_engine.dispose()
+        await engine.dispose()
