@@ -1,6 +1,6 @@
 """CPU per order.created event in the notification worker's handler, in one process.
 
-`uv run python -m bench.notifications_cpu [N] [--profile]`: the real EventHandler with its
+`uv run python -m bench.notifications_cpu [N] [--profile [tottime]]`: the real EventHandler with its
 real SQLite store and .eml drop in a temp dir (what `make bench` runs, minus the broker),
 fed N distinct events one after another. process_time counts aiosqlite's thread too.
 """
@@ -79,7 +79,8 @@ async def run(count: int, profile: bool) -> None:
         await engine.dispose()
     print(f"{count} events: {cpu / count * 1e6:.0f} us CPU, {wall / count * 1e6:.0f} us wall each")
     if profiler:
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+        order = "tottime" if "tottime" in sys.argv else "cumulative"
+        pstats.Stats(profiler).sort_stats(order).print_stats(45)
 
 
 def main() -> None:

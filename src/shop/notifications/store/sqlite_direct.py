@@ -22,8 +22,12 @@ from shop.notifications.failures import TransientFailure
 
 _T = TypeVar("_T")
 
-# SQLAlchemy's storage format for DateTime on SQLite (naive text; every value is UTC).
-_STORED = "%Y-%m-%d %H:%M:%S.%f"
+
+def _stored(moment: datetime) -> str:
+    # SQLAlchemy's text for a DateTime on SQLite, "2026-11-30 09:41:20.000123" (naive; every
+    # value is UTC); isoformat writes it several times faster than strftime.
+    return moment.replace(tzinfo=None).isoformat(" ", "microseconds")
+
 
 _CLAIM = (
     "INSERT INTO notification_deliveries (event_id, event_type, recipient, subject, status,"
@@ -88,7 +92,7 @@ class SqliteDeliveries:
         """True when the event is this worker's to mail, False when it was sent already;
         TransientFailure while another worker's claim is fresh."""
         now = utcnow()
-        row = (event_id, event_type, recipient, subject, worker_id, now.strftime(_STORED))
+        row = (event_id, event_type, recipient, subject, worker_id, _stored(now))
 
         def claim(conn: sqlite3.Connection) -> bool:
             try:
@@ -110,7 +114,7 @@ class SqliteDeliveries:
         return await self._run(claim)
 
     async def mark_sent(self, event_id: str) -> None:
-        sent_at = utcnow().strftime(_STORED)
+        sent_at = _stored(utcnow())
         await self._run(lambda conn: conn.execute(_MARK_SENT, (sent_at, event_id)))
 
     async def is_sent(self, event_id: str) -> bool:
