@@ -44,19 +44,28 @@ _STATUS = "SELECT status FROM notification_deliveries WHERE event_id = ?"
 
 
 class SqliteDeliveries:
-    """One connection, used only from one thread; each method is one short transaction."""
+    """One connection, used only from one thread; each write is one short transaction."""
 
     def __init__(self, path: str) -> None:
         self._path = path
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="deliveries")
         self._conn: sqlite3.Connection | None = None
+        self._closed = False
 
     async def _run(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._thread, self._in_transaction, work)
 
+    async def _read(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
+        # One statement outside a transaction: a WAL reader never waits for a writer.
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._thread, lambda: work(self._connection()))
+
+    def _connection(self) -> sqlite3.Connection:
+        return self._conn or self._connect()
+
     def _in_transaction(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
-        conn = self._conn or self._connect()
+        conn = self._connection()
         # IMMEDIATE, as the engine's: the write lock is taken at BEGIN, so two workers'
         # read-then-write claims serialise instead of failing to upgrade.
         conn.execute("BEGIN IMMEDIATE")
@@ -122,12 +131,16 @@ class SqliteDeliveries:
             found = conn.execute(_STATUS, (event_id,)).fetchone()
             return found is not None and found[0] == "sent"
 
-        return await self._run(status)
+        return await self._read(status)
 
     async def ping(self) -> None:
-        await self._run(lambda conn: conn.execute("SELECT 1").fetchone())
+        await self._read(lambda conn: conn.execute("SELECT 1").fetchone())
 
     async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+
         def close() -> None:
             if self._conn is not None:
                 self._conn.close()
