@@ -6,6 +6,8 @@ engine as every other database does. Both read what the other wrote.
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -93,4 +95,30 @@ async def test_sqlite_direct_and_engine_paths_read_each_others_rows(tmp_path: Pa
     finally:
         await direct.close()
         await direct_engine.dispose()
+        await engine.dispose()
+
+
+async def test_sqlite_claims_wait_for_another_writer_off_the_loop(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'n.db'}"
+    await migrate(url)
+    engine = create_engine(url)
+    store = DeliveryStore(engine)
+    other_process = sqlite3.connect(tmp_path / "n.db", isolation_level=None)
+    other_process.execute("PRAGMA journal_mode=WAL")  # as any worker's first connection
+    try:
+        event = _event()
+        other_process.execute("BEGIN IMMEDIATE")
+        claiming = asyncio.create_task(_claim(store, event, "w1", 30))
+        ticks = 0
+        for _ in range(10):  # the loop keeps running while the claim waits for the lock
+            await asyncio.sleep(0.02)
+            ticks += 1
+        assert ticks == 10 and not claiming.done()
+        other_process.execute("COMMIT")
+        assert await claiming is Claim.MINE
+        await store.mark_sent(event.id)
+        assert await store.is_sent(event.id)
+    finally:
+        other_process.close()
+        await store.close()
         await engine.dispose()

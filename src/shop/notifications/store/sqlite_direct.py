@@ -1,26 +1,21 @@
-"""The deliveries table on SQLite, through the stdlib driver on one thread of its own.
+"""The deliveries table on SQLite, through the stdlib driver, mostly on the event loop.
 
 Through SQLAlchemy and aiosqlite each transaction took about eight hops to aiosqlite's
 thread (cursor, BEGIN, cursor, statement, COMMIT, the pool's ROLLBACK, ...), and the hops
-and the layers cost about 1.1 ms of CPU per mail. Here a whole transaction is one call
-on the thread: about 0.1 ms. The statements and the rules are those of `DeliveryStore`'s
-SQLAlchemy path (same table, same text format for datetimes as SQLAlchemy's SQLite
-DateTime), so either path reads what the other wrote.
+and the layers cost about 1 ms of CPU per mail; `SqliteRunner` runs each transaction on the
+loop unless it would have to wait. The statements and the rules are those of
+`DeliveryStore`'s SQLAlchemy path (same table, same text for datetimes as SQLAlchemy's
+SQLite DateTime), so either reads what the other wrote.
 """
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
-from typing import TypeVar
 
 from shop.common.clock import as_utc, utcnow
 from shop.notifications.failures import TransientFailure
-
-_T = TypeVar("_T")
+from shop.notifications.store.sqlite_runner import SqliteRunner
 
 
 def _stored(moment: datetime) -> str:
@@ -44,48 +39,8 @@ _STATUS = "SELECT status FROM notification_deliveries WHERE event_id = ?"
 
 
 class SqliteDeliveries:
-    """One connection, used only from one thread; each write is one short transaction."""
-
     def __init__(self, path: str) -> None:
-        self._path = path
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="deliveries")
-        self._conn: sqlite3.Connection | None = None
-        self._closed = False
-
-    async def _run(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._thread, self._in_transaction, work)
-
-    async def _read(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
-        # One statement outside a transaction: a WAL reader never waits for a writer.
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._thread, lambda: work(self._connection()))
-
-    def _connection(self) -> sqlite3.Connection:
-        return self._conn or self._connect()
-
-    def _in_transaction(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
-        conn = self._connection()
-        # IMMEDIATE, as the engine's: the write lock is taken at BEGIN, so two workers'
-        # read-then-write claims serialise instead of failing to upgrade.
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            result = work(conn)
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        return result
-
-    def _connect(self) -> sqlite3.Connection:
-        # isolation_level=None: no implicit transactions, the BEGIN above is ours. A long
-        # busy timeout queues writers of other worker processes instead of failing.
-        conn = sqlite3.connect(self._path, timeout=30, isolation_level=None)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn = conn
-        return conn
+        self._db = SqliteRunner(path)
 
     async def claim(
         self,
@@ -120,31 +75,21 @@ class SqliteDeliveries:
                 raise TransientFailure("another worker took this event over")
             return True
 
-        return await self._run(claim)
+        return await self._db.write(claim)
 
     async def mark_sent(self, event_id: str) -> None:
         sent_at = _stored(utcnow())
-        await self._run(lambda conn: conn.execute(_MARK_SENT, (sent_at, event_id)))
+        await self._db.write(lambda conn: conn.execute(_MARK_SENT, (sent_at, event_id)))
 
     async def is_sent(self, event_id: str) -> bool:
         def status(conn: sqlite3.Connection) -> bool:
             found = conn.execute(_STATUS, (event_id,)).fetchone()
             return found is not None and found[0] == "sent"
 
-        return await self._read(status)
+        return await self._db.read(status)
 
     async def ping(self) -> None:
-        await self._read(lambda conn: conn.execute("SELECT 1").fetchone())
+        await self._db.read(lambda conn: conn.execute("SELECT 1").fetchone())
 
     async def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-
-        def close() -> None:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
-
-        await asyncio.get_running_loop().run_in_executor(self._thread, close)
-        self._thread.shutdown(wait=False)
+        await self._db.close()
