@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -18,7 +19,7 @@ import pytest
 from shop.common.db import create_engine
 from shop.notifications.events import IncomingEvent
 from shop.notifications.failures import TransientFailure
-from shop.notifications.store import Claim, DeliveryStore, migrate
+from shop.notifications.store import Claim, DeliveryStore, migrate, sqlite_runner
 
 
 @pytest.fixture(params=["sqlite", "sqlite-engine", "postgresql"])
@@ -120,5 +121,33 @@ async def test_sqlite_claims_wait_for_another_writer_off_the_loop(tmp_path: Path
         assert await store.is_sent(event.id)
     finally:
         other_process.close()
+        await store.close()
+        await engine.dispose()
+
+
+async def test_sqlite_checkpoints_happen_on_the_thread_every_few_commits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'n.db'}"
+    await migrate(url)
+    monkeypatch.setattr(sqlite_runner, "CHECKPOINT_EVERY", 3)
+    threads: list[str] = []
+    checkpoint = sqlite_runner.SqliteRunner._checkpoint
+
+    def recorded(runner: sqlite_runner.SqliteRunner) -> None:
+        threads.append(threading.current_thread().name)
+        checkpoint(runner)
+
+    monkeypatch.setattr(sqlite_runner.SqliteRunner, "_checkpoint", recorded)
+    engine = create_engine(url)
+    store = DeliveryStore(engine)
+    try:
+        for _ in range(3):  # six commits: a claim and a mark each
+            event = _event()
+            await _claim(store, event, "w1", 30)
+            await store.mark_sent(event.id)
+        assert len(threads) == 2
+        assert all(name.startswith("deliveries") for name in threads)
+    finally:
         await store.close()
         await engine.dispose()
