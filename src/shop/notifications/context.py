@@ -26,4 +26,5 @@ class Context:
 
     async def aclose(self) -> None:
         """Releases what `build` opened (the consumer stops with the app's lifespan)."""
+        await self.deliveries.close()
         await self.engine.dispose()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import aiosmtplib
 from sqlalchemy.exc import DBAPIError, OperationalError
 
@@ -30,6 +32,8 @@ def classify(exc: BaseException) -> PermanentFailure | TransientFailure:
         return TransientFailure(f"SMTP {exc.code}: {_one_line(exc.message)}")
     if isinstance(exc, OperationalError | DBAPIError):
         return TransientFailure(f"database: {type(exc.orig).__name__}")
+    if isinstance(exc, sqlite3.Error):  # the SQLite store's own driver (busy, disk full)
+        return TransientFailure(f"database: {type(exc).__name__}")
     # Network trouble and anything unforeseen: retried, and dead-lettered once attempts
     # are used up, so a bug can neither loop nor stop the worker.
     return TransientFailure(f"{type(exc).__name__}: {_one_line(str(exc))}")

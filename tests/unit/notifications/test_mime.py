@@ -67,6 +67,7 @@ CASES = {
     "8bit text, encoded subject": _welcome("<script>Zoë Ω 日本"),
     "base64 parts, folded subject": _welcome(LONG_NAME * 3),
     "long quoted-printable text": _order([{**WIDGET, "name": "Чай " * 20}] * 15),
+    "'=' across many long lines": _order([{**WIDGET, "name": "a = b\t=" * 12}] * 12),
     "encoded word in the data": _welcome("=?utf-8?q?x?= a  b"),
     "subject too long for a line": _welcome("x" * 300),
     "odd id and address": _welcome("n", event_id="a..b", email="o'neil+x@sub.b-c.example"),

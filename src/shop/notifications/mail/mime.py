@@ -138,6 +138,8 @@ def _encode_text(content: str) -> tuple[str, bytes]:
         return "base64", b"".join(encoded)
     if len(lines) <= 10:
         return "quoted-printable", sniff_qp.encode("ascii")
-    return "quoted-printable", quoprimime.body_encode(body.decode("latin-1"), _MAX_LINE).encode(
-        "ascii"
-    )
+    # body_encode encodes each line on its own, so the body's encoding is the sniffed
+    # lines' followed by the rest's: the first ten are not encoded twice.
+    rest = b"\n".join(lines[10:]) + b"\n"
+    rest_qp = quoprimime.body_encode(rest.decode("latin-1"), _MAX_LINE)
+    return "quoted-printable", (sniff_qp + rest_qp).encode("ascii")

@@ -18,6 +18,7 @@ from shop.common.clock import as_utc, utcnow
 from shop.notifications.events import IncomingEvent
 from shop.notifications.failures import TransientFailure
 from shop.notifications.store.models import deliveries
+from shop.notifications.store.sqlite_direct import SqliteDeliveries
 
 # Built once: each event runs these two, and building a statement per call costs more than
 # executing it on SQLite.
@@ -35,10 +36,15 @@ class Claim(enum.Enum):
 
 
 class DeliveryStore:
-    """The worker's record of what it mailed; each call is its own short transaction."""
+    """The worker's record of what it mailed; each call is its own short transaction.
+
+    On a SQLite file (the embedded default) the calls go to `SqliteDeliveries`, the
+    stdlib driver on one thread, at a tenth of the CPU; elsewhere through the engine.
+    """
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        self._direct = _direct_for(engine)
 
     async def claim(
         self,
@@ -51,6 +57,17 @@ class DeliveryStore:
     ) -> Claim:
         """Takes the event for this worker, or says it was sent; TransientFailure while
         another worker's claim is fresh (it may be mailing it right now)."""
+        if self._direct is not None:
+            mine = await self._direct.claim(
+                event_id=event.id,
+                event_type=event.type,
+                recipient=recipient,
+                subject=subject[:300],
+                request_id=event.request_id,
+                worker_id=worker_id,
+                lease=lease,
+            )
+            return Claim.MINE if mine else Claim.ALREADY_SENT
         now = utcnow()
         try:
             async with self.engine.begin() as conn:
@@ -99,15 +116,36 @@ class DeliveryStore:
         return Claim.MINE
 
     async def mark_sent(self, event_id: str) -> None:
+        if self._direct is not None:
+            return await self._direct.mark_sent(event_id)
         async with self.engine.begin() as conn:
             await conn.execute(_MARK_SENT, {"sent_event_id": event_id, "sent_at": utcnow()})
 
     async def is_sent(self, event_id: str) -> bool:
+        if self._direct is not None:
+            return await self._direct.is_sent(event_id)
         query = select(deliveries.c.status).where(deliveries.c.event_id == event_id)
         async with self.engine.connect() as conn:
             return (await conn.execute(query)).scalar_one_or_none() == "sent"
 
     async def ping(self) -> None:
         """Raises when the database cannot be reached (readiness)."""
+        if self._direct is not None:
+            return await self._direct.ping()
         async with self.engine.connect() as conn:
             await conn.execute(select(1))
+
+    async def close(self) -> None:
+        """Closes the SQLite path's own connection and thread (the engine is the caller's)."""
+        if self._direct is not None:
+            await self._direct.close()
+
+
+def _direct_for(engine: AsyncEngine) -> SqliteDeliveries | None:
+    # Only a plain file: an in-memory database is per connection, and options in the URL
+    # (a URI filename, driver arguments) are what SQLAlchemy's connect knows of.
+    url = engine.url
+    path = url.database
+    if url.get_backend_name() != "sqlite" or url.query or not path or path.startswith(":"):
+        return None
+    return SqliteDeliveries(path)

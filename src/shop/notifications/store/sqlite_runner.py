@@ -1,0 +1,129 @@
+"""SQLite from the event loop, without ever waiting on it.
+
+A transaction here is a few calls into SQLite on the loop: tens of microseconds, as WAL mode
+with synchronous=NORMAL does no fsync at commit. A hop to a thread per transaction (what
+aiosqlite does per statement) costs more CPU than the work. Nothing that can wait runs on
+the loop: its connection has no busy timeout, so when another process holds the write lock
+the transaction is rolled back and done again on this runner's own thread, which waits for
+the lock; and the loop never checkpoints (an fsync), the thread does that every
+`CHECKPOINT_EVERY` commits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+from shop.common.logging import get_logger
+
+_T = TypeVar("_T")
+log = get_logger("shop.notifications")
+
+# Our commits write a few pages each; SQLite's own default is 1000 pages.
+CHECKPOINT_EVERY = 256
+
+
+class SqliteRunner:
+    """Two connections: the loop's (never waits) and the thread's (waits, checkpoints)."""
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="deliveries")
+        self._on_loop: sqlite3.Connection | None = None
+        self._on_thread: sqlite3.Connection | None = None
+        self._commits = 0
+        self._closed = False
+
+    async def write(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
+        """`work` in a write transaction; a TransientFailure it raises rolls it back."""
+        try:
+            result = _in_transaction(self._loop_connection(), work)
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:
+                raise
+            # Another process is writing (or checkpointing): wait for it off the loop.
+            return await self._on_own_thread(lambda: _in_transaction(self._thread_conn(), work))
+        self._commits += 1
+        if self._commits % CHECKPOINT_EVERY == 0:
+            await self._on_own_thread(self._checkpoint)
+        return result
+
+    async def read(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
+        # Outside a transaction: a WAL reader does not wait for writers (BUSY is rare).
+        try:
+            return work(self._loop_connection())
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:
+                raise
+            return await self._on_own_thread(lambda: work(self._thread_conn()))
+
+    async def _on_own_thread(self, work: Callable[[], _T]) -> _T:
+        return await asyncio.get_running_loop().run_in_executor(self._thread, work)
+
+    def _loop_connection(self) -> sqlite3.Connection:
+        if self._on_loop is None:
+            # timeout=0: BUSY at once rather than the loop sleeping in SQLite's busy handler.
+            conn = _connect(self._path, timeout=0)
+            # Checkpoints write the WAL back with an fsync: the thread's job.
+            conn.execute("PRAGMA wal_autocheckpoint=0")
+            self._on_loop = conn
+        return self._on_loop
+
+    def _thread_conn(self) -> sqlite3.Connection:
+        if self._on_thread is None:
+            # A long busy timeout queues behind other worker processes' writers.
+            self._on_thread = _connect(self._path, timeout=30)
+        return self._on_thread
+
+    def _checkpoint(self) -> None:
+        # PASSIVE: copies what no reader still needs, never blocks the writers. A failure
+        # is only logged: the caller's transaction is committed, and the next one retries.
+        try:
+            self._thread_conn().execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        except sqlite3.Error as exc:
+            log.warning("deliveries_checkpoint_failed", error=type(exc).__name__)
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self._on_loop is not None:
+            self._on_loop.close()
+
+        def close() -> None:
+            if self._on_thread is not None:
+                self._on_thread.close()
+
+        await self._on_own_thread(close)
+        self._thread.shutdown(wait=False)
+
+
+def _connect(path: str, *, timeout: float) -> sqlite3.Connection:
+    # isolation_level=None: no implicit transactions; BEGIN is ours.
+    conn = sqlite3.connect(path, timeout=timeout, isolation_level=None)
+    try:
+        # Stays WAL in the file once set. (The first switch fails, busy timeout or not,
+        # while another process writes in rollback-journal mode: then the event is retried.)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _in_transaction(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], _T]) -> _T:
+    # IMMEDIATE, as the engine's: the write lock is taken at BEGIN, so two workers'
+    # read-then-write claims serialise instead of failing to upgrade.
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        result = work(conn)
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return result
