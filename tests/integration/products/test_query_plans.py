@@ -11,7 +11,13 @@ import pytest
 from sqlalchemy import insert
 
 from shop.products.domain import ProductQuery
-from shop.products.stores.sql.catalog import TOTAL_CAP, catalog_page, catalog_params, catalog_shape
+from shop.products.stores.sql.catalog import (
+    TOTAL_CAP,
+    catalog_page,
+    catalog_params,
+    catalog_shape,
+    in_sort_order,
+)
 from shop.products.stores.sql.models import products
 from shop.products.stores.sql.store import SqlProductStore
 from tests.integration.products.conftest import new_product, postgres_store, sqlite_store
@@ -24,10 +30,12 @@ CATEGORY_BY_PRICE = ProductQuery(category="cat-x", sort_by="price", descending=F
 NEWEST = ProductQuery()
 
 
-async def plan(store: SqlProductStore, query: ProductQuery) -> str:
-    """EXPLAIN of the statement the store runs for this query, as one text."""
+async def plan(store: SqlProductStore, query: ProductQuery, *, common: bool = False) -> str:
+    """EXPLAIN of the statement the store runs for this query (`common`: as it does where
+    PostgreSQL expects the term in many rows), as one text."""
     dialect = store.engine.dialect
-    statement = catalog_page(catalog_shape(query), dialect=dialect.name)
+    shape = in_sort_order(catalog_shape(query)) if common else catalog_shape(query)
+    statement = catalog_page(shape, dialect=dialect.name, counted=not common)
     compiled = statement.compile(dialect=dialect)
     values = {**compiled.params, **catalog_params(query, dialect=dialect.name)}
     args = tuple(values[name] for name in compiled.positiontup or ())
@@ -72,6 +80,31 @@ async def test_postgres_search_of_words_uses_the_word_index_alone(pg: SqlProduct
         explained = await plan(pg, query)
         assert "Seq Scan" not in explained, explained
         assert "ix_products_search_words" in explained and "_trgm" not in explained, explained
+    await pg.close()
+
+
+async def test_postgres_common_terms_walk_the_sort_index(pg: SqlProductStore) -> None:
+    # The trigram index would hand over every match of a common word to be sorted.
+    for query, index in ((SEARCH, "ix_products_created_at_id"), (RARE_BY_PRICE, "price_id")):
+        explained = await plan(pg, query, common=True)
+        assert "Seq Scan" not in explained and index in explained, explained
+        assert "_trgm" not in explained and "search_words" not in explained, explained
+    await pg.close()
+
+
+async def test_postgres_common_terms_find_what_the_index_finds(pg: SqlProductStore) -> None:
+    for name in ("Blue Widget 1", "widget", "A WIDGETS rack", "Widge", "gadget"):
+        await pg.create_product(new_product(name=name))
+    dialect = pg.engine.dialect
+    for query in (SEARCH, SEARCH_BY_PRICE, ProductQuery(search="idget"), RARE):
+        params = catalog_params(query, dialect=dialect.name)
+        found = []
+        for shape in (catalog_shape(query), in_sort_order(catalog_shape(query))):
+            async with pg.engine.connect() as conn:
+                page = catalog_page(shape, dialect=dialect.name, counted=False)
+                rows = await conn.execute(page, params)
+                found.append([row.id for row in rows])
+        assert found[0] == found[1], query
     await pg.close()
 
 

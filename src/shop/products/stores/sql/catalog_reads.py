@@ -16,6 +16,7 @@ from shop.products.domain import Product, ProductQuery
 from shop.products.stores.sql.catalog import (
     CATALOG_TOTAL,
     ESTIMATE_ONLY,
+    SORT_ORDER_DEPTH,
     TOTAL_CAP,
     catalog_count,
     catalog_exact_count,
@@ -23,6 +24,7 @@ from shop.products.stores.sql.catalog import (
     catalog_page,
     catalog_params,
     catalog_shape,
+    in_sort_order,
 )
 from shop.products.stores.sql.models import products
 from shop.products.stores.sql.pg_reader import PgReader
@@ -76,6 +78,8 @@ class SqlCatalogReader:
             matches = catalog_matches(shape, dialect=self._dialect)
             estimate = await self._reader.estimate_rows(matches, params)
         counted = estimate is None or estimate <= ESTIMATE_ONLY
+        if not counted and query.page * query.limit <= SORT_ORDER_DEPTH:
+            shape = in_sort_order(shape)
         page = catalog_page(shape, dialect=self._dialect, counted=counted)
         rows = await self._read(page, params)
         found = [product_from_row(row) for row in rows]

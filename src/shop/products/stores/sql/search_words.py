@@ -52,11 +52,16 @@ def word_search() -> list[ColumnElement[bool]]:
     The test is strpos, not LIKE: the same match, but one the trigram indexes cannot serve,
     so the planner does not also walk their posting lists (the cost this path avoids)."""
     words = cast(bindparam("words"), TSQUERY)
-    term: BindParameter[str] = bindparam("term")
     return [
         func.product_search_words(products.c.name, products.c.description).op("@@")(words),
-        or_(
-            func.strpos(func.lower(products.c.name), term) > 0,
-            func.strpos(func.lower(products.c.description), term) > 0,
-        ),
+        substring_test(),
     ]
+
+
+def substring_test() -> ColumnElement[bool]:
+    """The term (`term`, lower-cased) in the name or description, as LIKE '%term%' tests it."""
+    term: BindParameter[str] = bindparam("term")
+    return or_(
+        func.strpos(func.lower(products.c.name), term) > 0,
+        func.strpos(func.lower(products.c.description), term) > 0,
+    )
