@@ -71,12 +71,6 @@ class PgReader:
                     max_size=self._size,
                     init=_init_connection,
                     reset=_keep_state,
-                    # asyncpg prepares every statement, and after five runs PostgreSQL may
-                    # keep a generic plan, made without the bound values: for a search it
-                    # guesses 200 matches whatever the term, and a common word then sorts
-                    # its 20,000 matches (~25 ms at 1M products) instead of walking the
-                    # sort index (~1 ms). Planning each read anew costs microseconds.
-                    server_settings={"plan_cache_mode": "force_custom_plan"},
                 )
         return self._pool
 
