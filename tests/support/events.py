@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -50,3 +51,18 @@ async def first_matching(
         if matches(event):
             return event, message
     return None
+
+
+async def received_ids(queue: Queue, count: int, *, within: float = 30) -> Counter[str]:
+    """How often each message id arrived, acking every one, until `count` messages came
+    (TimeoutError after `within` s); the caller checks nothing more follows."""
+    seen: Counter[str] = Counter()
+    async with asyncio.timeout(within):
+        while sum(seen.values()) < count:
+            message = await queue.get(fail=False)
+            if message is None:
+                await asyncio.sleep(0.05)
+                continue
+            seen[str(message.message_id)] += 1
+            await message.ack()
+    return seen

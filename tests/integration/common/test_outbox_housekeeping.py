@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -15,7 +14,7 @@ from sqlalchemy import MetaData, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shop.common.outbox import define_outbox_table, utcnow
-from tests.support.events import bound_queue
+from tests.support.events import bound_queue, received_ids
 from tests.support.outbox_tables import (
     engine_with_tables,
     outbox_row,
@@ -61,15 +60,7 @@ async def test_two_relays_on_one_postgres_outbox_never_publish_a_row_twice(
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-        seen: Counter[str] = Counter()
-        async with asyncio.timeout(30):
-            while sum(seen.values()) < 1500:
-                message = await queue.get(fail=False)
-                if message is None:
-                    await asyncio.sleep(0.05)
-                    continue
-                seen[str(message.message_id)] += 1
-                await message.ack()
+        seen = await received_ids(queue, 1500)
         await asyncio.sleep(0.3)
         assert await queue.get(fail=False) is None
         assert len(seen) == 1500 and set(seen.values()) == {1}
