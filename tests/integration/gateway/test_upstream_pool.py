@@ -62,14 +62,19 @@ def _fixed(body: bytes) -> Answerer:
     return lambda head: b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n\r\n%s" % (len(body), body)
 
 
-async def test_request_line_host_and_keep_alive_reuse(raw: RawServers) -> None:
-    heads: list[bytes] = []
+def _recording(heads: list[bytes], body: bytes) -> Answerer:
+    """Answers `body`, keeping every request head it was sent in `heads`."""
 
     def answer(head: bytes) -> bytes:
         heads.append(head)
-        return _fixed(b"ok")(head)
+        return _fixed(body)(head)
 
-    url = await raw.start(answer)
+    return answer
+
+
+async def test_request_line_host_and_keep_alive_reuse(raw: RawServers) -> None:
+    heads: list[bytes] = []
+    url = await raw.start(_recording(heads, b"ok"))
     pool = _pool()
     for _ in range(3):
         answer_ = await pool.request(url + "/base", "/products?x=1", "GET", b"a: b\r\n", None)
@@ -95,12 +100,7 @@ async def test_chunked_until_close_and_head_answers(raw: RawServers) -> None:
 
 async def test_a_body_is_sent_with_its_length(raw: RawServers) -> None:
     seen: list[bytes] = []
-
-    def answer(head: bytes) -> bytes:
-        seen.append(head)
-        return _fixed(b"")(head)
-
-    url = await raw.start(answer)
+    url = await raw.start(_recording(seen, b""))
     pool = _pool()
     await pool.request(url, "/orders", "POST", b"", None)
     await pool.request(url, "/orders", "PUT", b"", b'{"a":1}')
