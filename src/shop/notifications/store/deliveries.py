@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from shop.common.clock import as_utc, utcnow
 from shop.notifications.events import IncomingEvent
 from shop.notifications.failures import TransientFailure
+from shop.notifications.store.claim_rules import LOST_TAKE_OVER, may_take_over
 from shop.notifications.store.models import deliveries
 from shop.notifications.store.sqlite_direct import SqliteDeliveries
 
@@ -96,11 +97,15 @@ class DeliveryStore:
                     ).where(deliveries.c.event_id == event.id)
                 )
             ).one()
-            if row.status == "sent":
+            if not may_take_over(
+                status=row.status,
+                claimed_by=row.claimed_by,
+                claimed_at=as_utc(row.claimed_at),
+                worker_id=worker_id,
+                now=now,
+                lease=lease,
+            ):
                 return Claim.ALREADY_SENT
-            claimed_at = as_utc(row.claimed_at)
-            if row.claimed_by != worker_id and now - claimed_at < lease:
-                raise TransientFailure("another worker is handling this event")
             # Compare-and-set on the old claim: of two takers, one wins.
             taken = await conn.execute(
                 update(deliveries)
@@ -112,7 +117,7 @@ class DeliveryStore:
                 .values(claimed_by=worker_id, claimed_at=now, attempts=deliveries.c.attempts + 1)
             )
         if taken.rowcount != 1:
-            raise TransientFailure("another worker took this event over")
+            raise TransientFailure(LOST_TAKE_OVER)
         return Claim.MINE
 
     async def mark_sent(self, event_id: str) -> None:

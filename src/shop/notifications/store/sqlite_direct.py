@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from shop.common.clock import as_utc, utcnow
 from shop.notifications.failures import TransientFailure
+from shop.notifications.store.claim_rules import LOST_TAKE_OVER, may_take_over
 from shop.notifications.store.sqlite_runner import SqliteRunner
 
 
@@ -65,14 +66,18 @@ class SqliteDeliveries:
             except sqlite3.IntegrityError:
                 pass
             status, claimed_by, claimed_at = conn.execute(_CLAIMED, (event_id,)).fetchone()
-            if status == "sent":
+            if not may_take_over(
+                status=status,
+                claimed_by=claimed_by,
+                claimed_at=as_utc(datetime.fromisoformat(claimed_at)),
+                worker_id=worker_id,
+                now=now,
+                lease=lease,
+            ):
                 return False
-            held_since = as_utc(datetime.fromisoformat(claimed_at))
-            if claimed_by != worker_id and now - held_since < lease:
-                raise TransientFailure("another worker is handling this event")
             taken = conn.execute(_TAKE_OVER, (worker_id, row[-1], event_id, claimed_at))
             if taken.rowcount != 1:
-                raise TransientFailure("another worker took this event over")
+                raise TransientFailure(LOST_TAKE_OVER)
             return True
 
         return await self._db.write(claim)
