@@ -75,6 +75,25 @@ def postgres_backends(databases: list[str]) -> list[int]:
     return [int(line) for line in out.split() if line.isdigit()]
 
 
+def machine_jiffies() -> tuple[int, int]:
+    """(busy, total) clock ticks of every CPU since boot, from /proc/stat's first line."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    # idle and iowait are the 4th and 5th fields; guest time is already inside user time.
+    total = sum(fields[:8])
+    return total - fields[3] - fields[4], total
+
+
+class MachineBusy:
+    """The share of all CPUs busy (anyone's work) between start() and stop(), in percent."""
+
+    def start(self) -> None:
+        self._before = machine_jiffies()
+
+    def stop(self) -> float:
+        busy, total = machine_jiffies()
+        return round(100 * (busy - self._before[0]) / max(total - self._before[1], 1), 1)
+
+
 class CpuMeter:
     """CPU seconds per group of processes between start() and stop()."""
 

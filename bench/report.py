@@ -23,16 +23,19 @@ def _gateway(g: dict[str, Any]) -> list[str]:
 def _orders(o: dict[str, Any]) -> list[str]:
     anchor = o.get("pgbench", {}).get("inserts_per_s")
     rows = [f"pgbench single-row inserts, 32 clients, same server, same run: {anchor:,} /s", ""]
-    header = "| replicas | connections | orders/s | % of pgbench | p50 ms | p99 ms |"
-    rows += [header + " CPU ms/order by process |", "|---|---|---|---|---|---|---|"]
+    header = "| replicas | connections | orders/s | % of pgbench | p50 ms | p99 ms | CPUs busy |"
+    rows += [header + " CPU ms/order by process |", "|---|---|---|---|---|---|---|---|"]
     for key in ("single", "replicated"):
         part: Any = o.get(key)
         for r in (part or {}).get("runs", []):
             cpu = ", ".join(f"{k.split(' ')[0]} {v}" for k, v in r["cpu_ms_per_order"].items())
             share = 100 * r["orders_per_s"] / anchor if anchor else 0
+            # Runs from before the machine's busy share was measured have none.
+            busy = f"{r['machine_busy_pct']}%" if "machine_busy_pct" in r else "-"
             rows.append(
                 f"| {part['replicas']} | {r['connections']} | {r['orders_per_s']}"
-                f" | {share:.2f}% | {r['latency_ms']['p50']} | {r['latency_ms']['p99']} | {cpu} |"
+                f" | {share:.2f}% | {r['latency_ms']['p50']} | {r['latency_ms']['p99']}"
+                f" | {busy} | {cpu} |"
             )
     hot = o.get("single", {}).get("hot_product")
     if hot:

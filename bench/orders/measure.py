@@ -12,7 +12,7 @@ from typing import Any
 
 from tests.support.stack import Stack
 
-from bench.cpu import CpuMeter, cpu_seconds, pids_named, postgres_backends
+from bench.cpu import CpuMeter, MachineBusy, cpu_seconds, pids_named, postgres_backends
 from bench.platform import service_pids
 
 HERE = Path(__file__).parent
@@ -101,7 +101,11 @@ def place_orders(
     meter = cpu_meter(stack)
     waited = settle(stack)
     meter.start()
+    # While the load runs: are the cores the limit? Then a second replica can only share them.
+    machine = MachineBusy()
+    machine.start()
     stats = run_wrk(stack.gateway_url, shoppers, connections=connections, duration=duration)
+    busy = machine.stop()
     # The worker and the relays finish this run's events after the load stops: theirs too.
     drained = settle(stack)
     used = meter.stop()
@@ -119,6 +123,7 @@ def place_orders(
         "other_non_2xx": stats["non_2xx"] - stats["conflicts"],
         "socket_errors": stats["socket_errors"],
         "latency_ms": {k[:-3]: stats[k] for k in LATENCY_KEYS},
+        "machine_busy_pct": busy,
         "cpu_ms_per_order": {
             name: round(cpu * 1000 / max(created, 1), 2) for name, cpu in used.items()
         },
