@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from pydantic import ValidationError
 
 from shop.common.grpc_server import GrpcServer
+from shop.common.heap import freeze_startup_objects
 from shop.common.logging import get_logger
 from shop.common.settings import SecretMissingError
 from shop.common.startup_errors import PortUnavailable, describe
@@ -69,6 +70,7 @@ async def serve(
                 raise RuntimeError("REST server failed to start")
             await asyncio.sleep(0.02)
         log.info("service_ready", rest_port=rest_port)
+        freeze_startup_objects()
         waiter = asyncio.create_task(stop.wait())
         await asyncio.wait({waiter, rest_task}, return_when=asyncio.FIRST_COMPLETED)
         waiter.cancel()

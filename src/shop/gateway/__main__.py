@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import signal
 import sys
 from types import FrameType
@@ -10,6 +9,7 @@ from types import FrameType
 import uvicorn
 from pydantic import ValidationError
 
+from shop.common.heap import freeze_startup_objects
 from shop.common.logging import configure_logging
 from shop.common.settings import SecretMissingError
 from shop.common.startup_errors import PortUnavailable, describe, port_is_free
@@ -42,7 +42,7 @@ def main() -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, _exit_cleanly)
     app = wrap_asgi(Gateway(settings))
-    _freeze_startup_objects()
+    freeze_startup_objects()
     uvicorn.run(
         app,
         host=settings.gateway_host,
@@ -65,18 +65,8 @@ def create_app() -> Gateway:
     settings = GatewaySettings()
     configure_logging(service="gateway", level=settings.log_level)
     app = Gateway(settings)
-    _freeze_startup_objects()
+    freeze_startup_objects()
     return app
-
-
-def _freeze_startup_objects() -> None:
-    """Moves everything built at start-up out of the collector's sight.
-
-    The modules, settings and app live as long as the process; without this, every full
-    collection walks them all again, about a tenth of the gateway's CPU under load.
-    """
-    gc.collect()
-    gc.freeze()
 
 
 if __name__ == "__main__":
