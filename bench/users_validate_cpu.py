@@ -1,19 +1,23 @@
 """CPU per UserService.ValidateUser call in the user service's gRPC server.
 
-`uv run python -m bench.users_validate_cpu [N] [--rounds R] [--concurrency C]`: the real
+`uv run python -m bench.users_validate_cpu [N] [--rounds R] [--concurrency C] [--profile]`: the real
 servicer (bootstrap.build, rpc.start_grpc) on a fresh MariaDB database, one user with an
 address, called by a client in another process through a grpc.aio channel with the gateway
 secret, as the order service calls it before each order (user id and address id). The
 server's process_time between the client's "go" and "done" is the service's cost alone;
 the client's own CPU is printed beside it, and a health Check (no servicer, no database)
 gives the floor of a grpc.aio call. Medians of R rounds; JSON in bench/results/.
+`--profile` runs the server's ValidateUser rounds under cProfile (inflating their figures)
+and prints its heaviest functions by own time.
 """
 
 from __future__ import annotations
 
 import asyncio
+import cProfile
 import json
 import os
+import pstats
 import socket
 import statistics
 import sys
@@ -85,7 +89,9 @@ async def _client(target: str, user_id: str, address_id: str, count: int, in_fli
     await channel.close()
 
 
-async def _serve_and_measure(count: int, rounds: int, in_flight: int) -> dict[str, Any]:
+async def _serve_and_measure(
+    count: int, rounds: int, in_flight: int, profiler: cProfile.Profile | None
+) -> dict[str, Any]:
     name, url = create_mysql_database("bench_users")
     try:
         await migrate(url)
@@ -111,7 +117,8 @@ async def _serve_and_measure(count: int, rounds: int, in_flight: int) -> dict[st
         port = free_port()
         server = await start_grpc(ctx, port=port, host="127.0.0.1")
         try:
-            return await _drive(f"127.0.0.1:{port}", user.id, address.id, count, rounds, in_flight)
+            target = f"127.0.0.1:{port}"
+            return await _drive(target, user.id, address.id, count, rounds, in_flight, profiler)
         finally:
             await server.stop(0)
             await ctx.aclose()
@@ -120,7 +127,13 @@ async def _serve_and_measure(count: int, rounds: int, in_flight: int) -> dict[st
 
 
 async def _drive(
-    target: str, user_id: str, address_id: str, count: int, rounds: int, in_flight: int
+    target: str,
+    user_id: str,
+    address_id: str,
+    count: int,
+    rounds: int,
+    in_flight: int,
+    profiler: cProfile.Profile | None,
 ) -> dict[str, Any]:
     client = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -143,8 +156,13 @@ async def _drive(
             client.stdin.write(f"{kind}\n".encode())
             assert (await client.stdout.readline()).strip() == b"ready"
             server_cpu, db_cpu = time.process_time(), sum(map(cpu_seconds, mariadb))
+            profiling = profiler if kind == "validate" else None
+            if profiling:
+                profiling.enable()
             client.stdin.write(b"go\n")
             done = (await client.stdout.readline()).split()
+            if profiling:
+                profiling.disable()
             server_cpu = time.process_time() - server_cpu
             db_cpu = sum(map(cpu_seconds, mariadb)) - db_cpu
             per_call = figures.setdefault(kind, {"server": [], "client": [], "mariadb": []})
@@ -171,7 +189,8 @@ def main() -> None:
     in_flight = int(args[args.index("--concurrency") + 1]) if "--concurrency" in args else 16
     # WARNING, as `make bench` runs the services: the per-call log line is then filtered.
     configure_logging(service="users", level="WARNING")
-    result = asyncio.run(_serve_and_measure(count, rounds, in_flight))
+    profiler = cProfile.Profile() if "--profile" in args else None
+    result = asyncio.run(_serve_and_measure(count, rounds, in_flight, profiler))
     for kind, label in (("validate", "ValidateUser"), ("health", "health Check (floor)")):
         f = result[kind]
         print(
@@ -184,6 +203,8 @@ def main() -> None:
     meta = {"calls": count, "rounds": rounds, "in_flight": in_flight, "load": os.getloadavg()}
     out.write_text(json.dumps({**meta, **result}, indent=2))
     print(f"written {out}")
+    if profiler:
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(40)
 
 
 if __name__ == "__main__":
