@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import Row, Select, and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.util import greenlet_spawn
 
 from shop.users.store.models import Address, User
 
@@ -83,10 +85,15 @@ class UserReads:
     ) -> tuple[UserCard | None, AddressCard | None]:
         """The user and that address of theirs (None when it is not theirs or not asked)."""
         params = {"user_id": user_id, "address_id": address_id}
-        async with self._engine.connect() as conn:
-            row = (await conn.execute(_USER_AND_ADDRESS, params)).first()
+        row = await greenlet_spawn(self._first_row, _USER_AND_ADDRESS, params)
         if row is None:
             return None, None
         user = UserCard(*row[:_ADDRESS_AT])
         address = AddressCard(*row[_ADDRESS_AT:]) if row[_ADDRESS_AT] is not None else None
         return user, address
+
+    def _first_row(self, statement: Select[Any], params: dict[str, str]) -> Row[Any] | None:
+        # Checkout, execute and release in one hop into SQLAlchemy's greenlet: the
+        # AsyncConnection API makes a hop of each, about a fifth of a read's CPU.
+        with self._engine.sync_engine.connect() as conn:
+            return conn.execute(statement, params).first()
