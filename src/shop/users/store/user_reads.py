@@ -44,7 +44,14 @@ class AddressCard:
 
 
 _users, _addresses = User.__table__, Address.__table__
-_USER = (_users.c.id, _users.c.email, _users.c.name, _users.c.role, _users.c.phone)
+_USER = (
+    _users.c.id,
+    _users.c.email,
+    _users.c.name,
+    _users.c.role,
+    _users.c.phone,
+    _users.c.created_at,
+)
 _ADDRESS = (
     _addresses.c.id,
     _addresses.c.line1,
@@ -59,7 +66,7 @@ _ADDRESS = (
 # The address is joined only when it is the asked one and theirs: an empty address_id, or
 # another user's, leaves its columns NULL.
 _USER_AND_ADDRESS = (
-    select(*_USER, _users.c.created_at, *_ADDRESS)
+    select(*_USER, *_ADDRESS)
     .select_from(
         _users.outerjoin(
             _addresses,
@@ -71,7 +78,7 @@ _USER_AND_ADDRESS = (
     )
     .where(_users.c.id == bindparam("user_id"))
 )
-_ADDRESS_AT = len(_USER) + 1
+_ADDRESS_AT = len(_USER)
 
 
 class UserReads:
