@@ -30,18 +30,30 @@ def async_url(url: str) -> str:
     return f"{_DRIVERS.get(scheme, scheme)}://{rest}"
 
 
-def create_engine(url: str, *, pool_size: int = 20, echo: bool = False) -> AsyncEngine:
-    """An async engine tuned for its dialect."""
+def create_engine(
+    url: str, *, pool_size: int = 20, echo: bool = False, autocommit: bool = False
+) -> AsyncEngine:
+    """An async engine tuned for its dialect.
+
+    `autocommit=True` gives one for reads that are one SELECT each: with no transaction there
+    is nothing to end (asyncmy sends a ROLLBACK even after a lone read) and, on SQLite, no
+    BEGIN IMMEDIATE taking the write lock for a read. Such an engine needs a pool of its own:
+    switching a pooled connection into autocommit and back costs round trips of its own.
+    """
     url = async_url(url)
     backend = make_url(url).get_backend_name()
     # hide_parameters: an error's text then never quotes bound values (password hashes,
     # tokens' digests, addresses) into a log line.
     kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
+    if autocommit:
+        # Set once per new connection; the rollbacks SQLAlchemy would still send when a
+        # connection is closed or pooled are then skipped (the driver says it autocommits).
+        kwargs.update(isolation_level="AUTOCOMMIT", skip_autocommit_rollback=True)
     if backend == "sqlite":
         # SQLite allows one writer; a long busy timeout queues writers instead of failing.
         kwargs["connect_args"] = {"timeout": 30}
     else:
-        if backend == "mysql":
+        if backend == "mysql" and not autocommit:
             # READ COMMITTED, as PostgreSQL: InnoDB's default REPEATABLE READ takes gap locks
             # on every ranged update, and concurrent inserts next to them deadlock (new
             # users adding addresses did). Row locks (FOR UPDATE) and unique keys still hold.
@@ -49,16 +61,17 @@ def create_engine(url: str, *, pool_size: int = 20, echo: bool = False) -> Async
         # A pool as large as the usual concurrency: connections opened past it are closed
         # again after each use, and that churn costs more than idle connections do.
         kwargs.update(pool_size=pool_size, max_overflow=10, pool_recycle=1800)
-        if backend == "mysql":
+        if backend == "mysql" and not autocommit:
             kwargs["pool_reset_on_return"] = None  # _rollback_only_if_open does it
     # Looked up at call time, so the SQLAlchemy instrumentation's wrapper applies when on.
     engine = sa_asyncio.create_async_engine(url, **kwargs)
     if backend == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
+        if not autocommit:
+            event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
     else:
         _ping_after_idle(engine)
-    if backend == "mysql":
+    if backend == "mysql" and not autocommit:
         _rollback_only_if_open(engine)
     return engine
 

@@ -1,4 +1,4 @@
-"""The composition root: settings -> engine -> password hasher, outbox relay -> Context."""
+"""The composition root: settings -> engines -> password hasher, outbox relay -> Context."""
 
 from __future__ import annotations
 
@@ -33,6 +33,9 @@ def build(
     return Context(
         settings=settings,
         engine=engine_,
+        read_engine=create_engine(
+            engine_.url.render_as_string(hide_password=False), autocommit=True
+        ),
         passwords=passwords or Passwords(),
         owns_engine=engine is None,
         wake_relay=wake,

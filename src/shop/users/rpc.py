@@ -13,9 +13,10 @@ from shop.protos.shop.user.v1 import user_pb2, user_pb2_grpc
 from shop.users import service
 from shop.users.context import Context
 from shop.users.store.models import Address, User
+from shop.users.store.user_reads import AddressCard, UserCard
 
 
-def user_message(user: User) -> user_pb2.User:
+def user_message(user: User | UserCard) -> user_pb2.User:
     return user_pb2.User(
         id=user.id,
         email=user.email,
@@ -26,7 +27,7 @@ def user_message(user: User) -> user_pb2.User:
     )
 
 
-def address_message(address: Address) -> user_pb2.Address:
+def address_message(address: Address | AddressCard) -> user_pb2.Address:
     return user_pb2.Address(
         id=address.id,
         line1=address.line1,
@@ -89,7 +90,7 @@ class UserServicer(user_pb2_grpc.UserServiceServicer):
         if not request.user_id:
             return user_pb2.ValidateUserResponse(valid=False, reason="user_id is required")
         user, address = await service.find_user_and_address(
-            uow=self._ctx.uow(), user_id=request.user_id, address_id=request.address_id
+            reads=self._ctx.reads, user_id=request.user_id, address_id=request.address_id
         )
         if user is None:
             return user_pb2.ValidateUserResponse(valid=False, reason="user not found")

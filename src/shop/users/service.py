@@ -8,6 +8,7 @@ from typing import Any
 from shop.common.errors import NotFound
 from shop.users.store.models import Address, User
 from shop.users.store.unit_of_work import UserUnitOfWork
+from shop.users.store.user_reads import AddressCard, UserCard, UserReads
 
 
 class UserNotFound(NotFound):
@@ -37,17 +38,11 @@ async def find_user(*, uow: UserUnitOfWork, user_id: str) -> User | None:
 
 
 async def find_user_and_address(
-    *, uow: UserUnitOfWork, user_id: str, address_id: str
-) -> tuple[User | None, Address | None]:
-    """The user and, when address_id is given and is theirs, that address: one transaction
-    for the order service's one question before an order (no address_id: None)."""
-    async with uow:
-        if address_id:
-            user, address = await uow.users.with_address(user_id, address_id)
-        else:
-            user, address = await uow.users.get(user_id), None
-        uow.detach([user, address])
-    return user, address
+    *, reads: UserReads, user_id: str, address_id: str
+) -> tuple[UserCard | None, AddressCard | None]:
+    """The user and, when address_id is given and is theirs, that address: one SELECT, for
+    the order service's one question before each order (no address_id: None)."""
+    return await reads.user_and_address(user_id, address_id)
 
 
 async def update_profile(*, uow: UserUnitOfWork, user_id: str, changes: dict[str, Any]) -> User:

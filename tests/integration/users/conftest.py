@@ -34,8 +34,10 @@ async def engine(
 
 
 @pytest.fixture
-def ctx(engine: AsyncEngine) -> Context:
-    return build(make_settings(), engine=engine, passwords=Passwords(FAST_HASHER))
+async def ctx(engine: AsyncEngine) -> AsyncIterator[Context]:
+    built = build(make_settings(), engine=engine, passwords=Passwords(FAST_HASHER))
+    yield built
+    await built.aclose()  # its read engine; the shared engine stays open
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import func, select, update
 
 from shop.users.store.models import Address, User
 from shop.users.store.repository import Repository
@@ -19,15 +19,6 @@ class Users(Repository[User]):
         if lock:
             query = query.with_for_update()
         return (await self.session.execute(query)).scalar_one_or_none()
-
-    async def with_address(
-        self, user_id: str, address_id: str
-    ) -> tuple[User | None, Address | None]:
-        """The user and that address of theirs (None when it is not theirs), in one query."""
-        mine = and_(Address.user_id == User.id, Address.id == address_id)
-        query = select(User, Address).outerjoin(Address, mine).where(User.id == user_id)
-        row = (await self.session.execute(query)).first()
-        return (row[0], row[1]) if row is not None else (None, None)
 
     async def by_email(self, email: str) -> User | None:
         query = select(User).where(User.email == email)
