@@ -1,4 +1,4 @@
-"""The stock moves on SQL: each one a conditional UPDATE inside the store's unit of work.
+"""The stock moves on SQL: each one a conditional UPDATE inside one transaction.
 
 A row lock (PostgreSQL) or the database write lock (SQLite, BEGIN IMMEDIATE) makes each
 `UPDATE products ... WHERE stock >= :q` atomic, so no interleaving can take a counter
@@ -9,10 +9,11 @@ callers win. What the moves are is the domain's (`domain/stock_moves.py`).
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import Update, bindparam, insert, select, update
+from sqlalchemy import Executable, Update, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from shop.common.clock import utcnow
@@ -28,29 +29,61 @@ from shop.products.domain import (
     reservation_fields,
 )
 from shop.products.stores.sql.models import products, reservations
-from shop.products.stores.sql.rows import (
-    product_from_row,
-    reservation_by_order,
-    reservation_from_row,
-)
+from shop.products.stores.sql.rows import product_from_row, reservation_from_row
+
+Row = Mapping[Any, Any]
 
 
-class SqlStockTransaction:
-    """`StockTransaction` over one SQL unit of work."""
+class StatementRunner(Protocol):
+    """How one transaction runs the statements below: on a SQLAlchemy unit of work
+    (`SessionRunner`), or straight on asyncpg (`pg_stock.py`)."""
+
+    async def first(self, statement: Executable, params: Mapping[str, Any]) -> Row | None:
+        """The first row the statement returns, if any."""
+
+    async def insert_new(self, statement: Executable, params: Mapping[str, Any]) -> bool:
+        """Runs an INSERT; False (nothing written) when it would repeat a unique key."""
+
+    def emit(self, event: DomainEvent) -> None:
+        """Queues an event to be written with the transaction's changes."""
+
+
+class SessionRunner:
+    """`StatementRunner` on one SQL unit of work."""
 
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow
 
+    async def first(self, statement: Executable, params: Mapping[str, Any]) -> Row | None:
+        row = (await self._uow.session.execute(statement, params)).first()
+        return row._mapping if row else None
+
+    async def insert_new(self, statement: Executable, params: Mapping[str, Any]) -> bool:
+        try:
+            await self._uow.session.execute(statement, params)
+        except IntegrityError:
+            return False
+        return True
+
+    def emit(self, event: DomainEvent) -> None:
+        self._uow.emit(event)
+
+
+class SqlStockTransaction:
+    """`StockTransaction` over one SQL transaction: the statements, built once each."""
+
+    def __init__(self, runner: StatementRunner) -> None:
+        self._runner = runner
+
     async def reservation(self, order_id: str) -> Reservation | None:
-        row = (await self._uow.session.execute(reservation_by_order(order_id))).first()
-        return reservation_from_row(row._mapping) if row else None
+        row = await self._runner.first(_RESERVATION_BY_ORDER, {"b_order_id": order_id})
+        return reservation_from_row(row) if row else None
 
     async def add_reservation(self, reservation: Reservation) -> None:
-        values = {"id": reservation.id, **reservation_fields(reservation)}
-        try:
-            await self._uow.session.execute(_INSERT_RESERVATION, values)
-        except IntegrityError as exc:
-            raise ReservationTaken(reservation.order_id) from exc
+        fields = {"id": reservation.id, **reservation_fields(reservation)}
+        values = {f"b_{name}": value for name, value in fields.items()}
+        if not await self._runner.insert_new(_INSERT_RESERVATION, values):
+            raise ReservationTaken(reservation.order_id)
 
     async def move_reservation(
         self, order_id: str, move: StockMove, *, now: datetime
@@ -64,31 +97,37 @@ class SqlStockTransaction:
             "b_now": now,
             "b_updated_at": utcnow(),
         }
-        row = (await self._uow.session.execute(statement, values)).first()
-        return reservation_from_row(row._mapping) if row else None
+        row = await self._runner.first(statement, values)
+        return reservation_from_row(row) if row else None
 
     async def move_units(
         self, product_id: str, changes: Changes, *, stock_is: int | None = None
     ) -> Product | None:
         least = floors(changes)
         statement = _units_statement(tuple(changes), tuple(least), stock_is is not None)
-        values: dict[str, Any] = {"b_id": product_id, "b_now": utcnow(), "b_stock_is": stock_is}
+        values: dict[str, Any] = {"b_id": product_id, "b_now": utcnow()}
+        if stock_is is not None:
+            values["b_stock_is"] = stock_is
         values.update({f"b_{counter}": change for counter, change in changes.items()})
         values.update({f"b_least_{counter}": floor for counter, floor in least.items()})
-        row = (await self._uow.session.execute(statement, values)).first()
-        return product_from_row(row._mapping) if row else None
+        row = await self._runner.first(statement, values)
+        return product_from_row(row) if row else None
 
     async def stock_of(self, product_id: str) -> int | None:
-        stock = await self._uow.session.scalar(
-            select(products.c.stock).where(products.c.id == product_id)
-        )
-        return None if stock is None else int(stock)
+        row = await self._runner.first(_STOCK_OF, {"b_id": product_id})
+        return None if row is None else int(row["stock"])
 
     def emit(self, event: DomainEvent) -> None:
-        self._uow.emit(event)
+        self._runner.emit(event)
 
 
-_INSERT_RESERVATION = insert(reservations)
+_INSERT_RESERVATION = insert(reservations).values(
+    {column: bindparam(f"b_{column.name}", type_=column.type) for column in reservations.c}
+)
+_RESERVATION_BY_ORDER = select(reservations).where(
+    reservations.c.order_id == bindparam("b_order_id")
+)
+_STOCK_OF = select(products.c.stock).where(products.c.id == bindparam("b_id"))
 
 
 @functools.cache
