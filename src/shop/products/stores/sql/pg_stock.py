@@ -80,6 +80,9 @@ class PgStockWriter:
             transaction = await _begin(conn, retried=False)
             if transaction is not None:
                 return await self._run(conn, transaction, work)
+        # The server dropped that connection while it sat in the pool, and most likely its
+        # siblings with it (a restart): all are replaced, as SQLAlchemy drops its pool.
+        await pool.expire_connections()
         async with pool.acquire() as conn:
             transaction = await _begin(conn, retried=True)
             return await self._run(conn, transaction, work)
@@ -118,15 +121,18 @@ class PgStockWriter:
 
 
 async def _begin(conn: asyncpg.Connection, *, retried: bool) -> Any:
-    """The connection's transaction, started; None when the connection turned out dead on
-    a first try (the server dropped it while it sat in the pool, before anything was
-    written, so the work may go to a fresh one)."""
+    """The connection's transaction, started; None when, on a first try, the connection
+    turned out dead. Nothing was written yet, so the work may go to a fresh one."""
     transaction = conn.transaction()
     try:
         await transaction.start()
-    except CONNECTION_LOST:
+    except _DEAD:
         if retried:
             raise
-        conn.terminate()
-        return None
+        return None  # the pool drops a closed connection when it gets it back
     return transaction
+
+
+# On the default event loop, a connection whose server process was stopped may still be
+# reading that news when BEGIN goes out, and refuses it as an operation in progress.
+_DEAD = (*CONNECTION_LOST, asyncpg.InternalClientError)
