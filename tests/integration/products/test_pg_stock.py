@@ -1,5 +1,6 @@
-"""The stock transactions' own path on PostgreSQL (straight through asyncpg): events and
-the relay's wake-up, rollback, and connections the server dropped."""
+"""The stock transactions' own path on PostgreSQL (straight through asyncpg, a new
+reservation written in one statement with its first units): events and the relay's
+wake-up, rollback, reservations without units, and connections the server dropped."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 
 from shop.common.clock import utcnow
 from shop.common.ids import new_id
-from shop.products.domain import Line, OutOfStock
+from shop.products.domain import Line, OutOfStock, ProductNotFound
 from shop.products.stores.sql.store import SqlProductStore
 from tests.integration.products.conftest import (
     assert_balanced,
@@ -96,3 +97,28 @@ async def test_connections_the_server_dropped_are_replaced(
     after = await waking_store.get_product(product.id)
     assert after is not None and (after.stock, after.reserved, after.sold) == (6, 0, 4)
     assert_balanced(after)
+
+
+async def test_a_reservation_without_lines_is_still_written_once(
+    waking_store: SqlProductStore,
+) -> None:
+    # Its INSERT, held back for the first units UPDATE, has none to ride with.
+    order_id = new_id()
+    expires_at = utcnow() + timedelta(hours=1)
+    first = await waking_store.reserve(order_id=order_id, lines=[], expires_at=expires_at)
+    again = await waking_store.reserve(order_id=order_id, lines=[], expires_at=expires_at)
+    assert again.id == first.id
+    stored = await waking_store.get_reservation(order_id)
+    assert stored is not None and stored.id == first.id
+
+
+async def test_a_reservation_of_an_unknown_product_leaves_nothing_behind(
+    waking_store: SqlProductStore,
+) -> None:
+    # The INSERT ran in the UPDATE's CTE although the UPDATE matched no product.
+    order_id = new_id()
+    with pytest.raises(ProductNotFound):
+        await waking_store.reserve(
+            order_id=order_id, lines=[Line(new_id(), 1)], expires_at=utcnow() + timedelta(hours=1)
+        )
+    assert await waking_store.get_reservation(order_id) is None

@@ -22,7 +22,7 @@ from shop.common.events import DomainEvent
 from shop.common.unit_of_work import outbox_rows
 from shop.products.stores.protocol import StockTransaction
 from shop.products.stores.sql.pg_driver import CONNECTION_LOST, CompiledStatements, LazyPool
-from shop.products.stores.sql.stock import Row, SqlStockTransaction
+from shop.products.stores.sql.stock import KeyTaken, Row, SqlStockTransaction
 
 T = TypeVar("T")
 _OUTBOX_COLUMNS = ("event_id", "event_type", "payload", "attempts", "created_at")
@@ -38,16 +38,18 @@ class _PgRunner:
 
     async def first(self, statement: Executable, params: Mapping[str, Any]) -> Row | None:
         compiled = self._compile(statement)
-        row: Row | None = await self._conn.fetchrow(compiled.sql, *compiled.args(params))
+        try:
+            row: Row | None = await self._conn.fetchrow(compiled.sql, *compiled.args(params))
+        except asyncpg.UniqueViolationError as exc:
+            raise KeyTaken from exc
         return row
 
-    async def insert_new(self, statement: Executable, params: Mapping[str, Any]) -> bool:
+    async def execute(self, statement: Executable, params: Mapping[str, Any]) -> None:
         compiled = self._compile(statement)
         try:
             await self._conn.execute(compiled.sql, *compiled.args(params))
-        except asyncpg.UniqueViolationError:
-            return False
-        return True
+        except asyncpg.UniqueViolationError as exc:
+            raise KeyTaken from exc
 
     def emit(self, event: DomainEvent) -> None:
         self.events.append(event)
@@ -94,8 +96,10 @@ class PgStockWriter:
         work: Callable[[StockTransaction], Awaitable[T]],
     ) -> T:
         runner = _PgRunner(conn, self._compile)
+        tx = SqlStockTransaction(runner, merge_writes=True)
         try:
-            result = await work(SqlStockTransaction(runner))
+            result = await work(tx)
+            await tx.flush()
             if runner.events:
                 await self._write_events(conn, runner.events)
         except BaseException:
