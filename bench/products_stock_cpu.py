@@ -24,6 +24,7 @@ import uvloop
 from pyinstrument import Profiler
 from pyinstrument.renderers import ConsoleRenderer
 from pyinstrument.stack_sampler import get_stack_sampler
+from tests.support.databases import create_postgres_database, drop_postgres_database
 
 from shop.common.db import create_engine
 from shop.common.grpc_client import open_channel
@@ -37,7 +38,6 @@ from shop.products.stores.sql import migrate
 from shop.products.stores.sql.store import SqlProductStore
 from shop.protos.shop.product.v1 import product_pb2 as pb
 from shop.protos.shop.product.v1 import product_pb2_grpc
-from tests.support.databases import create_postgres_database, drop_postgres_database
 
 WARMUP = 200
 IN_FLIGHT = 16
