@@ -22,7 +22,8 @@ from shop.common.events import DomainEvent
 from shop.common.unit_of_work import outbox_rows
 from shop.products.stores.protocol import StockTransaction
 from shop.products.stores.sql.pg_driver import CONNECTION_LOST, CompiledStatements, LazyPool
-from shop.products.stores.sql.stock import KeyTaken, Row, SqlStockTransaction
+from shop.products.stores.sql.runners import KeyTaken, Row
+from shop.products.stores.sql.stock import SqlStockTransaction
 
 T = TypeVar("T")
 _OUTBOX_COLUMNS = ("event_id", "event_type", "payload", "attempts", "created_at")

@@ -9,16 +9,13 @@ callers win. What the moves are is the domain's (`domain/stock_moves.py`).
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
-from sqlalchemy import Executable, Update, bindparam, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Update, bindparam, insert, select, update
 
 from shop.common.clock import utcnow
 from shop.common.events import DomainEvent
-from shop.common.unit_of_work import UnitOfWork
 from shop.products.domain import (
     Changes,
     Product,
@@ -30,50 +27,7 @@ from shop.products.domain import (
 )
 from shop.products.stores.sql.models import products, reservations
 from shop.products.stores.sql.rows import product_from_row, reservation_from_row
-
-Row = Mapping[Any, Any]
-
-
-class KeyTaken(Exception):
-    """A write would have repeated a unique key; the transaction must roll back."""
-
-
-class StatementRunner(Protocol):
-    """How one transaction runs the statements below: on a SQLAlchemy unit of work
-    (`SessionRunner`), or straight on asyncpg (`pg_stock.py`). Both raise KeyTaken when a
-    write would repeat a unique key."""
-
-    async def first(self, statement: Executable, params: Mapping[str, Any]) -> Row | None:
-        """The first row the statement returns, if any."""
-
-    async def execute(self, statement: Executable, params: Mapping[str, Any]) -> None:
-        """Runs a statement that returns no rows."""
-
-    def emit(self, event: DomainEvent) -> None:
-        """Queues an event to be written with the transaction's changes."""
-
-
-class SessionRunner:
-    """`StatementRunner` on one SQL unit of work."""
-
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
-
-    async def first(self, statement: Executable, params: Mapping[str, Any]) -> Row | None:
-        try:
-            row = (await self._uow.session.execute(statement, params)).first()
-        except IntegrityError as exc:
-            raise KeyTaken from exc
-        return row._mapping if row else None
-
-    async def execute(self, statement: Executable, params: Mapping[str, Any]) -> None:
-        try:
-            await self._uow.session.execute(statement, params)
-        except IntegrityError as exc:
-            raise KeyTaken from exc
-
-    def emit(self, event: DomainEvent) -> None:
-        self._uow.emit(event)
+from shop.products.stores.sql.runners import KeyTaken, StatementRunner
 
 
 class SqlStockTransaction:

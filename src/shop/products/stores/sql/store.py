@@ -39,7 +39,8 @@ from shop.products.stores.sql.rows import (
     reservation_by_order,
     reservation_from_row,
 )
-from shop.products.stores.sql.stock import SessionRunner, SqlStockTransaction
+from shop.products.stores.sql.runners import SessionRunner
+from shop.products.stores.sql.stock import SqlStockTransaction
 from shop.products.stores.stock_methods import StockMethods
 
 T = TypeVar("T")
