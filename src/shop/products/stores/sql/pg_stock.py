@@ -10,6 +10,7 @@ under row locks, the unique order id) and the transaction's, as on the session.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
@@ -104,7 +105,9 @@ class PgStockWriter:
             if runner.events:
                 await self._write_events(conn, runner.events)
         except BaseException:
-            if not conn.is_closed():
+            # A failed ROLLBACK must not hide why: the pool's reset on release rolls the
+            # transaction back again, or drops the connection.
+            with contextlib.suppress(Exception):
                 await transaction.rollback()
             raise
         await transaction.commit()

@@ -45,6 +45,7 @@ class SqlStockTransaction:
         self._pending: tuple[str, dict[str, Any]] | None = None  # (order id, INSERT values)
 
     async def reservation(self, order_id: str) -> Reservation | None:
+        await self.flush()  # a reservation held back is one to read too
         row = await self._runner.first(_RESERVATION_BY_ORDER, {"b_order_id": order_id})
         return reservation_from_row(row) if row else None
 
@@ -68,6 +69,7 @@ class SqlStockTransaction:
         self, order_id: str, move: StockMove, *, now: datetime
     ) -> Reservation | None:
         assert move.source is not None and move.target is not None
+        await self.flush()
         statement = _reservation_statement(move.expiry)
         values = {
             "b_order_id": order_id,
