@@ -18,7 +18,7 @@ from shop.products.domain import (
     ProductQuery,
     Reservation,
 )
-from shop.products.metrics import RESERVATIONS
+from shop.products.metrics import COMMITTED, EXPIRED, INSUFFICIENT, RELEASED, RESERVED
 from shop.products.stores.protocol import ProductStore
 
 MAX_LINES = 100
@@ -117,9 +117,9 @@ async def reserve_inventory(
     try:
         held = await store.reserve_priced(order_id=order_id, lines=lines, expires_at=expires_at)
     except OutOfStock:
-        RESERVATIONS.labels("insufficient").inc()
+        INSUFFICIENT.inc()
         raise
-    RESERVATIONS.labels("reserved").inc()
+    RESERVED.inc()
     return held
 
 
@@ -127,7 +127,7 @@ async def commit_reservation(*, store: ProductStore, order_id: str) -> Reservati
     if not order_id:
         raise ValidationFailed("order_id is required")
     reservation = await store.commit_reservation(order_id, now=utcnow())
-    RESERVATIONS.labels("committed").inc()
+    COMMITTED.inc()
     return reservation
 
 
@@ -135,11 +135,11 @@ async def release_reservation(*, store: ProductStore, order_id: str) -> Reservat
     if not order_id:
         raise ValidationFailed("order_id is required")
     reservation = await store.release_reservation(order_id)
-    RESERVATIONS.labels("released").inc()
+    RELEASED.inc()
     return reservation
 
 
 async def expire_reservations(*, store: ProductStore, limit: int = 100) -> int:
     expired = await store.expire_due(now=utcnow(), limit=limit)
-    RESERVATIONS.labels("expired").inc(expired)
+    EXPIRED.inc(expired)
     return expired

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -31,11 +32,11 @@ async def sqlite_store(path: Path) -> SqlProductStore:
     return SqlProductStore(create_engine(url))
 
 
-async def postgres_store(url: str) -> SqlProductStore:
+async def postgres_store(url: str, *, wake_relay: asyncio.Event | None = None) -> SqlProductStore:
     if url not in _migrated:  # one database per test package: migrate it once
         await migrate_sql(url)
         _migrated.add(url)
-    return SqlProductStore(create_engine(url, pool_size=20))
+    return SqlProductStore(create_engine(url, pool_size=20), wake_relay=wake_relay)
 
 
 @pytest.fixture(

@@ -1,4 +1,4 @@
-"""The stock moves on SQL: each one a conditional UPDATE inside the store's unit of work.
+"""The stock moves on SQL: each one a conditional UPDATE inside one transaction.
 
 A row lock (PostgreSQL) or the database write lock (SQLite, BEGIN IMMEDIATE) makes each
 `UPDATE products ... WHERE stock >= :q` atomic, so no interleaving can take a counter
@@ -13,11 +13,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Update, bindparam, insert, select, update
-from sqlalchemy.exc import IntegrityError
 
 from shop.common.clock import utcnow
 from shop.common.events import DomainEvent
-from shop.common.unit_of_work import UnitOfWork
 from shop.products.domain import (
     Changes,
     Product,
@@ -28,34 +26,50 @@ from shop.products.domain import (
     reservation_fields,
 )
 from shop.products.stores.sql.models import products, reservations
-from shop.products.stores.sql.rows import (
-    product_from_row,
-    reservation_by_order,
-    reservation_from_row,
-)
+from shop.products.stores.sql.rows import product_from_row, reservation_from_row
+from shop.products.stores.sql.runners import KeyTaken, StatementRunner
 
 
 class SqlStockTransaction:
-    """`StockTransaction` over one SQL unit of work."""
+    """`StockTransaction` over one SQL transaction: the statements, built once each.
 
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
+    With `merge_writes` (PostgreSQL, whose CTEs may write), a new reservation's INSERT is
+    held back and rides in a CTE of the units UPDATE that follows it: one round trip
+    fewer per reservation. A unique key it repeats fails that statement instead, with the
+    same ReservationTaken; `flush` writes one no UPDATE followed.
+    """
+
+    def __init__(self, runner: StatementRunner, *, merge_writes: bool = False) -> None:
+        self._runner = runner
+        self._merge_writes = merge_writes
+        self._pending: tuple[str, dict[str, Any]] | None = None  # (order id, INSERT values)
 
     async def reservation(self, order_id: str) -> Reservation | None:
-        row = (await self._uow.session.execute(reservation_by_order(order_id))).first()
-        return reservation_from_row(row._mapping) if row else None
+        await self.flush()  # a reservation held back is one to read too
+        row = await self._runner.first(_RESERVATION_BY_ORDER, {"b_order_id": order_id})
+        return reservation_from_row(row) if row else None
 
     async def add_reservation(self, reservation: Reservation) -> None:
-        values = {"id": reservation.id, **reservation_fields(reservation)}
-        try:
-            await self._uow.session.execute(_INSERT_RESERVATION, values)
-        except IntegrityError as exc:
-            raise ReservationTaken(reservation.order_id) from exc
+        fields = {"id": reservation.id, **reservation_fields(reservation)}
+        values = {f"b_reservation_{name}": value for name, value in fields.items()}
+        self._pending = (reservation.order_id, values)
+        if not self._merge_writes:
+            await self.flush()
+
+    async def flush(self) -> None:
+        """Writes a new reservation still held back."""
+        if self._pending is not None:
+            (order_id, values), self._pending = self._pending, None
+            try:
+                await self._runner.execute(_INSERT_RESERVATION, values)
+            except KeyTaken:
+                raise ReservationTaken(order_id) from None
 
     async def move_reservation(
         self, order_id: str, move: StockMove, *, now: datetime
     ) -> Reservation | None:
         assert move.source is not None and move.target is not None
+        await self.flush()
         statement = _reservation_statement(move.expiry)
         values = {
             "b_order_id": order_id,
@@ -64,31 +78,47 @@ class SqlStockTransaction:
             "b_now": now,
             "b_updated_at": utcnow(),
         }
-        row = (await self._uow.session.execute(statement, values)).first()
-        return reservation_from_row(row._mapping) if row else None
+        row = await self._runner.first(statement, values)
+        return reservation_from_row(row) if row else None
 
     async def move_units(
         self, product_id: str, changes: Changes, *, stock_is: int | None = None
     ) -> Product | None:
         least = floors(changes)
         statement = _units_statement(tuple(changes), tuple(least), stock_is is not None)
-        values: dict[str, Any] = {"b_id": product_id, "b_now": utcnow(), "b_stock_is": stock_is}
+        values: dict[str, Any] = {"b_id": product_id, "b_now": utcnow()}
+        if stock_is is not None:
+            values["b_stock_is"] = stock_is
         values.update({f"b_{counter}": change for counter, change in changes.items()})
         values.update({f"b_least_{counter}": floor for counter, floor in least.items()})
-        row = (await self._uow.session.execute(statement, values)).first()
-        return product_from_row(row._mapping) if row else None
+        if self._pending is None:
+            row = await self._runner.first(statement, values)
+        else:
+            (order_id, held_back), self._pending = self._pending, None
+            try:
+                row = await self._runner.first(_with_new_reservation(statement), values | held_back)
+            except KeyTaken:
+                raise ReservationTaken(order_id) from None
+        return product_from_row(row) if row else None
 
     async def stock_of(self, product_id: str) -> int | None:
-        stock = await self._uow.session.scalar(
-            select(products.c.stock).where(products.c.id == product_id)
-        )
-        return None if stock is None else int(stock)
+        row = await self._runner.first(_STOCK_OF, {"b_id": product_id})
+        return None if row is None else int(row["stock"])
 
     def emit(self, event: DomainEvent) -> None:
-        self._uow.emit(event)
+        self._runner.emit(event)
 
 
-_INSERT_RESERVATION = insert(reservations)
+_INSERT_RESERVATION = insert(reservations).values(
+    {
+        column: bindparam(f"b_reservation_{column.name}", type_=column.type)
+        for column in reservations.c
+    }
+)
+_RESERVATION_BY_ORDER = select(reservations).where(
+    reservations.c.order_id == bindparam("b_order_id")
+)
+_STOCK_OF = select(products.c.stock).where(products.c.id == bindparam("b_id"))
 
 
 @functools.cache
@@ -127,3 +157,10 @@ def _units_statement(counters: tuple[str, ...], floored: tuple[str, ...], pinned
     deltas = {c: columns[c] + bindparam(f"b_{c}", type_=columns[c].type) for c in counters}
     now = bindparam("b_now", type_=columns.updated_at.type)
     return update(products).where(*conditions).values(**deltas, updated_at=now).returning(products)
+
+
+@functools.cache
+def _with_new_reservation(units: Update) -> Update:
+    """The units UPDATE with the held-back reservation INSERT in a CTE (PostgreSQL runs
+    a CTE's write whether or not the statement reads it)."""
+    return units.add_cte(_INSERT_RESERVATION.cte("new_reservation"))

@@ -1,7 +1,8 @@
 """The SQL store: SQLAlchemy Core on SQLite (embedded default) or PostgreSQL (JSONB).
 
 Catalog writes live here; catalog reads are `catalog_reads.py`; the stock flows are the
-shared ones of `stores/inventory.py`, applied by `stock.py`'s conditional UPDATEs.
+shared ones of `stores/inventory.py`, applied by `stock.py`'s conditional UPDATEs (on
+PostgreSQL straight through asyncpg, `pg_stock.py`).
 """
 
 from __future__ import annotations
@@ -32,15 +33,20 @@ from shop.products.events import SOURCE
 from shop.products.stores.protocol import StockTransaction
 from shop.products.stores.sql.catalog_reads import SqlCatalogReader
 from shop.products.stores.sql.models import outbox, products, reservations
+from shop.products.stores.sql.pg_stock import PgStockWriter
 from shop.products.stores.sql.rows import (
     product_from_row,
     reservation_by_order,
     reservation_from_row,
 )
+from shop.products.stores.sql.runners import SessionRunner
 from shop.products.stores.sql.stock import SqlStockTransaction
 from shop.products.stores.stock_methods import StockMethods
 
 T = TypeVar("T")
+# Stock transactions are a few milliseconds each: 10 carry an order bench of 32 connections,
+# and two replicas with their catalog readers and engines stay within max_connections=100.
+STOCK_POOL_SIZE = 10
 CATALOG_FIELDS = frozenset(
     {"name", "description", "price", "category", "sku", "low_stock_threshold", "attributes"}
 )
@@ -53,8 +59,16 @@ class SqlProductStore(StockMethods):
         self.engine = engine
         self._sessions = session_factory(engine)
         self._wake_relay = wake_relay
-        # Catalog reads are the hot path; on PostgreSQL they bypass SQLAlchemy's execution.
+        # Catalog reads and stock moves are the hot paths; on PostgreSQL both bypass
+        # SQLAlchemy's execution.
         self._catalog = SqlCatalogReader(engine, self._sessions)
+        self._pg_stock = (
+            PgStockWriter(
+                engine, outbox=outbox, source=SOURCE, wake_relay=wake_relay, size=STOCK_POOL_SIZE
+            )
+            if engine.url.get_driver_name() == "asyncpg"
+            else None
+        )
 
     def _uow(self) -> UnitOfWork:
         return UnitOfWork(self._sessions, outbox=outbox, source=SOURCE, wake_relay=self._wake_relay)
@@ -123,8 +137,10 @@ class SqlProductStore(StockMethods):
             return int(await session.scalar(select(func.count()).select_from(products)) or 0)
 
     async def atomically(self, work: Callable[[StockTransaction], Awaitable[T]]) -> T:
+        if self._pg_stock is not None:
+            return await self._pg_stock.atomically(work)
         async with self._uow() as uow:
-            result = await work(SqlStockTransaction(uow))
+            result = await work(SqlStockTransaction(SessionRunner(uow)))
             await uow.commit()
         return result
 
@@ -146,4 +162,6 @@ class SqlProductStore(StockMethods):
 
     async def close(self) -> None:
         await self._catalog.close()
+        if self._pg_stock is not None:
+            await self._pg_stock.close()
         await self.engine.dispose()

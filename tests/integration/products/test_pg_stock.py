@@ -1,0 +1,124 @@
+"""The stock transactions' own path on PostgreSQL (straight through asyncpg, a new
+reservation written in one statement with its first units): events and the relay's
+wake-up, rollback, reservations without units, and connections the server dropped."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import asyncpg  # type: ignore[import-untyped]  # no stubs published
+import pytest
+
+from shop.common.clock import utcnow
+from shop.common.ids import new_id
+from shop.products.domain import Line, OutOfStock, ProductNotFound
+from shop.products.stores.sql.store import SqlProductStore
+from tests.integration.products.conftest import (
+    assert_balanced,
+    new_product,
+    outbox_events,
+    postgres_store,
+)
+
+
+@pytest.fixture
+def wake() -> asyncio.Event:
+    return asyncio.Event()
+
+
+@pytest.fixture
+async def waking_store(postgres_url: str, wake: asyncio.Event) -> AsyncIterator[SqlProductStore]:
+    built = await postgres_store(postgres_url, wake_relay=wake)
+    try:
+        yield built
+    finally:
+        await built.close()
+
+
+async def test_an_event_is_written_with_its_change_and_wakes_the_relay(
+    waking_store: SqlProductStore, wake: asyncio.Event
+) -> None:
+    product = await waking_store.create_product(new_product(stock=10, low_stock_threshold=5))
+
+    async def reserve(quantity: int) -> None:
+        lines = [Line(product.id, quantity)]
+        expires_at = utcnow() + timedelta(hours=1)
+        await waking_store.reserve(order_id=new_id(), lines=lines, expires_at=expires_at)
+
+    await reserve(4)
+    assert not wake.is_set()  # 10 -> 6 crossed nothing
+    await reserve(2)
+    assert wake.is_set()  # 6 -> 4 crossed the threshold
+    [event] = await outbox_events(waking_store, product.id)
+    assert (event["type"], event["data"]["stock"]) == ("product.low_stock", 4)
+
+
+async def test_a_refused_reservation_writes_neither_units_nor_events(
+    waking_store: SqlProductStore, wake: asyncio.Event
+) -> None:
+    crossing = await waking_store.create_product(new_product(stock=10, low_stock_threshold=5))
+    scarce = await waking_store.create_product(new_product(stock=1))
+    lines = [Line(crossing.id, 8), Line(scarce.id, 2)]  # the first holds, the second cannot
+    with pytest.raises(OutOfStock):
+        await waking_store.reserve(
+            order_id=new_id(), lines=lines, expires_at=utcnow() + timedelta(hours=1)
+        )
+    assert not wake.is_set()
+    assert await outbox_events(waking_store, crossing.id) == []
+    after = await waking_store.get_product(crossing.id)
+    assert after is not None and (after.stock, after.reserved) == (10, 0)
+
+
+async def test_connections_the_server_dropped_are_replaced(
+    waking_store: SqlProductStore, postgres_url: str
+) -> None:
+    product = await waking_store.create_product(new_product(stock=10))
+    expires_at = utcnow() + timedelta(hours=1)
+    # Several in flight, so the pool holds several connections to drop.
+    orders = [new_id() for _ in range(4)]
+    await asyncio.gather(
+        *(
+            waking_store.reserve(order_id=o, lines=[Line(product.id, 1)], expires_at=expires_at)
+            for o in orders
+        )
+    )
+    admin = await asyncpg.connect(postgres_url)
+    try:
+        await admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    finally:
+        await admin.close()
+    for order_id in orders:
+        await waking_store.commit_reservation(order_id, now=utcnow())
+    after = await waking_store.get_product(product.id)
+    assert after is not None and (after.stock, after.reserved, after.sold) == (6, 0, 4)
+    assert_balanced(after)
+
+
+async def test_a_reservation_without_lines_is_still_written_once(
+    waking_store: SqlProductStore,
+) -> None:
+    # Its INSERT, held back for the first units UPDATE, has none to ride with.
+    order_id = new_id()
+    expires_at = utcnow() + timedelta(hours=1)
+    first = await waking_store.reserve(order_id=order_id, lines=[], expires_at=expires_at)
+    again = await waking_store.reserve(order_id=order_id, lines=[], expires_at=expires_at)
+    assert again.id == first.id
+    stored = await waking_store.get_reservation(order_id)
+    assert stored is not None and stored.id == first.id
+
+
+async def test_a_reservation_of_an_unknown_product_leaves_nothing_behind(
+    waking_store: SqlProductStore,
+) -> None:
+    # The INSERT ran in the UPDATE's CTE although the UPDATE matched no product.
+    order_id = new_id()
+    with pytest.raises(ProductNotFound):
+        await waking_store.reserve(
+            order_id=order_id, lines=[Line(new_id(), 1)], expires_at=utcnow() + timedelta(hours=1)
+        )
+    assert await waking_store.get_reservation(order_id) is None
