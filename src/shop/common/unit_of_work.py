@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from types import TracebackType
 from typing import Any
 
@@ -66,24 +67,7 @@ class UnitOfWork:
     async def commit(self) -> None:
         events, self._events = self._events, []
         if events:
-            request_id = get_request_id()
-            rows: list[dict[str, Any]] = []
-            for event in events:
-                envelope = cloud_event(
-                    event_type=event.type,
-                    source=self._source,
-                    data=event.data(),
-                    request_id=request_id,
-                )
-                rows.append(
-                    {
-                        "event_id": envelope["id"],
-                        "event_type": event.type,
-                        "payload": orjson.dumps(envelope).decode(),
-                        "attempts": 0,
-                    }
-                )
-            await self.session.execute(insert(self._outbox), rows)
+            await self.session.execute(insert(self._outbox), outbox_rows(events, self._source))
         await self.session.commit()
         if events and self._wake_relay is not None:
             self._wake_relay.set()
@@ -91,3 +75,22 @@ class UnitOfWork:
     async def rollback(self) -> None:
         self._events = []
         await self.session.rollback()
+
+
+def outbox_rows(events: Sequence[DomainEvent], source: str) -> list[dict[str, Any]]:
+    """The outbox rows of these events: CloudEvents carrying the current request id."""
+    request_id = get_request_id()
+    rows: list[dict[str, Any]] = []
+    for event in events:
+        envelope = cloud_event(
+            event_type=event.type, source=source, data=event.data(), request_id=request_id
+        )
+        rows.append(
+            {
+                "event_id": envelope["id"],
+                "event_type": event.type,
+                "payload": orjson.dumps(envelope).decode(),
+                "attempts": 0,
+            }
+        )
+    return rows
