@@ -141,20 +141,21 @@ async def mark_settled(conn: AsyncConnection, order_id: str) -> None:
 
 async def record_payment(conn: AsyncConnection, charge: Charge, *, provider: str) -> None:
     """Our copy of the provider's charge (one per order; a newer status overwrites)."""
+    await conn.execute(_upsert_payment(conn.dialect.name), payment_row(charge, provider=provider))
+
+
+def payment_row(charge: Charge, *, provider: str) -> dict[str, Any]:
     now = utcnow()
-    await conn.execute(
-        _upsert_payment(conn.dialect.name),
-        {
-            "id": charge.charge_id,
-            "order_id": charge.order_id,
-            "provider": provider,
-            "charge_id": charge.charge_id,
-            "amount": charge.amount,
-            "status": charge.status.value,
-            "created_at": now,
-            "updated_at": now,
-        },
-    )
+    return {
+        "id": charge.charge_id,
+        "order_id": charge.order_id,
+        "provider": provider,
+        "charge_id": charge.charge_id,
+        "amount": charge.amount,
+        "status": charge.status.value,
+        "created_at": now,
+        "updated_at": now,
+    }
 
 
 @functools.cache

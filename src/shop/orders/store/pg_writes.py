@@ -4,8 +4,9 @@ Each statement is a round trip, and a round trip through SQLAlchemy and asyncpg 
 CPU than the SQL it carries: placing an order paid one for the order row, one for its lines
 and one for each history entry. With data-modifying CTEs the order and its lines and first
 history entry are one statement, and so are a status compare-and-set and its history entry.
-Same rows, same constraints, same transaction as the generic forms in order_writes (which
-SQLite keeps: it has no data-modifying CTEs).
+A confirmation's payment record and its events go out together at commit, in one more.
+Same rows, same constraints, same transaction as the generic forms (which SQLite keeps: it
+has no data-modifying CTEs).
 """
 
 from __future__ import annotations
@@ -67,6 +68,26 @@ def _move(*, failing: bool) -> TextClause:
 
 _MOVE, _MOVE_FAILING = _move(failing=False), _move(failing=True)
 
+# The events keep their order in the outbox (its ids are the relay's publishing order).
+_PAYMENT_AND_EVENTS = text(
+    """
+    WITH paid AS (
+        INSERT INTO payments
+            (id, order_id, provider, charge_id, amount, status, created_at, updated_at)
+        VALUES
+            (:id, :order_id, :provider, :charge_id, :amount, :status, :created_at, :updated_at)
+        ON CONFLICT (order_id)
+        DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at
+    )
+    INSERT INTO outbox (event_id, event_type, payload, created_at, published_at, attempts)
+    SELECT e.event_id, e.event_type, e.payload, CAST(:created_at AS timestamptz), NULL, 0
+    FROM unnest(
+        CAST(:event_ids AS varchar[]), CAST(:event_types AS varchar[]), CAST(:payloads AS text[])
+    ) WITH ORDINALITY AS e(event_id, event_type, payload, n)
+    ORDER BY e.n
+    """
+)
+
 
 async def insert_order(conn: AsyncConnection, order: Order, *, reason: str) -> None:
     """The order row, its lines and its first history entry, in one statement."""
@@ -118,3 +139,19 @@ async def compare_and_set_status(
     statement = _MOVE if failure_code is None else _MOVE_FAILING
     result = await conn.execute(statement, params)
     return bool(result.rowcount == 1)
+
+
+async def record_payment_with_events(
+    conn: AsyncConnection, payment: dict[str, Any], events: list[dict[str, Any]]
+) -> None:
+    """A payment row (order_writes.payment_row) upserted and outbox rows inserted, in one
+    statement."""
+    await conn.execute(
+        _PAYMENT_AND_EVENTS,
+        {
+            **payment,
+            "event_ids": [e["event_id"] for e in events],
+            "event_types": [e["event_type"] for e in events],
+            "payloads": [e["payload"] for e in events],
+        },
+    )

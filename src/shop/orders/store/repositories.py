@@ -95,8 +95,11 @@ class SqlOrderRepository:
 
 
 class SqlPaymentRecords:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self._conn = conn
+    """Records wait in `pending` for the unit of work's commit, which writes them (on
+    PostgreSQL in one statement with the events); nothing reads them back before."""
+
+    def __init__(self, pending: list[tuple[Charge, str]]) -> None:
+        self._pending = pending
 
     async def record(self, charge: Charge, *, provider: str) -> None:
-        await order_writes.record_payment(self._conn, charge, provider=provider)
+        self._pending.append((charge, provider))

@@ -20,6 +20,8 @@ from shop.common.unit_of_work import outbox_rows
 from shop.orders.domain import OrderStatus
 from shop.orders.events import SOURCE
 from shop.orders.metrics import count_entered
+from shop.orders.payments.charges import Charge
+from shop.orders.store import order_writes, pg_writes
 from shop.orders.store.models import outbox
 from shop.orders.store.repositories import SqlOrderRepository, SqlPaymentRecords
 
@@ -39,15 +41,16 @@ class SqlUnitOfWork:
         self._wake_relay = wake_relay
         self._events: list[DomainEvent] = []
         self._entered: list[OrderStatus] = []
+        self._paid: list[tuple[Charge, str]] = []
         self._conn: AsyncConnection | None = None
         self._orders: SqlOrderRepository | None = None
         self._payments: SqlPaymentRecords | None = None
 
     async def __aenter__(self) -> SqlUnitOfWork:
         self._conn = await self._engine.connect()
-        self._events, self._entered = [], []
+        self._events, self._entered, self._paid = [], [], []
         self._orders = SqlOrderRepository(self._conn, entered=self._entered)
-        self._payments = SqlPaymentRecords(self._conn)
+        self._payments = SqlPaymentRecords(self._paid)
         return self
 
     async def __aexit__(
@@ -88,8 +91,19 @@ class SqlUnitOfWork:
     async def commit(self) -> None:
         conn = self._connection
         events, self._events = self._events, []
-        if events:
-            await conn.execute(_INSERT_EVENTS, outbox_rows(events, SOURCE))
+        paid = self._paid[:]
+        self._paid.clear()  # the list the payment records append to
+        rows = outbox_rows(events, SOURCE) if events else []
+        if len(paid) == 1 and rows and conn.dialect.name == "postgresql":
+            # A confirmation: its payment record and order.created in one statement.
+            charge, provider = paid.pop()
+            payment = order_writes.payment_row(charge, provider=provider)
+            await pg_writes.record_payment_with_events(conn, payment, rows)
+            rows = []
+        for charge, provider in paid:
+            await order_writes.record_payment(conn, charge, provider=provider)
+        if rows:
+            await conn.execute(_INSERT_EVENTS, rows)
         await conn.commit()
         count_entered(self._entered)
         self._entered.clear()
