@@ -22,7 +22,7 @@ from tests.support.databases import create_postgres_database, drop_postgres_data
 
 from bench.catalog.load import CATEGORIES, NOUNS, USERS, grow_orders, grow_products, product_id
 from bench.catalog.load import user_id as bulk_user
-from shop.common.db import create_engine, session_factory
+from shop.common.db import create_engine
 from shop.common.migrations import upgrade_to_head_async
 from shop.orders.domain import OrderStatus
 from shop.orders.store import MIGRATIONS_DIR as ORDER_MIGRATIONS
@@ -42,16 +42,16 @@ def rare_term(rng: random.Random, size: int) -> str:
 
 
 def queries(products: SqlProductStore, orders_url: str, size: int) -> dict[str, Query]:
-    sessions = session_factory(create_engine(orders_url))
+    engine = create_engine(orders_url)
 
     async def history(rng: random.Random) -> Any:
-        async with sessions() as s:
+        async with engine.connect() as s:
             user = bulk_user(rng.randrange(USERS))
             return await order_reads.list_orders(s, user_id=user, status=None, offset=0, limit=20)
 
     async def by_status(rng: random.Random) -> Any:
         status = rng.choice([OrderStatus.CONFIRMED, OrderStatus.SHIPPED])
-        async with sessions() as s:
+        async with engine.connect() as s:
             return await order_reads.list_orders(s, user_id=None, status=status, offset=0, limit=20)
 
     return {

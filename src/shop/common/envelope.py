@@ -52,6 +52,10 @@ class Envelope(_Body, Generic[T]):
     message: str = "OK"
     data: T
 
+    def json_bytes(self) -> bytes:
+        """The body as FastAPI would send it for this model (camelCase aliases, JSON types)."""
+        return self.__pydantic_serializer__.to_json(self, by_alias=True)
+
 
 class PageEnvelope(_Body, Generic[T]):
     """A list's envelope: one page of `data` and its `meta`."""

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import aio_pika
+import aiormq
 import orjson
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractExchange
 from aio_pika.connection import make_url
@@ -68,7 +69,7 @@ class EventPublisher:
         self._service = service
         self._timeout = timeout
         self._connection: AbstractConnection | None = None
-        self._exchange: AbstractExchange | None = None
+        self._channel: aiormq.abc.AbstractChannel | None = None
 
     async def publish(self, events: Sequence[OutgoingEvent]) -> list[OutgoingEvent]:
         """Publishes the batch with pipelined confirms; returns the confirmed events.
@@ -76,9 +77,9 @@ class EventPublisher:
         Raises only when nothing could be sent at all (no connection); a partial failure
         returns what was confirmed and drops the connection so the next batch starts clean.
         """
-        exchange = await self._ensure_exchange()
+        channel = await self._ensure_channel()
         outcomes = await asyncio.gather(
-            *(self._publish_one(exchange, event) for event in events), return_exceptions=True
+            *(self._publish_one(channel, event) for event in events), return_exceptions=True
         )
         confirmed = [e for e, r in zip(events, outcomes, strict=True) if r is None]
         failures = [r for r in outcomes if isinstance(r, BaseException)]
@@ -94,33 +95,45 @@ class EventPublisher:
             await self.close()
         return confirmed
 
-    async def _publish_one(self, exchange: AbstractExchange, event: OutgoingEvent) -> None:
+    async def _publish_one(self, channel: aiormq.abc.AbstractChannel, event: OutgoingEvent) -> None:
         envelope = orjson.loads(event.payload)
         request_id = envelope.get("requestid")
-        message = aio_pika.Message(
-            body=event.payload.encode(),
+        # The frame aio_pika's Message and Exchange.publish would send (mandatory, priority
+        # 0), built here directly: their per-message bookkeeping (a validated, lockable
+        # Message) was a large share of the relay's CPU per event.
+        properties = aiormq.spec.Basic.Properties(
             content_type="application/cloudevents+json",
             delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
             message_id=event.event_id,
-            type=event.event_type,
+            message_type=event.event_type,
+            priority=0,
             headers={"x-request-id": request_id} if request_id else {},
         )
-        # With publisher confirms on, this returns once the broker has the message.
+        # With publisher confirms on, this returns once the broker has the message; a nack
+        # raises.
         with publishing(envelope):
-            await exchange.publish(message, routing_key=event.event_type, timeout=self._timeout)
+            await channel.basic_publish(
+                event.payload.encode(),
+                exchange=EXCHANGE,
+                routing_key=event.event_type,
+                properties=properties,
+                mandatory=True,
+                timeout=self._timeout,
+            )
 
-    async def _ensure_exchange(self) -> AbstractExchange:
-        if self._exchange is not None and self._connection and not self._connection.is_closed:
-            return self._exchange
+    async def _ensure_channel(self) -> aiormq.abc.AbstractChannel:
+        if self._channel is not None and self._connection and not self._connection.is_closed:
+            return self._channel
         await self.close()
         self._connection = await connect(self._url, within_seconds=5)
         channel = await self._connection.channel(publisher_confirms=True)
-        self._exchange = await declare_exchange(channel)
+        await declare_exchange(channel)
+        self._channel = await channel.get_underlay_channel()
         log.info("outbox_connected", service=self._service)
-        return self._exchange
+        return self._channel
 
     async def close(self) -> None:
-        connection, self._connection, self._exchange = self._connection, None, None
+        connection, self._connection, self._channel = self._connection, None, None
         if connection is not None:
             with contextlib.suppress(Exception):
                 await connection.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from types import TracebackType
 from typing import Any
 
@@ -76,8 +77,8 @@ class UnitOfWork:
         await self.session.rollback()
 
 
-def outbox_rows(events: list[DomainEvent], source: str) -> list[dict[str, Any]]:
-    """The outbox rows of the events, each a CloudEvent of the current request."""
+def outbox_rows(events: Sequence[DomainEvent], source: str) -> list[dict[str, Any]]:
+    """The outbox rows of these events: CloudEvents carrying the current request id."""
     request_id = get_request_id()
     rows: list[dict[str, Any]] = []
     for event in events:

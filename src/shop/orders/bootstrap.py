@@ -8,7 +8,7 @@ import functools
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shop.common.db import create_engine, session_factory, single_statement_engine
+from shop.common.db import create_engine, single_statement_engine
 from shop.common.grpc_client import open_channel
 from shop.common.metrics import CIRCUIT_BREAKER_OPEN
 from shop.common.sql_relay import sql_outbox_relay
@@ -41,7 +41,6 @@ def build(
 
     `await ctx.aclose()` releases the channels and the engine (a passed one too)."""
     engine = engine or create_engine(settings.database_url())
-    sessions = session_factory(engine)
     wake_relay = asyncio.Event()
     secret = settings.gateway_secrets[0]
     channels = {
@@ -54,13 +53,11 @@ def build(
     }
     return Context(
         settings=settings,
-        unit_of_work=functools.partial(SqlUnitOfWork, sessions, wake_relay=wake_relay),
+        unit_of_work=functools.partial(SqlUnitOfWork, engine, wake_relay=wake_relay),
         users=UserClient(channels["users"], _peer(settings, "user", "users")),
         products=ProductClient(channels["products"], _peer(settings, "product", "products")),
         payments=payments
-        or MockPaymentProvider(
-            sessions, single_statements=session_factory(single_statement_engine(engine))
-        ),
+        or MockPaymentProvider(engine, single_statements=single_statement_engine(engine)),
         faults=faults or FaultInjector(settings.order_fault_inject),
         engine=engine,
         channels=channels,

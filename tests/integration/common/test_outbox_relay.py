@@ -68,13 +68,17 @@ async def _make_thing(engine: AsyncEngine, *, commit: bool, wake: asyncio.Event)
 
 
 async def _received(queue: aio_pika.abc.AbstractQueue) -> dict[str, Any]:
+    body: dict[str, Any] = orjson.loads((await _received_message(queue)).body)
+    return body
+
+
+async def _received_message(queue: aio_pika.abc.AbstractQueue) -> aio_pika.abc.AbstractMessage:
     async with asyncio.timeout(10):
         while True:
             message = await queue.get(fail=False)
             if message is not None:
                 await message.ack()
-                body: dict[str, Any] = orjson.loads(message.body)
-                return body
+                return message
             await asyncio.sleep(0.05)
 
 
@@ -99,11 +103,17 @@ async def test_relay_publishes_with_confirms_and_marks_sent(
         assert await relay.drain_once() == 0
     finally:
         await relay.close()
-    event = await _received(queue)
+    message = await _received_message(queue)
+    event = orjson.loads(message.body)
     assert event["type"] == "test.thing_made"
     assert event["data"] == {"thingId": thing_id}
     assert event["requestid"] == "req-relay-1"
     assert event["specversion"] == "1.0" and event["source"] == "/shop/test"
+    # What consumers read off the message itself.
+    assert (message.message_id, message.type) == (event["id"], "test.thing_made")
+    assert message.content_type == "application/cloudevents+json"
+    assert message.delivery_mode == aio_pika.DeliveryMode.PERSISTENT
+    assert message.headers == {"x-request-id": "req-relay-1"}
     assert await pending_rows(engine, outbox) == 0
 
 

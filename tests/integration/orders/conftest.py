@@ -18,7 +18,7 @@ from shop.orders.context import Context
 from shop.orders.peers.clients import ProductClient
 from shop.orders.settings import OrderSettings
 from shop.orders.store import migrate
-from shop.orders.store.models import mock_charges
+from shop.orders.store.models import mock_charges, payments
 from shop.orders.store.models import orders as order_rows
 from shop.protos.shop.product.v1 import product_pb2_grpc
 from shop.protos.shop.user.v1 import user_pb2_grpc
@@ -95,6 +95,14 @@ async def charges_for(ctx: Context, order_id: str) -> list[str]:
             select(mock_charges.c.status).where(mock_charges.c.order_id == order_id)
         )
         return list(rows.all())
+
+
+async def payments_for(ctx: Context, order_id: str) -> list[tuple[str, int]]:
+    """Our own record of an order's payment: (status, amount) per row."""
+    assert ctx.engine is not None
+    async with ctx.engine.connect() as conn:
+        query = select(payments.c.status, payments.c.amount).where(payments.c.order_id == order_id)
+        return [(r.status, r.amount) for r in await conn.execute(query)]
 
 
 async def run_out_leases(ctx: Context) -> None:

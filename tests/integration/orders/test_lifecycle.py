@@ -17,6 +17,7 @@ from shop.orders.recovery import recover_once
 from tests.integration.orders.conftest import (
     charges_for,
     close_product_breaker,
+    payments_for,
     run_out_leases,
 )
 from tests.integration.orders.fakes import FakeProducts, World
@@ -60,6 +61,7 @@ async def test_cancel_returns_stock_and_refunds(orders: Context, world: Env) -> 
     assert cancelled.status is S.CANCELLED
     assert w.products[a].stock == 3 and w.products[a].sold == 0
     assert await charges_for(orders, order.id) == ["REFUNDED"]
+    assert await payments_for(orders, order.id) == [("REFUNDED", order.total)]
     assert await events_for(orders, order.id) == ["order.created", "order.cancelled"]
     with pytest.raises(Conflict):
         await service.cancel_order(ctx=orders, order_id=order.id, principal=owner)

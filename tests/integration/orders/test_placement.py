@@ -17,7 +17,7 @@ from shop.orders.placement.request import PlaceOrder
 from shop.orders.placement.saga import place_order
 from shop.orders.schemas import OrderRead
 from shop.orders.store.models import outbox
-from tests.integration.orders.conftest import charges_for, close_product_breaker
+from tests.integration.orders.conftest import charges_for, close_product_breaker, payments_for
 from tests.integration.orders.fakes import FakeProducts, World
 
 S = OrderStatus
@@ -58,7 +58,16 @@ async def test_happy_path_confirms_with_server_prices(orders: Context, world: En
     assert [h.to_status for h in order.history] == [S.PENDING, S.CONFIRMED]
     assert w.products[a].sold == 3 and w.products[a].stock == 2 and w.products[a].reserved == 0
     assert await charges_for(orders, order.id) == ["SUCCEEDED"]
+    assert await payments_for(orders, order.id) == [("SUCCEEDED", order.total)]
     assert await events_for(orders, order.id) == ["order.created"]
+    async with orders.uow() as uow:
+        stored = await uow.orders.get(order.id)
+    assert stored is not None
+    assert (stored.status, stored.items, stored.total) == (order.status, order.items, order.total)
+    assert [(h.from_status, h.to_status) for h in stored.history] == [
+        (None, S.PENDING),
+        (S.PENDING, S.CONFIRMED),
+    ]
 
 
 async def test_order_created_carries_what_the_confirmation_mail_needs(

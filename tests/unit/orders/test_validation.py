@@ -47,7 +47,7 @@ def test_bad_bodies_are_refused(overrides: dict[str, Any]) -> None:
 
 
 def test_mock_provider_accepts_only_known_card_tokens() -> None:
-    provider = MockPaymentProvider(sessions=None)  # type: ignore[arg-type]
+    provider = MockPaymentProvider(engine=None)  # type: ignore[arg-type]
     provider.check_token("card", "tok_ok")
     provider.check_token("card", "tok_declined")
     for method, token in [("card", "tok_other"), ("card", ""), ("cash", "tok_ok")]:

@@ -10,14 +10,14 @@ import functools
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql.expression import Executable
 
 from shop.common.clock import utcnow
 from shop.common.errors import ValidationFailed
 from shop.common.ids import new_id
 from shop.orders.payments.charges import Charge, ChargeStatus
-from shop.orders.store.dialects import conflict_insert, dialect_name
+from shop.orders.store.dialects import conflict_insert
 from shop.orders.store.models import mock_charges
 
 MOCK_OUTCOMES = {"tok_ok": ChargeStatus.SUCCEEDED, "tok_declined": ChargeStatus.DECLINED}
@@ -29,14 +29,11 @@ class MockPaymentProvider:
     name = "mock"
 
     def __init__(
-        self,
-        sessions: async_sessionmaker[AsyncSession],
-        *,
-        single_statements: async_sessionmaker[AsyncSession] | None = None,
+        self, engine: AsyncEngine, *, single_statements: AsyncEngine | None = None
     ) -> None:
-        self._sessions = sessions
+        self._engine = engine
         # The first charge is one INSERT: on PostgreSQL it needs no BEGIN/COMMIT around it.
-        self._single_statements = single_statements or sessions
+        self._single_statements = single_statements or engine
 
     def check_token(self, method: str, token: str) -> None:
         if method != "card":
@@ -55,17 +52,17 @@ class MockPaymentProvider:
         return await self._record_first(order_id, amount, MOCK_OUTCOMES[token])
 
     async def lookup(self, order_id: str) -> Charge | None:
-        async with self._sessions() as session:
+        async with self._engine.connect() as conn:
             query = select(mock_charges).where(mock_charges.c.order_id == order_id)
-            row = (await session.execute(query)).first()
+            row = (await conn.execute(query)).first()
         return _charge(row._mapping) if row else None
 
     async def void(self, order_id: str) -> Charge:
         return await self._record_first(order_id, 0, ChargeStatus.VOIDED)
 
     async def refund(self, order_id: str) -> Charge | None:
-        async with self._sessions() as session, session.begin():
-            await session.execute(
+        async with self._engine.begin() as conn:
+            await conn.execute(
                 update(mock_charges)
                 .where(mock_charges.c.order_id == order_id)
                 .where(mock_charges.c.status == ChargeStatus.SUCCEEDED.value)
@@ -75,13 +72,13 @@ class MockPaymentProvider:
 
     async def _record_first(self, order_id: str, amount: int, status: ChargeStatus) -> Charge:
         now = utcnow()
-        async with self._single_statements() as session, session.begin():
+        async with self._single_statements.begin() as conn:
             # One statement decides: the first charge (or void) for an order stands, and a
             # later attempt conflicts on the unique order id and reads that one instead.
             # Under READ COMMITTED the conflicting row is committed by the time DO NOTHING
             # returns, so the read below sees it.
-            inserted = await session.execute(
-                _insert_first(dialect_name(session)),
+            inserted = await conn.execute(
+                _insert_first(conn.dialect.name),
                 {
                     "charge_id": f"ch_{new_id()}",
                     "order_id": order_id,
@@ -94,7 +91,7 @@ class MockPaymentProvider:
             row = inserted.first()
             if row is None:
                 query = select(*_COLUMNS).where(mock_charges.c.order_id == order_id)
-                row = (await session.execute(query)).first()
+                row = (await conn.execute(query)).first()
         assert row is not None
         return _charge(row._mapping)
 

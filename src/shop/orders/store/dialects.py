@@ -4,13 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
 
 Insert = postgresql.Insert | sqlite.Insert
-
-
-def dialect_name(session: AsyncSession) -> str:
-    return session.get_bind().dialect.name
 
 
 def conflict_insert(dialect: str, table: Table) -> Insert:

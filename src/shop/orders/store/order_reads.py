@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import func, select, text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shop.common.clock import as_utc
 from shop.orders.domain import Order, OrderStatus, PricedLine, StatusChange
@@ -18,26 +18,26 @@ from shop.orders.store.models import order_items, order_status_history, orders
 TOTAL_CAP = 1000
 
 
-async def get_order(session: AsyncSession, order_id: str) -> Order | None:
-    row = (await session.execute(select(orders).where(orders.c.id == order_id))).first()
+async def get_order(conn: AsyncConnection, order_id: str) -> Order | None:
+    row = (await conn.execute(select(orders).where(orders.c.id == order_id))).first()
     if row is None:
         return None
-    return (await _hydrate(session, [row._mapping], history=True))[0]
+    return (await _hydrate(conn, [row._mapping], history=True))[0]
 
 
-async def find_by_key(session: AsyncSession, user_id: str, key: str) -> Order | None:
+async def find_by_key(conn: AsyncConnection, user_id: str, key: str) -> Order | None:
     row = (
-        await session.execute(
+        await conn.execute(
             select(orders).where(orders.c.user_id == user_id, orders.c.idempotency_key == key)
         )
     ).first()
     if row is None:
         return None
-    return (await _hydrate(session, [row._mapping], history=True))[0]
+    return (await _hydrate(conn, [row._mapping], history=True))[0]
 
 
 async def list_orders(
-    session: AsyncSession,
+    conn: AsyncConnection,
     *,
     user_id: str | None,
     status: OrderStatus | None,
@@ -51,7 +51,7 @@ async def list_orders(
     if status is not None:
         conditions.append(orders.c.status == status.value)
     rows = (
-        await session.execute(
+        await conn.execute(
             select(orders)
             .where(*conditions)
             .order_by(orders.c.created_at.desc(), orders.c.id.desc())
@@ -59,32 +59,29 @@ async def list_orders(
             .limit(limit)
         )
     ).all()
-    total = await _bounded_total(session, conditions)
-    return await _hydrate(session, [r._mapping for r in rows], history=False), total
+    total = await _bounded_total(conn, conditions)
+    return await _hydrate(conn, [r._mapping for r in rows], history=False), total
 
 
-async def _bounded_total(session: AsyncSession, conditions: list[Any]) -> int:
+async def _bounded_total(conn: AsyncConnection, conditions: list[Any]) -> int:
     """Matches counted up to TOTAL_CAP + 1; past that, the planner's estimate on PostgreSQL.
 
     Counting every CONFIRMED order of a large shop costs more than the page itself."""
     capped = select(orders.c.id).where(*conditions).limit(TOTAL_CAP + 1).subquery()
-    total = int(await session.scalar(select(func.count()).select_from(capped)) or 0)
+    total = int(await conn.scalar(select(func.count()).select_from(capped)) or 0)
     if total <= TOTAL_CAP:
         return total
     statement = select(orders.c.id).where(*conditions)
-    bind = session.get_bind()
-    if bind.dialect.name != "postgresql":
-        return int(
-            await session.scalar(select(func.count()).select_from(statement.subquery())) or 0
-        )
-    compiled = statement.compile(bind, compile_kwargs={"literal_binds": True})
-    plan = await session.scalar(text(f"EXPLAIN (FORMAT JSON) {compiled}"))
+    if conn.dialect.name != "postgresql":
+        return int(await conn.scalar(select(func.count()).select_from(statement.subquery())) or 0)
+    compiled = statement.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
+    plan = await conn.scalar(text(f"EXPLAIN (FORMAT JSON) {compiled}"))
     document = orjson.loads(plan) if isinstance(plan, str) else plan
     return max(TOTAL_CAP + 1, int(document[0]["Plan"]["Plan Rows"]))
 
 
 async def ids_in_status_before(
-    session: AsyncSession, status: OrderStatus, *, before: datetime, limit: int
+    conn: AsyncConnection, status: OrderStatus, *, before: datetime, limit: int
 ) -> list[str]:
     query = (
         select(orders.c.id)
@@ -92,11 +89,11 @@ async def ids_in_status_before(
         .order_by(orders.c.updated_at)
         .limit(limit)
     )
-    return list((await session.scalars(query)).all())
+    return list((await conn.scalars(query)).all())
 
 
 async def unsettled_ids_before(
-    session: AsyncSession, statuses: Sequence[OrderStatus], *, before: datetime, limit: int
+    conn: AsyncConnection, statuses: Sequence[OrderStatus], *, before: datetime, limit: int
 ) -> list[str]:
     query = (
         select(orders.c.id)
@@ -108,15 +105,15 @@ async def unsettled_ids_before(
         .order_by(orders.c.updated_at)
         .limit(limit)
     )
-    return list((await session.scalars(query)).all())
+    return list((await conn.scalars(query)).all())
 
 
-async def _hydrate(session: AsyncSession, rows: Sequence[Any], *, history: bool) -> list[Order]:
+async def _hydrate(conn: AsyncConnection, rows: Sequence[Any], *, history: bool) -> list[Order]:
     ids = [row["id"] for row in rows]
     lines: dict[str, list[PricedLine]] = {i: [] for i in ids}
     changes: dict[str, list[StatusChange]] = {i: [] for i in ids}
     if ids:
-        item_rows = await session.execute(
+        item_rows = await conn.execute(
             select(order_items).where(order_items.c.order_id.in_(ids)).order_by(order_items.c.id)
         )
         for item in item_rows:
@@ -126,7 +123,7 @@ async def _hydrate(session: AsyncSession, rows: Sequence[Any], *, history: bool)
                 )
             )
         if history:
-            history_rows = await session.execute(
+            history_rows = await conn.execute(
                 select(order_status_history)
                 .where(order_status_history.c.order_id.in_(ids))
                 .order_by(order_status_history.c.id)

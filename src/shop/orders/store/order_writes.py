@@ -8,13 +8,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, insert, or_, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shop.common.clock import utcnow
 from shop.orders.domain import Order, OrderStatus
-from shop.orders.metrics import record_transition
 from shop.orders.payments.charges import Charge
-from shop.orders.store.dialects import Insert, conflict_insert, dialect_name
+from shop.orders.store import pg_writes
+from shop.orders.store.dialects import Insert, conflict_insert
 from shop.orders.store.models import order_items, order_status_history, orders, payments
 
 # Statements built once: per-call construction (.values(...)) was a visible share of the
@@ -27,9 +27,12 @@ _MOVE = update(orders).where(
 )
 
 
-async def insert_order(session: AsyncSession, order: Order, *, reason: str) -> None:
+async def insert_order(conn: AsyncConnection, order: Order, *, reason: str) -> None:
     """The order row, its lines and its first history entry."""
-    await session.execute(
+    if conn.dialect.name == "postgresql":
+        await pg_writes.insert_order(conn, order, reason=reason)
+        return
+    await conn.execute(
         _INSERT_ORDER,
         {
             "id": order.id,
@@ -46,7 +49,7 @@ async def insert_order(session: AsyncSession, order: Order, *, reason: str) -> N
             "lease_until": order.lease_until,
         },
     )
-    await session.execute(
+    await conn.execute(
         _INSERT_ITEMS,
         [
             {
@@ -59,11 +62,11 @@ async def insert_order(session: AsyncSession, order: Order, *, reason: str) -> N
             for line in order.items
         ],
     )
-    await _add_history(session, order.id, None, order.status, reason, order.created_at)
+    await _add_history(conn, order.id, None, order.status, reason, order.created_at)
 
 
 async def compare_and_set_status(
-    session: AsyncSession,
+    conn: AsyncConnection,
     order_id: str,
     *,
     expected: OrderStatus,
@@ -75,6 +78,16 @@ async def compare_and_set_status(
     """Moves the order only if it is still in `expected` (the claim that makes concurrent
     deciders safe: exactly one of them wins); records the move (at `now`) in the history."""
     now = now or utcnow()
+    if conn.dialect.name == "postgresql":
+        return await pg_writes.compare_and_set_status(
+            conn,
+            order_id,
+            expected=expected,
+            target=target,
+            reason=reason,
+            failure_code=failure_code,
+            now=now,
+        )
     values: dict[str, Any] = {
         "b_order_id": order_id,
         "b_expected": expected.value,
@@ -83,19 +96,19 @@ async def compare_and_set_status(
     }
     if failure_code is not None:
         values.update(failure_code=failure_code, failure_reason=reason[:300])
-    result = await session.execute(_MOVE, values)
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    result = await conn.execute(_MOVE, values)
+    if result.rowcount != 1:
         return False
-    await _add_history(session, order_id, expected, target, reason, now)
+    await _add_history(conn, order_id, expected, target, reason, now)
     return True
 
 
 async def claim(
-    session: AsyncSession, order_id: str, *, driver_id: str, now: datetime, until: datetime
+    conn: AsyncConnection, order_id: str, *, driver_id: str, now: datetime, until: datetime
 ) -> bool:
     """Takes a PENDING order whose lease ran out (or that never had one) for `driver_id`:
     a compare-and-set, so of several takers exactly one wins."""
-    result = await session.execute(
+    result = await conn.execute(
         update(orders)
         .where(
             orders.c.id == order_id,
@@ -104,14 +117,14 @@ async def claim(
         )
         .values(driver_id=driver_id, lease_until=until)
     )
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    return bool(result.rowcount == 1)
 
 
 async def renew_leases(
-    session: AsyncSession, order_ids: Sequence[str], *, driver_id: str, until: datetime
+    conn: AsyncConnection, order_ids: Sequence[str], *, driver_id: str, until: datetime
 ) -> None:
     """Extends the leases `driver_id` still holds (an order taken over is not its own)."""
-    await session.execute(
+    await conn.execute(
         update(orders)
         .where(
             orders.c.id.in_(order_ids),
@@ -122,26 +135,27 @@ async def renew_leases(
     )
 
 
-async def mark_settled(session: AsyncSession, order_id: str) -> None:
-    await session.execute(update(orders).where(orders.c.id == order_id).values(settled_at=utcnow()))
+async def mark_settled(conn: AsyncConnection, order_id: str) -> None:
+    await conn.execute(update(orders).where(orders.c.id == order_id).values(settled_at=utcnow()))
 
 
-async def record_payment(session: AsyncSession, charge: Charge, *, provider: str) -> None:
+async def record_payment(conn: AsyncConnection, charge: Charge, *, provider: str) -> None:
     """Our copy of the provider's charge (one per order; a newer status overwrites)."""
+    await conn.execute(_upsert_payment(conn.dialect.name), payment_row(charge, provider=provider))
+
+
+def payment_row(charge: Charge, *, provider: str) -> dict[str, Any]:
     now = utcnow()
-    await session.execute(
-        _upsert_payment(dialect_name(session)),
-        {
-            "id": charge.charge_id,
-            "order_id": charge.order_id,
-            "provider": provider,
-            "charge_id": charge.charge_id,
-            "amount": charge.amount,
-            "status": charge.status.value,
-            "created_at": now,
-            "updated_at": now,
-        },
-    )
+    return {
+        "id": charge.charge_id,
+        "order_id": charge.order_id,
+        "provider": provider,
+        "charge_id": charge.charge_id,
+        "amount": charge.amount,
+        "status": charge.status.value,
+        "created_at": now,
+        "updated_at": now,
+    }
 
 
 @functools.cache
@@ -155,15 +169,14 @@ def _upsert_payment(dialect: str) -> Insert:
 
 
 async def _add_history(
-    session: AsyncSession,
+    conn: AsyncConnection,
     order_id: str,
     from_status: OrderStatus | None,
     to_status: OrderStatus,
     reason: str,
     at: datetime,
 ) -> None:
-    record_transition(session.sync_session, to_status)
-    await session.execute(
+    await conn.execute(
         _INSERT_HISTORY,
         {
             "order_id": order_id,
