@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 
+from shop.notifications.broker.topology import MAX_RETRY_LEVELS, Queues
 from tests.chaos.faults import Fault, plan, run_lane
 from tests.chaos.load import LoadState, seed_products, virtual_user
 from tests.chaos.observe import (
@@ -63,8 +64,13 @@ async def run(*, seed: int, duration: float, root: Path, virtual_users: int = 8)
             sampling.cancel()
         await _assemble(report, platform, tap, state, faults, sampler, recovered_in)
     finally:
-        await tap.close(platform.stack.env["NOTIFICATION_QUEUE"])
+        # The worker stops first: deleting its queue under it made it declare the queue
+        # again, left behind to collect a copy of every later event on the broker.
         await asyncio.to_thread(platform.close)
+        worker_queues = Queues(
+            main=platform.stack.env["NOTIFICATION_QUEUE"], max_attempts=MAX_RETRY_LEVELS + 1
+        )
+        await tap.close(worker_queues.main, *worker_queues.side_queues())
     known = [*platform.stack.known_secrets, *state.issued_secrets]
     logged = {name: leaks(platform.stack.logs(name), known) for name in PROCESSES}
     report.sections["logs"] = {name: found or "clean" for name, found in logged.items()}
