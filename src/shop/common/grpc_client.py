@@ -24,7 +24,7 @@ class _UnaryUnary:
     tenth of its CPU per order across its gRPC calls.
     """
 
-    def __init__(self, inner: Any, secret: str, metrics: tuple[str, str, str] | None) -> None:
+    def __init__(self, inner: Any, secret: str, metrics: _CallMetrics | None) -> None:
         self._inner = inner
         self._secret = secret
         self._metrics = metrics
@@ -37,19 +37,43 @@ class _UnaryUnary:
         call = self._inner(request, metadata=pairs, **options)
         if self._metrics is None:
             return call
-        return _measured(call, *self._metrics)
+        return self._metrics.measured(call)
 
 
-async def _measured(call: Any, service: str, peer: str, method: str) -> Any:
-    """Counts and times the call by method and status code."""
-    started = time.perf_counter()
-    try:
-        return await call
-    finally:
-        # An ended call answers at once; one we were cancelled out of is counted as such.
-        code = (await call.code()).name if call.done() else "CANCELLED"
-        GRPC_CLIENT_REQUESTS.labels(service, peer, method, code).inc()
-        GRPC_CLIENT_LATENCY.labels(service, peer, method).observe(time.perf_counter() - started)
+class _CallMetrics:
+    """One method's grpc_client_* series, looked up once rather than on every call
+    (prometheus_client's labels() validates and locks each time)."""
+
+    def __init__(self, service: str, peer: str, method: str) -> None:
+        self._labels = (service, peer, method)
+        # Created on the first call, as before: a stub alone adds no series to /metrics.
+        self._latency: Any = None
+        self._requests: dict[str, Any] = {}
+
+    async def measured(self, call: Any) -> Any:
+        """Counts and times the call by status code."""
+        started = time.perf_counter()
+        try:
+            response = await call
+        except grpc.aio.AioRpcError as exc:
+            self._count(exc.code().name, started)
+            raise
+        except BaseException:
+            # An ended call answers at once; one we were cancelled out of is counted as such.
+            self._count((await call.code()).name if call.done() else "CANCELLED", started)
+            raise
+        # A unary call that returned a response ended OK: grpc raises for any other status.
+        self._count("OK", started)
+        return response
+
+    def _count(self, code: str, started: float) -> None:
+        requests = self._requests.get(code)
+        if requests is None:
+            requests = self._requests[code] = GRPC_CLIENT_REQUESTS.labels(*self._labels, code)
+        requests.inc()
+        if self._latency is None:
+            self._latency = GRPC_CLIENT_LATENCY.labels(*self._labels)
+        self._latency.observe(time.perf_counter() - started)
 
 
 class _Channel:
@@ -67,7 +91,7 @@ class _Channel:
         # Health checks are not counted.
         counted = not method.startswith(_HEALTH_PREFIX)
         if self._service is not None and self._peer is not None and counted:
-            metrics = (self._service, self._peer, method.rsplit("/", 1)[-1])
+            metrics = _CallMetrics(self._service, self._peer, method.rsplit("/", 1)[-1])
         inner = self._channel.unary_unary(method, *args, **kwargs)
         return _UnaryUnary(inner, self._secret, metrics)
 

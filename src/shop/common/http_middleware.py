@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from typing import Any
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -35,6 +36,9 @@ class ServiceMiddleware:
         self.app = app
         self.service = service
         self.secrets = list(secrets)
+        # Each (method, route, status)'s series, looked up once: prometheus_client's labels()
+        # validates and locks on every call. The labels are bounded, so is this.
+        self._series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -65,8 +69,9 @@ class ServiceMiddleware:
             route = _route_template(scope)
             elapsed = time.perf_counter() - started
             method = scope["method"] if scope["method"] in _METHODS else "OTHER"
-            HTTP_REQUESTS.labels(self.service, method, route, str(status)).inc()
-            HTTP_LATENCY.labels(self.service, method, route).observe(elapsed)
+            requests, latency = self._metrics(method, route, status)
+            requests.inc()
+            latency.observe(elapsed)
             if path not in OPEN_PATHS:
                 log.info(
                     "request",
@@ -75,6 +80,16 @@ class ServiceMiddleware:
                     status=status,
                     duration_ms=round(elapsed * 1000, 2),
                 )
+
+    def _metrics(self, method: str, route: str, status: int) -> tuple[Any, Any]:
+        key = (method, route, status)
+        series = self._series.get(key)
+        if series is None:
+            series = self._series[key] = (
+                HTTP_REQUESTS.labels(self.service, method, route, str(status)),
+                HTTP_LATENCY.labels(self.service, method, route),
+            )
+        return series
 
 
 def _route_template(scope: Scope) -> str:
