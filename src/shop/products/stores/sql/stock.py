@@ -30,7 +30,11 @@ from shop.products.domain import (
 from shop.products.stores import inventory
 from shop.products.stores.sql.models import products, reservations
 from shop.products.stores.sql.pg_moves import RESERVATION_COLUMNS, held_move_statement
-from shop.products.stores.sql.rows import product_from_row, reservation_from_row
+from shop.products.stores.sql.rows import (
+    RESERVATION_BY_ORDER,
+    product_from_row,
+    reservation_from_row,
+)
 from shop.products.stores.sql.runners import KeyTaken, StatementRunner
 
 
@@ -51,7 +55,7 @@ class SqlStockTransaction:
 
     async def reservation(self, order_id: str) -> Reservation | None:
         await self.flush()  # a reservation held back is one to read too
-        row = await self._runner.first(_RESERVATION_BY_ORDER, {"b_order_id": order_id})
+        row = await self._runner.first(RESERVATION_BY_ORDER, {"b_order_id": order_id})
         return reservation_from_row(row) if row else None
 
     async def add_reservation(self, reservation: Reservation) -> None:
@@ -147,9 +151,6 @@ _INSERT_RESERVATION = insert(reservations).values(
         column: bindparam(f"b_reservation_{column.name}", type_=column.type)
         for column in reservations.c
     }
-)
-_RESERVATION_BY_ORDER = select(reservations).where(
-    reservations.c.order_id == bindparam("b_order_id")
 )
 _STOCK_OF = select(products.c.stock).where(products.c.id == bindparam("b_id"))
 
