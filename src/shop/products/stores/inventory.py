@@ -18,6 +18,7 @@ from shop.products.domain import (
     RELEASES,
     RESERVE,
     RESTOCK,
+    Changes,
     Line,
     OutOfStock,
     Product,
@@ -151,12 +152,29 @@ async def _move(
     tx: StockTransaction, order_id: str, move: StockMove, *, now: datetime
 ) -> Reservation | None:
     """The reservation moved, and every line's units with it; None if it was not there."""
+    moved = await tx.move_held(order_id, move, now=now)
+    if moved is None:
+        return None
+    reservation, held = moved
+    for line, product in held:
+        _note_low_stock(tx, product, move.changes(line.quantity))
+    return reservation
+
+
+async def move_line_by_line(
+    tx: StockTransaction, order_id: str, move: StockMove, *, now: datetime
+) -> tuple[Reservation, list[tuple[Line, Product]]] | None:
+    """`StockTransaction.move_held` as one write for the reservation and one per line."""
     moved = await tx.move_reservation(order_id, move, now=now)
-    if moved is not None:
-        for line in moved.items:
-            # A product deleted since it was sold has no counters left to move.
-            await _apply(tx, move, line)
-    return moved
+    if moved is None:
+        return None
+    held: list[tuple[Line, Product]] = []
+    for line in moved.items:
+        product = await tx.move_units(line.product_id, move.changes(line.quantity))
+        # A product deleted since it was sold has no counters left to move.
+        if product is not None:
+            held.append((line, product))
+    return moved, held
 
 
 async def _apply(
@@ -165,10 +183,14 @@ async def _apply(
     changes = move.changes(line.quantity)
     product = await tx.move_units(line.product_id, changes, stock_is=stock_is)
     if product is not None:
-        event = low_stock_event(product, changes)
-        if event is not None:
-            tx.emit(event)
+        _note_low_stock(tx, product, changes)
     return product
+
+
+def _note_low_stock(tx: StockTransaction, product: Product, changes: Changes) -> None:
+    event = low_stock_event(product, changes)
+    if event is not None:
+        tx.emit(event)
 
 
 async def _current(tx: StockTransaction, order_id: str) -> Reservation:

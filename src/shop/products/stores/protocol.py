@@ -90,6 +90,14 @@ class StockTransaction(Protocol):
         """The order's reservation moved from move.source to move.target (and, per
         move.expiry, before or from its expiry at `now`); None when it was not there."""
 
+    async def move_held(
+        self, order_id: str, move: StockMove, *, now: datetime
+    ) -> tuple[Reservation, list[tuple[Line, Product]]] | None:
+        """`move_reservation`, and each of the reservation's lines' units with it
+        (`move_units`): the reservation moved and each line with its product after (a
+        product that could not move is left out); None when it was not there. Lines of one
+        product may come back as one."""
+
     async def move_units(
         self, product_id: str, changes: Changes, *, stock_is: int | None = None
     ) -> Product | None:

@@ -21,12 +21,14 @@ from shop.common.clock import utcnow
 from shop.common.events import DomainEvent
 from shop.products.domain import (
     Changes,
+    Line,
     Product,
     Reservation,
     ReservationTaken,
     StockMove,
     floors,
 )
+from shop.products.stores import inventory
 from shop.products.stores.mongo.documents import (
     product_from_doc,
     reservation_doc,
@@ -78,6 +80,11 @@ class MongoStockTransaction:
             return_document=ReturnDocument.AFTER,
         )
         return reservation_from_doc(doc) if doc else None
+
+    async def move_held(
+        self, order_id: str, move: StockMove, *, now: datetime
+    ) -> tuple[Reservation, list[tuple[Line, Product]]] | None:
+        return await inventory.move_line_by_line(self, order_id, move, now=now)
 
     async def move_units(
         self, product_id: str, changes: Changes, *, stock_is: int | None = None

@@ -46,6 +46,14 @@ class _PgRunner:
             raise KeyTaken from exc
         return row
 
+    async def all(self, statement: Executable, params: Mapping[str, Any]) -> list[Row]:
+        compiled = self._compile(statement)
+        try:
+            rows: list[Row] = await self._conn.fetch(compiled.sql, *compiled.args(params))
+        except asyncpg.UniqueViolationError as exc:
+            raise KeyTaken from exc
+        return rows
+
     async def execute(self, statement: Executable, params: Mapping[str, Any]) -> None:
         compiled = self._compile(statement)
         try:

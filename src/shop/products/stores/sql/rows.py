@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import ARRAY, Select, String, any_, bindparam, select
+from sqlalchemy import ARRAY, String, any_, bindparam, select
 
 from shop.products.domain import (
     Product,
@@ -30,7 +30,6 @@ PRODUCT_BY_ID = select(products).where(products.c.id == bindparam("id"))
 PRODUCTS_BY_IDS = select(products).where(
     products.c.id == any_(bindparam("ids", type_=ARRAY(String)))
 )
-
-
-def reservation_by_order(order_id: str) -> Select[Any]:
-    return select(reservations).where(reservations.c.order_id == order_id)
+RESERVATION_BY_ORDER = select(reservations).where(
+    reservations.c.order_id == bindparam("b_order_id")
+)

@@ -25,6 +25,9 @@ class StatementRunner(Protocol):
     async def first(self, statement: Executable, params: Mapping[str, Any]) -> Row | None:
         """The first row the statement returns, if any."""
 
+    async def all(self, statement: Executable, params: Mapping[str, Any]) -> list[Row]:
+        """Every row the statement returns."""
+
     async def execute(self, statement: Executable, params: Mapping[str, Any]) -> None:
         """Runs a statement that returns no rows."""
 
@@ -44,6 +47,13 @@ class SessionRunner:
         except IntegrityError as exc:
             raise KeyTaken from exc
         return row._mapping if row else None
+
+    async def all(self, statement: Executable, params: Mapping[str, Any]) -> list[Row]:
+        try:
+            result = await self._uow.session.execute(statement, params)
+        except IntegrityError as exc:
+            raise KeyTaken from exc
+        return [row._mapping for row in result]
 
     async def execute(self, statement: Executable, params: Mapping[str, Any]) -> None:
         try:

@@ -18,15 +18,23 @@ from shop.common.clock import utcnow
 from shop.common.events import DomainEvent
 from shop.products.domain import (
     Changes,
+    Line,
     Product,
     Reservation,
     ReservationTaken,
     StockMove,
     floors,
     reservation_fields,
+    reservation_from_fields,
 )
+from shop.products.stores import inventory
 from shop.products.stores.sql.models import products, reservations
-from shop.products.stores.sql.rows import product_from_row, reservation_from_row
+from shop.products.stores.sql.pg_moves import RESERVATION_COLUMNS, held_move_statement
+from shop.products.stores.sql.rows import (
+    RESERVATION_BY_ORDER,
+    product_from_row,
+    reservation_from_row,
+)
 from shop.products.stores.sql.runners import KeyTaken, StatementRunner
 
 
@@ -36,7 +44,8 @@ class SqlStockTransaction:
     With `merge_writes` (PostgreSQL, whose CTEs may write), a new reservation's INSERT is
     held back and rides in a CTE of the units UPDATE that follows it: one round trip
     fewer per reservation. A unique key it repeats fails that statement instead, with the
-    same ReservationTaken; `flush` writes one no UPDATE followed.
+    same ReservationTaken; `flush` writes one no UPDATE followed. A reservation's move
+    and its lines' units are one statement too (`pg_moves.py`).
     """
 
     def __init__(self, runner: StatementRunner, *, merge_writes: bool = False) -> None:
@@ -46,7 +55,7 @@ class SqlStockTransaction:
 
     async def reservation(self, order_id: str) -> Reservation | None:
         await self.flush()  # a reservation held back is one to read too
-        row = await self._runner.first(_RESERVATION_BY_ORDER, {"b_order_id": order_id})
+        row = await self._runner.first(RESERVATION_BY_ORDER, {"b_order_id": order_id})
         return reservation_from_row(row) if row else None
 
     async def add_reservation(self, reservation: Reservation) -> None:
@@ -81,6 +90,34 @@ class SqlStockTransaction:
         row = await self._runner.first(statement, values)
         return reservation_from_row(row) if row else None
 
+    async def move_held(
+        self, order_id: str, move: StockMove, *, now: datetime
+    ) -> tuple[Reservation, list[tuple[Line, Product]]] | None:
+        if not self._merge_writes:
+            return await inventory.move_line_by_line(self, order_id, move, now=now)
+        assert move.source is not None and move.target is not None
+        await self.flush()
+        values = {
+            "order_id": order_id,
+            "source": move.source.value,
+            "target": move.target.value,
+            "now": now,
+            "updated_at": utcnow(),
+        }
+        rows = await self._runner.all(held_move_statement(move), values)
+        if not rows:
+            return None
+        reservation = reservation_from_fields(
+            {name: rows[0][f"r_{name}"] for name in RESERVATION_COLUMNS},
+            reservation_id=rows[0]["r_id"],
+        )
+        held = [
+            (Line(row["id"], int(row["moved_quantity"])), product_from_row(row))
+            for row in rows
+            if row["id"] is not None
+        ]
+        return reservation, held
+
     async def move_units(
         self, product_id: str, changes: Changes, *, stock_is: int | None = None
     ) -> Product | None:
@@ -114,9 +151,6 @@ _INSERT_RESERVATION = insert(reservations).values(
         column: bindparam(f"b_reservation_{column.name}", type_=column.type)
         for column in reservations.c
     }
-)
-_RESERVATION_BY_ORDER = select(reservations).where(
-    reservations.c.order_id == bindparam("b_order_id")
 )
 _STOCK_OF = select(products.c.stock).where(products.c.id == bindparam("b_id"))
 

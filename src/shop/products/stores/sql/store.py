@@ -35,8 +35,8 @@ from shop.products.stores.sql.catalog_reads import SqlCatalogReader
 from shop.products.stores.sql.models import outbox, products, reservations
 from shop.products.stores.sql.pg_stock import PgStockWriter
 from shop.products.stores.sql.rows import (
+    RESERVATION_BY_ORDER,
     product_from_row,
-    reservation_by_order,
     reservation_from_row,
 )
 from shop.products.stores.sql.runners import SessionRunner
@@ -145,8 +145,10 @@ class SqlProductStore(StockMethods):
         return result
 
     async def get_reservation(self, order_id: str) -> Reservation | None:
+        if self._pg_stock is not None:
+            return await self._pg_stock.atomically(lambda tx: tx.reservation(order_id))
         async with self._sessions() as session:
-            row = (await session.execute(reservation_by_order(order_id))).first()
+            row = (await session.execute(RESERVATION_BY_ORDER, {"b_order_id": order_id})).first()
         return reservation_from_row(row._mapping) if row else None
 
     async def due_reservations(self, *, now: datetime, limit: int) -> list[str]:
