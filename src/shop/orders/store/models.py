@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -18,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 
 from shop.common.outbox import define_outbox_table
+from shop.orders.domain import Order
 
 metadata = MetaData()
 JSON_DOC = JSON().with_variant(JSONB(), "postgresql")
@@ -103,3 +106,21 @@ mock_charges = Table(
 )
 
 outbox = define_outbox_table(metadata)
+
+
+def order_row(order: Order) -> dict[str, Any]:
+    """The orders table's row of an order (its lines and history are rows of their own)."""
+    return {
+        "id": order.id,
+        "user_id": order.user_id,
+        "user_email": order.user_email,
+        "status": order.status.value,
+        "total": order.total,
+        "shipping_address": order.shipping_address,
+        "idempotency_key": order.idempotency_key,
+        "request_hash": order.request_hash,
+        "created_at": order.created_at,
+        "updated_at": order.updated_at,
+        "driver_id": order.driver_id,
+        "lease_until": order.lease_until,
+    }

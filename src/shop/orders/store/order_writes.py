@@ -15,7 +15,13 @@ from shop.orders.domain import Order, OrderStatus
 from shop.orders.payments.charges import Charge
 from shop.orders.store import pg_writes
 from shop.orders.store.dialects import Insert, conflict_insert
-from shop.orders.store.models import order_items, order_status_history, orders, payments
+from shop.orders.store.models import (
+    order_items,
+    order_row,
+    order_status_history,
+    orders,
+    payments,
+)
 
 # Statements built once: per-call construction (.values(...)) was a visible share of the
 # CPU an order costs; the parameters go with each execute instead.
@@ -32,23 +38,7 @@ async def insert_order(conn: AsyncConnection, order: Order, *, reason: str) -> N
     if conn.dialect.name == "postgresql":
         await pg_writes.insert_order(conn, order, reason=reason)
         return
-    await conn.execute(
-        _INSERT_ORDER,
-        {
-            "id": order.id,
-            "user_id": order.user_id,
-            "user_email": order.user_email,
-            "status": order.status.value,
-            "total": order.total,
-            "shipping_address": order.shipping_address,
-            "idempotency_key": order.idempotency_key,
-            "request_hash": order.request_hash,
-            "created_at": order.created_at,
-            "updated_at": order.updated_at,
-            "driver_id": order.driver_id,
-            "lease_until": order.lease_until,
-        },
-    )
+    await conn.execute(_INSERT_ORDER, order_row(order))
     await conn.execute(
         _INSERT_ITEMS,
         [

@@ -19,6 +19,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shop.orders.domain import Order, OrderStatus
+from shop.orders.store.models import order_row
 
 _ORDER_COLUMNS = (
     "id, user_id, user_email, status, total, shipping_address, idempotency_key, "
@@ -94,18 +95,7 @@ async def insert_order(conn: AsyncConnection, order: Order, *, reason: str) -> N
     await conn.execute(
         _INSERT_ORDER,
         {
-            "id": order.id,
-            "user_id": order.user_id,
-            "user_email": order.user_email,
-            "status": order.status.value,
-            "total": order.total,
-            "shipping_address": order.shipping_address,
-            "idempotency_key": order.idempotency_key,
-            "request_hash": order.request_hash,
-            "created_at": order.created_at,
-            "updated_at": order.updated_at,
-            "driver_id": order.driver_id,
-            "lease_until": order.lease_until,
+            **order_row(order),
             "product_ids": [line.product_id for line in order.items],
             "quantities": [line.quantity for line in order.items],
             "unit_prices": [line.unit_price for line in order.items],
