@@ -10,10 +10,11 @@ from typing import Any, cast
 import grpc
 
 from shop.common.context import REQUEST_ID_HEADER, get_request_id
-from shop.common.metrics import GRPC_CLIENT_LATENCY, GRPC_CLIENT_REQUESTS
+from shop.common.metrics import GRPC_CLIENT_LATENCY, GRPC_CLIENT_REQUESTS, Children
 from shop.common.security import GATEWAY_SECRET_HEADER
 
 _HEALTH_PREFIX = "/grpc.health.v1.Health/"
+_REQUESTS, _LATENCY = Children(GRPC_CLIENT_REQUESTS), Children(GRPC_CLIENT_LATENCY)
 
 
 class _UnaryUnary:
@@ -41,14 +42,10 @@ class _UnaryUnary:
 
 
 class _CallMetrics:
-    """One method's grpc_client_* series, looked up once rather than on every call
-    (prometheus_client's labels() validates and locks each time)."""
+    """One method's grpc_client_* series."""
 
     def __init__(self, service: str, peer: str, method: str) -> None:
         self._labels = (service, peer, method)
-        # Created on the first call, as before: a stub alone adds no series to /metrics.
-        self._latency: Any = None
-        self._requests: dict[str, Any] = {}
 
     async def measured(self, call: Any) -> Any:
         """Counts and times the call by status code."""
@@ -67,13 +64,9 @@ class _CallMetrics:
         return response
 
     def _count(self, code: str, started: float) -> None:
-        requests = self._requests.get(code)
-        if requests is None:
-            requests = self._requests[code] = GRPC_CLIENT_REQUESTS.labels(*self._labels, code)
-        requests.inc()
-        if self._latency is None:
-            self._latency = GRPC_CLIENT_LATENCY.labels(*self._labels)
-        self._latency.observe(time.perf_counter() - started)
+        # Series are created on the first call: a stub alone adds none to /metrics.
+        _REQUESTS(*self._labels, code).inc()
+        _LATENCY(*self._labels).observe(time.perf_counter() - started)
 
 
 class _Channel:

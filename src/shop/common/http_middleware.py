@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import Any
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -12,11 +11,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from shop.common.context import REQUEST_ID_HEADER, accept_request_id, set_request_id
 from shop.common.envelope import error
 from shop.common.logging import get_logger
-from shop.common.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from shop.common.metrics import HTTP_LATENCY, HTTP_REQUESTS, Children
 from shop.common.readiness import READY_PATH
 from shop.common.security import GATEWAY_SECRET_HEADER, secret_matches
 
 log = get_logger("shop.http")
+_REQUESTS, _LATENCY = Children(HTTP_REQUESTS), Children(HTTP_LATENCY)
 # Any token is a valid HTTP method; label values must stay bounded.
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 OPEN_PATHS = frozenset({"/health", READY_PATH, "/metrics"})
@@ -36,9 +36,6 @@ class ServiceMiddleware:
         self.app = app
         self.service = service
         self.secrets = list(secrets)
-        # Each (method, route, status)'s series, looked up once: prometheus_client's labels()
-        # validates and locks on every call. The labels are bounded, so is this.
-        self._series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -69,9 +66,8 @@ class ServiceMiddleware:
             route = _route_template(scope)
             elapsed = time.perf_counter() - started
             method = scope["method"] if scope["method"] in _METHODS else "OTHER"
-            requests, latency = self._metrics(method, route, status)
-            requests.inc()
-            latency.observe(elapsed)
+            _REQUESTS(self.service, method, route, str(status)).inc()
+            _LATENCY(self.service, method, route).observe(elapsed)
             if path not in OPEN_PATHS:
                 log.info(
                     "request",
@@ -80,16 +76,6 @@ class ServiceMiddleware:
                     status=status,
                     duration_ms=round(elapsed * 1000, 2),
                 )
-
-    def _metrics(self, method: str, route: str, status: int) -> tuple[Any, Any]:
-        key = (method, route, status)
-        series = self._series.get(key)
-        if series is None:
-            series = self._series[key] = (
-                HTTP_REQUESTS.labels(self.service, method, route, str(status)),
-                HTTP_LATENCY.labels(self.service, method, route),
-            )
-        return series
 
 
 def _route_template(scope: Scope) -> str:
