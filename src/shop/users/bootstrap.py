@@ -1,12 +1,13 @@
-"""The composition root: settings -> engines -> password hasher, outbox relay -> Context."""
+"""The composition root: settings -> engine, reads -> password hasher, outbox relay -> Context."""
 
 from __future__ import annotations
 
 import asyncio
 
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shop.common.db import create_engine
+from shop.common.db import async_url, create_engine
 from shop.common.logging import get_logger
 from shop.common.sql_relay import sql_outbox_relay
 from shop.users import registration
@@ -15,6 +16,8 @@ from shop.users.passwords import Passwords
 from shop.users.settings import UserSettings
 from shop.users.store import migrate as migrate_store
 from shop.users.store.models import outbox
+from shop.users.store.mysql_user_reads import POOL_SIZE, MySqlUserReads
+from shop.users.store.user_reads import EngineUserReads, UserReads
 
 log = get_logger("shop.users")
 
@@ -33,11 +36,7 @@ def build(
     return Context(
         settings=settings,
         engine=engine_,
-        # One SELECT per order holds a read connection for well under a millisecond: a
-        # smaller pool than the writers' keeps MariaDB's connection count down with replicas.
-        read_engine=create_engine(
-            engine_.url.render_as_string(hide_password=False), pool_size=10, autocommit=True
-        ),
+        reads=open_user_reads(engine_.url.render_as_string(hide_password=False)),
         passwords=passwords or Passwords(),
         owns_engine=engine is None,
         wake_relay=wake,
@@ -45,6 +44,15 @@ def build(
             settings, engine=engine_, outbox=outbox, service="users", wake=wake
         ),
     )
+
+
+def open_user_reads(url: str) -> UserReads:
+    """The reads outside a unit of work (ValidateUser's): straight on asyncmy on
+    MySQL/MariaDB, else on an engine of their own in autocommit."""
+    if make_url(async_url(url)).get_backend_name() in ("mysql", "mariadb"):
+        return MySqlUserReads(url)
+    # A smaller pool than the writers', as MySqlUserReads': one SELECT holds it briefly.
+    return EngineUserReads(create_engine(url, pool_size=POOL_SIZE, autocommit=True))
 
 
 async def ensure_admin(ctx: Context) -> None:

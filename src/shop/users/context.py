@@ -23,9 +23,9 @@ class Context:
 
     settings: UserSettings
     engine: AsyncEngine
-    # Its own pool in autocommit, for reads of one SELECT (see store/user_reads.py); built
-    # by build() even from a test's engine, so always aclose()'s to dispose.
-    read_engine: AsyncEngine
+    # Reads of one SELECT on a pool of their own in autocommit (see store/user_reads.py);
+    # built by build() even from a test's engine, so always aclose()'s to close.
+    reads: UserReads
     passwords: Passwords
     # An engine a test passed to build() is the test's to dispose, not aclose()'s.
     owns_engine: bool = True
@@ -33,11 +33,9 @@ class Context:
     wake_relay: asyncio.Event = field(default_factory=asyncio.Event)
     outbox_relay: RelayLoop | None = None  # None without a broker (RABBITMQ_URL unset)
     sessions: async_sessionmaker[AsyncSession] = field(init=False)
-    reads: UserReads = field(init=False)
 
     def __post_init__(self) -> None:
         self.sessions = session_factory(self.engine)
-        self.reads = UserReads(self.read_engine)
 
     def uow(self) -> UserUnitOfWork:
         """A fresh unit of work whose commits wake the outbox relay."""
@@ -47,6 +45,6 @@ class Context:
 
     async def aclose(self) -> None:
         """Releases what build() opened."""
-        await self.read_engine.dispose()
+        await self.reads.aclose()
         if self.owns_engine:
             await self.engine.dispose()

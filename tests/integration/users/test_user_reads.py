@@ -1,17 +1,16 @@
-"""The single-SELECT reads on the autocommit engine, on MariaDB and SQLite."""
+"""The single-SELECT reads in autocommit: on asyncmy (MariaDB) and on the engine (SQLite)."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
 
-from sqlalchemy import text
-
 from shop.common.clock import as_utc
 from shop.users import registration, service
 from shop.users.context import Context
 from shop.users.store.models import Address, User
-from shop.users.store.user_reads import AddressCard
+from shop.users.store.mysql_user_reads import MySqlUserReads
+from shop.users.store.user_reads import AddressCard, EngineUserReads
 from tests.integration.users.support import PASSWORD, unique_email
 
 
@@ -75,9 +74,11 @@ async def test_a_read_neither_waits_for_a_writer_nor_leaves_a_transaction(ctx: C
         await uow.users.get(user.id, lock=True)
         found, _ = await asyncio.wait_for(ctx.reads.user_and_address(user.id, address.id), 5)
         assert found is not None and found.id == user.id
-    async with ctx.read_engine.connect() as conn:
+    if isinstance(ctx.reads, MySqlUserReads):
+        assert await ctx.reads.pool.fetch_one("SELECT @@autocommit, @@in_transaction", ()) == (1, 0)
+        return
+    assert isinstance(ctx.reads, EngineUserReads)
+    async with ctx.reads.engine.connect() as conn:
         dbapi_connection = (await conn.get_raw_connection()).dbapi_connection
         assert dbapi_connection is not None
         assert conn.dialect.detect_autocommit_setting(dbapi_connection)
-        if conn.dialect.name == "mysql":
-            assert (await conn.execute(text("SELECT @@autocommit"))).scalar_one() == 1

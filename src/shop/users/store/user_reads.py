@@ -1,14 +1,16 @@
-"""Reads made outside any unit of work: one prebuilt SELECT each, on an autocommit engine.
+"""Reads made outside any unit of work: one prebuilt SELECT each, in autocommit.
 
 For the order service's question before every order, where the ORM's session, unit of
-work and transaction cost several times the query itself.
+work and transaction cost several times the query itself. Here the engine's way (SQLite,
+PostgreSQL); MySQL/MariaDB run the same SELECT on asyncmy (`mysql_user_reads.py`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Row, Select, and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -65,7 +67,7 @@ _ADDRESS = (
 # Built once, so SQLAlchemy finds its compiled form by a cache key it keeps on the statement.
 # The address is joined only when it is the asked one and theirs: an empty address_id, or
 # another user's, leaves its columns NULL.
-_USER_AND_ADDRESS = (
+USER_AND_ADDRESS = (
     select(*_USER, *_ADDRESS)
     .select_from(
         _users.outerjoin(
@@ -81,26 +83,47 @@ _USER_AND_ADDRESS = (
 _ADDRESS_AT = len(_USER)
 
 
-class UserReads:
-    """Single-statement reads on an engine in autocommit (`create_engine(autocommit=True)`)."""
+def cards(row: Sequence[Any] | None) -> tuple[UserCard | None, AddressCard | None]:
+    """USER_AND_ADDRESS's row (None: no such user) as the user and their asked address."""
+    if row is None:
+        return None, None
+    user = UserCard(*row[:_ADDRESS_AT])
+    if row[_ADDRESS_AT] is None:
+        return user, None
+    # bool(): MySQL's BOOLEAN is a TINYINT, which the driver alone returns as an int.
+    id_, line1, line2, city, state, postal_code, country, is_default = row[_ADDRESS_AT:]
+    return user, AddressCard(id_, line1, line2, city, state, postal_code, country, bool(is_default))
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+
+class UserReads(Protocol):
+    """What the use cases ask outside a unit of work."""
 
     async def user_and_address(
         self, user_id: str, address_id: str
     ) -> tuple[UserCard | None, AddressCard | None]:
         """The user and that address of theirs (None when it is not theirs or not asked)."""
+        ...
+
+    async def aclose(self) -> None: ...
+
+
+class EngineUserReads:
+    """UserReads on an engine in autocommit (`create_engine(autocommit=True)`), its own."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def user_and_address(
+        self, user_id: str, address_id: str
+    ) -> tuple[UserCard | None, AddressCard | None]:
         params = {"user_id": user_id, "address_id": address_id}
-        row = await greenlet_spawn(self._first_row, _USER_AND_ADDRESS, params)
-        if row is None:
-            return None, None
-        user = UserCard(*row[:_ADDRESS_AT])
-        address = AddressCard(*row[_ADDRESS_AT:]) if row[_ADDRESS_AT] is not None else None
-        return user, address
+        return cards(await greenlet_spawn(self._first_row, USER_AND_ADDRESS, params))
 
     def _first_row(self, statement: Select[Any], params: dict[str, str]) -> Row[Any] | None:
         # Checkout, execute and release in one hop into SQLAlchemy's greenlet: the
         # AsyncConnection API makes a hop of each, about a fifth of a read's CPU.
-        with self._engine.sync_engine.connect() as conn:
+        with self.engine.sync_engine.connect() as conn:
             return conn.execute(statement, params).first()
+
+    async def aclose(self) -> None:
+        await self.engine.dispose()
