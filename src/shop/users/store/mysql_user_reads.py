@@ -1,8 +1,8 @@
 """UserReads on MySQL/MariaDB straight through asyncmy (`shop.common.mysql_driver`).
 
 The same Core SELECT as `user_reads`, compiled once; only its execution skips SQLAlchemy,
-whose pool checkout, execution context and row wrapping cost about three quarters of a
-ValidateUser call's server CPU on top of a bare gRPC call.
+whose pool checkout, execution context, greenlet hops and row wrapping were about 270 of
+the 400 us of server CPU a ValidateUser call cost above a bare gRPC call.
 """
 
 from __future__ import annotations
