@@ -83,6 +83,26 @@ async def test_it_answers_what_the_engine_path_answers(mysql_ctx: Context, url: 
     assert address is not None and address.id == second and address.is_default is False
 
 
+_COUNTERS = "SELECT " + ", ".join(
+    f"(SELECT VARIABLE_VALUE FROM information_schema.SESSION_STATUS WHERE VARIABLE_NAME = '{name}')"
+    for name in ("COM_BEGIN", "COM_COMMIT", "COM_ROLLBACK", "COM_STMT_PREPARE")
+)
+
+
+async def test_reads_send_no_transaction_and_prepare_once(mysql_ctx: Context) -> None:
+    assert isinstance(mysql_ctx.reads, MySqlUserReads)
+    user_id = await _user(mysql_ctx)
+    pool = mysql_ctx.reads.pool  # read one at a time, so all on one pooled connection
+    for _ in range(2):  # each statement's first use prepares it
+        await mysql_ctx.reads.user_and_address(user_id, "")
+        before = await pool.fetch_one(_COUNTERS, ())
+    assert before is not None and int(before[3]) == 2  # both, on this connection
+    for _ in range(5):
+        found, _ = await mysql_ctx.reads.user_and_address(user_id, "")
+        assert found is not None
+    assert await pool.fetch_one(_COUNTERS, ()) == before
+
+
 def _kill_blocking_the_loop(url: str, connection_id: int) -> None:
     """KILL from another thread while this loop waits, so the pool cannot have seen the
     connection close before its next use (a restart's connections look alive the same way)."""
