@@ -120,7 +120,7 @@ async def mark_settled(conn: AsyncConnection, order_id: str) -> None:
 
 async def record_payment(conn: AsyncConnection, charge: Charge, *, provider: str) -> None:
     """Our copy of the provider's charge (one per order; a newer status overwrites)."""
-    await conn.execute(_upsert_payment(conn.dialect.name), payment_row(charge, provider=provider))
+    await conn.execute(upsert_payment(conn.dialect.name), payment_row(charge, provider=provider))
 
 
 def payment_row(charge: Charge, *, provider: str) -> dict[str, Any]:
@@ -138,7 +138,7 @@ def payment_row(charge: Charge, *, provider: str) -> dict[str, Any]:
 
 
 @functools.cache
-def _upsert_payment(dialect: str) -> Insert:
+def upsert_payment(dialect: str) -> Insert:
     # One statement instead of select-then-insert/update; the row is unique per order id.
     stmt = conflict_insert(dialect, payments)
     return stmt.on_conflict_do_update(

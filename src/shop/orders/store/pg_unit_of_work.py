@@ -22,7 +22,7 @@ from types import TracebackType
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]  # no stubs published
-from sqlalchemy import TextClause
+from sqlalchemy import Executable, TextClause
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shop.common.clock import utcnow
@@ -36,10 +36,12 @@ from shop.orders.payments.charges import Charge
 from shop.orders.store import order_reads, order_writes, pg_writes
 from shop.orders.store.repositories import SqlPaymentRecords
 
+_UPSERT_PAYMENT = order_writes.upsert_payment("postgresql")
+
 
 @dataclass(frozen=True, slots=True)
 class _Write:
-    statement: TextClause
+    statement: Executable
     params: dict[str, Any]
     key_of: Order | None = None  # an order's insert: a constraint it breaks is its key's
 
@@ -170,17 +172,14 @@ class PgUnitOfWork:
         return won
 
     def _pending_records(self) -> list[_Write]:
+        # A confirmation's payment record and events go with its move (`commit_move`).
         paid, self._paid[:] = self._paid[:], []
-        rows = outbox_rows(self._events, SOURCE) if self._events else []
-        if len(paid) == 1 and rows:
-            payment = order_writes.payment_row(paid[0][0], provider=paid[0][1])
-            params = {**payment, **pg_writes.events_params(rows, at=payment["created_at"])}
-            return [_Write(pg_writes.PAYMENT_AND_EVENTS, params)]
         writes = [
-            _Write(pg_writes.PAYMENT, order_writes.payment_row(charge, provider=provider))
+            _Write(_UPSERT_PAYMENT, order_writes.payment_row(charge, provider=provider))
             for charge, provider in paid
         ]
-        if rows:
+        if self._events:
+            rows = outbox_rows(self._events, SOURCE)
             writes.append(_Write(pg_writes.EVENTS, pg_writes.events_params(rows, at=utcnow())))
         return writes
 

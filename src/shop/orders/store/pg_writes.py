@@ -66,6 +66,7 @@ _EVENTS = """
     ) WITH ORDINALITY AS e(event_id, event_type, payload, n)
     ORDER BY e.n
 """
+# As order_writes.upsert_payment's.
 _UPSERT_PAYMENT = """
     ON CONFLICT (order_id)
     DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at
@@ -120,17 +121,7 @@ _MOVES_WITH = {
     for paying in (False, True)
 }
 
-PAYMENT = text(
-    f"""
-    INSERT INTO payments
-        (id, order_id, provider, charge_id, amount, status, created_at, updated_at)
-    VALUES
-        (:id, :order_id, :provider, :charge_id, :amount, :status, :created_at, :updated_at)
-    {_UPSERT_PAYMENT}
-    """
-)
 EVENTS = text(_EVENTS.format(source=""))
-PAYMENT_AND_EVENTS = text(f"WITH paid AS ({PAYMENT.text}) {_EVENTS.format(source='')}")
 
 CLAIM = text(
     f"""
