@@ -27,8 +27,10 @@ from shop.orders.store.pg_unit_of_work import PgUnitOfWork
 from shop.orders.store.unit_of_work import SqlUnitOfWork
 
 # The writes' own asyncpg pool on PostgreSQL, beside the engine's (which the reads and the
-# outbox relay keep): as large as the usual number of orders in flight.
-PG_WRITES_POOL_SIZE = 20
+# outbox relay keep). Most writes hold a connection for one round trip, so a few serve
+# many orders in flight, and the server's connection slots (shared by every replica of
+# every service) are not spent on idle ones.
+PG_WRITES_POOL_SIZE = 10
 
 
 async def migrate(settings: OrderSettings) -> None:
