@@ -159,15 +159,5 @@ def _sqlite_begin_immediate(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def single_statement_engine(engine: AsyncEngine) -> AsyncEngine:
-    """The engine for work that is one statement, atomic by itself: on PostgreSQL in
-    autocommit, which saves the BEGIN and COMMIT round trips (asyncpg sends each on its
-    own); elsewhere the engine itself (MySQL would pay round trips to switch modes, and
-    SQLite's BEGIN IMMEDIATE is what serialises its writers)."""
-    if engine.dialect.name != "postgresql":
-        return engine
-    return engine.execution_options(isolation_level="AUTOCOMMIT")
-
-
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[Any]:
     return async_sessionmaker(engine, expire_on_commit=False)

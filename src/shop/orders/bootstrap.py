@@ -8,9 +8,10 @@ import functools
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shop.common.db import create_engine, single_statement_engine
+from shop.common.db import create_engine
 from shop.common.grpc_client import open_channel
 from shop.common.metrics import CIRCUIT_BREAKER_OPEN
+from shop.common.pg_driver import PgDatabase
 from shop.common.sql_relay import sql_outbox_relay
 from shop.orders.context import Context
 from shop.orders.faults import FaultInjector
@@ -22,7 +23,14 @@ from shop.orders.peers.resilience import BreakerState, CircuitBreaker, RetryPoli
 from shop.orders.settings import OrderSettings
 from shop.orders.store import migrate as migrate_store
 from shop.orders.store.models import outbox
+from shop.orders.store.pg_unit_of_work import PgUnitOfWork
 from shop.orders.store.unit_of_work import SqlUnitOfWork
+
+# The writes' own asyncpg pool on PostgreSQL, beside the engine's (which the reads and the
+# outbox relay keep). Most writes hold a connection for one round trip, so a few serve
+# many orders in flight, and the server's connection slots (shared by every replica of
+# every service) are not spent on idle ones.
+PG_WRITES_POOL_SIZE = 10
 
 
 async def migrate(settings: OrderSettings) -> None:
@@ -42,6 +50,16 @@ def build(
     `await ctx.aclose()` releases the channels and the engine (a passed one too)."""
     engine = engine or create_engine(settings.database_url())
     wake_relay = asyncio.Event()
+    pg = (
+        PgDatabase(engine, size=PG_WRITES_POOL_SIZE)
+        if engine.url.get_driver_name() == "asyncpg"
+        else None
+    )
+    unit_of_work = (
+        functools.partial(PgUnitOfWork, engine, pg, wake_relay=wake_relay)
+        if pg is not None
+        else functools.partial(SqlUnitOfWork, engine, wake_relay=wake_relay)
+    )
     secret = settings.gateway_secrets[0]
     channels = {
         "users": open_channel(
@@ -53,13 +71,13 @@ def build(
     }
     return Context(
         settings=settings,
-        unit_of_work=functools.partial(SqlUnitOfWork, engine, wake_relay=wake_relay),
+        unit_of_work=unit_of_work,
         users=UserClient(channels["users"], _peer(settings, "user", "users")),
         products=ProductClient(channels["products"], _peer(settings, "product", "products")),
-        payments=payments
-        or MockPaymentProvider(engine, single_statements=single_statement_engine(engine)),
+        payments=payments or MockPaymentProvider(engine, pg=pg),
         faults=faults or FaultInjector(settings.order_fault_inject),
         engine=engine,
+        pg_writes=pg,
         channels=channels,
         wake_relay=wake_relay,
         outbox_relay=sql_outbox_relay(

@@ -10,6 +10,7 @@ import grpc
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shop.common.ids import new_id
+from shop.common.pg_driver import PgDatabase
 from shop.common.relay_loop import RelayLoop
 from shop.orders.faults import NO_FAULTS, FaultInjector
 from shop.orders.payments.charges import PaymentProvider
@@ -30,6 +31,7 @@ class Context:
     # The database and the peer channels (by peer name), for readiness, the outbox relay
     # and aclose; None and empty when a unit test runs the use cases on fakes.
     engine: AsyncEngine | None = None
+    pg_writes: PgDatabase | None = None  # the writes' asyncpg pool, on PostgreSQL
     channels: dict[str, grpc.aio.Channel] = field(default_factory=dict)
     wake_relay: asyncio.Event = field(default_factory=asyncio.Event)
     outbox_relay: RelayLoop | None = None  # None without a broker (RABBITMQ_URL unset)
@@ -43,8 +45,10 @@ class Context:
         return self.unit_of_work()
 
     async def aclose(self) -> None:
-        """Closes the peer channels and the database pool that `build` opened."""
+        """Closes the peer channels and the database pools that `build` opened."""
         for channel in self.channels.values():
             await channel.close()
+        if self.pg_writes is not None:
+            await self.pg_writes.close()
         if self.engine is not None:
             await self.engine.dispose()

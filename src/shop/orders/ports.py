@@ -86,6 +86,19 @@ class OrderUnitOfWork(Protocol):
 
     async def commit(self) -> None: ...
 
+    async def commit_move(
+        self,
+        order_id: str,
+        *,
+        expected: OrderStatus,
+        target: OrderStatus,
+        reason: str,
+        failure_code: int | None = None,
+        now: datetime | None = None,
+    ) -> bool:
+        """`orders.move` then, only if it won, `commit` (what was recorded and emitted
+        before goes with it); if it lost, nothing is written. One statement on PostgreSQL."""
+
 
 class Users(Protocol):
     async def validate_user(self, user_id: str, address_id: str = "") -> upb.ValidateUserResponse:

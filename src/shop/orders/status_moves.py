@@ -23,14 +23,20 @@ async def move_status(
     now: datetime | None = None,
     along: Callable[[OrderUnitOfWork], Awaitable[None]] | None = None,
 ) -> bool:
-    """Compare-and-set `expected` -> `target`, then (only if this call won) `along` and the
-    event, committed in one transaction. False when someone else moved the order first.
+    """Compare-and-set `expected` -> `target`, with (only if this call won) what `along`
+    records and the event, committed in one transaction. False when someone else moved the
+    order first. `along` runs before the move and must only record (`uow.payments`).
 
     The compare-and-set is what makes concurrent deciders (a live request, the recovery
     loop on any replica, a cancellation) safe: exactly one of them wins.
     """
     async with ctx.uow() as uow:
-        won = await uow.orders.move(
+        # Recorded first and written only if the move wins: on PostgreSQL the move, its
+        # history entry, `along`'s records and the event are then one statement.
+        if along is not None:
+            await along(uow)
+        uow.emit(event)
+        return await uow.commit_move(
             order_id,
             expected=expected,
             target=target,
@@ -38,9 +44,3 @@ async def move_status(
             failure_code=failure_code,
             now=now,
         )
-        if won:
-            if along is not None:
-                await along(uow)
-            uow.emit(event)
-        await uow.commit()
-    return won

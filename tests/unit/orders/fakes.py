@@ -171,6 +171,28 @@ class FakeUnitOfWork:
         self._pending, self._snapshot = [], None
         self.committed = True
 
+    async def commit_move(
+        self,
+        order_id: str,
+        *,
+        expected: OrderStatus,
+        target: OrderStatus,
+        reason: str,
+        failure_code: int | None = None,
+        now: datetime | None = None,
+    ) -> bool:
+        won = await self.orders.move(
+            order_id,
+            expected=expected,
+            target=target,
+            reason=reason,
+            failure_code=failure_code,
+            now=now,
+        )
+        if won:
+            await self.commit()
+        return won  # a lost move leaves the records and the event to the rollback
+
     def event_types(self, order_id: str) -> list[str]:
         return [e.type for e in self.events if getattr(e, "order_id", None) == order_id]
 

@@ -16,6 +16,7 @@ from sqlalchemy.sql.expression import Executable
 from shop.common.clock import utcnow
 from shop.common.errors import ValidationFailed
 from shop.common.ids import new_id
+from shop.common.pg_driver import PgDatabase
 from shop.orders.payments.charges import Charge, ChargeStatus
 from shop.orders.store.dialects import conflict_insert
 from shop.orders.store.models import mock_charges
@@ -28,12 +29,10 @@ class MockPaymentProvider:
 
     name = "mock"
 
-    def __init__(
-        self, engine: AsyncEngine, *, single_statements: AsyncEngine | None = None
-    ) -> None:
+    def __init__(self, engine: AsyncEngine, *, pg: PgDatabase | None = None) -> None:
         self._engine = engine
-        # The first charge is one INSERT: on PostgreSQL it needs no BEGIN/COMMIT around it.
-        self._single_statements = single_statements or engine
+        # On PostgreSQL the first charge, one INSERT, goes straight through asyncpg, alone.
+        self._pg = pg
 
     def check_token(self, method: str, token: str) -> None:
         if method != "card":
@@ -71,24 +70,30 @@ class MockPaymentProvider:
         return await self.lookup(order_id)
 
     async def _record_first(self, order_id: str, amount: int, status: ChargeStatus) -> Charge:
+        # One statement decides: the first charge (or void) for an order stands, and a
+        # later attempt conflicts on the unique order id and reads that one instead.
+        # Under READ COMMITTED the conflicting row is committed by the time DO NOTHING
+        # returns, so the read after it sees it.
         now = utcnow()
-        async with self._single_statements.begin() as conn:
-            # One statement decides: the first charge (or void) for an order stands, and a
-            # later attempt conflicts on the unique order id and reads that one instead.
-            # Under READ COMMITTED the conflicting row is committed by the time DO NOTHING
-            # returns, so the read below sees it.
-            inserted = await conn.execute(
-                _insert_first(conn.dialect.name),
-                {
-                    "charge_id": f"ch_{new_id()}",
-                    "order_id": order_id,
-                    "amount": amount,
-                    "status": status.value,
-                    "created_at": now,
-                    "updated_at": now,
-                },
-            )
-            row = inserted.first()
+        values = {
+            "charge_id": f"ch_{new_id()}",
+            "order_id": order_id,
+            "amount": amount,
+            "status": status.value,
+            "created_at": now,
+            "updated_at": now,
+        }
+        if self._pg is not None:
+            compiled = self._pg.compile(_insert_first("postgresql"))
+            args = compiled.args(values)
+            first = await self._pg.alone(lambda conn: conn.fetchrow(compiled.sql, *args))
+            if first is not None:
+                return _charge(first)
+            found = await self.lookup(order_id)
+            assert found is not None
+            return found
+        async with self._engine.begin() as conn:
+            row = (await conn.execute(_insert_first(conn.dialect.name), values)).first()
             if row is None:
                 query = select(*_COLUMNS).where(mock_charges.c.order_id == order_id)
                 row = (await conn.execute(query)).first()

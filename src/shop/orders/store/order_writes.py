@@ -1,4 +1,7 @@
-"""SQL writes of the order store: insert, status compare-and-set, payments (never commits)."""
+"""SQL writes of the order store: insert, status compare-and-set, payments (never commits).
+
+The service runs PostgreSQL's one-statement forms instead (`pg_writes.py`, on asyncpg);
+these generic ones are SQLite's, and hold on PostgreSQL too."""
 
 from __future__ import annotations
 
@@ -13,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from shop.common.clock import utcnow
 from shop.orders.domain import Order, OrderStatus
 from shop.orders.payments.charges import Charge
-from shop.orders.store import pg_writes
 from shop.orders.store.dialects import Insert, conflict_insert
 from shop.orders.store.models import (
     order_items,
@@ -35,9 +37,6 @@ _MOVE = update(orders).where(
 
 async def insert_order(conn: AsyncConnection, order: Order, *, reason: str) -> None:
     """The order row, its lines and its first history entry."""
-    if conn.dialect.name == "postgresql":
-        await pg_writes.insert_order(conn, order, reason=reason)
-        return
     await conn.execute(_INSERT_ORDER, order_row(order))
     await conn.execute(
         _INSERT_ITEMS,
@@ -68,16 +67,6 @@ async def compare_and_set_status(
     """Moves the order only if it is still in `expected` (the claim that makes concurrent
     deciders safe: exactly one of them wins); records the move (at `now`) in the history."""
     now = now or utcnow()
-    if conn.dialect.name == "postgresql":
-        return await pg_writes.compare_and_set_status(
-            conn,
-            order_id,
-            expected=expected,
-            target=target,
-            reason=reason,
-            failure_code=failure_code,
-            now=now,
-        )
     values: dict[str, Any] = {
         "b_order_id": order_id,
         "b_expected": expected.value,
@@ -131,7 +120,7 @@ async def mark_settled(conn: AsyncConnection, order_id: str) -> None:
 
 async def record_payment(conn: AsyncConnection, charge: Charge, *, provider: str) -> None:
     """Our copy of the provider's charge (one per order; a newer status overwrites)."""
-    await conn.execute(_upsert_payment(conn.dialect.name), payment_row(charge, provider=provider))
+    await conn.execute(upsert_payment(conn.dialect.name), payment_row(charge, provider=provider))
 
 
 def payment_row(charge: Charge, *, provider: str) -> dict[str, Any]:
@@ -149,7 +138,7 @@ def payment_row(charge: Charge, *, provider: str) -> dict[str, Any]:
 
 
 @functools.cache
-def _upsert_payment(dialect: str) -> Insert:
+def upsert_payment(dialect: str) -> Insert:
     # One statement instead of select-then-insert/update; the row is unique per order id.
     stmt = conflict_insert(dialect, payments)
     return stmt.on_conflict_do_update(

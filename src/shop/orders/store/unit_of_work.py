@@ -10,6 +10,7 @@ bought the store nothing.
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from types import TracebackType
 
 from sqlalchemy import insert
@@ -21,7 +22,7 @@ from shop.orders.domain import OrderStatus
 from shop.orders.events import SOURCE
 from shop.orders.metrics import count_entered
 from shop.orders.payments.charges import Charge
-from shop.orders.store import order_writes, pg_writes
+from shop.orders.store import order_writes
 from shop.orders.store.models import outbox
 from shop.orders.store.repositories import SqlOrderRepository, SqlPaymentRecords
 
@@ -88,22 +89,41 @@ class SqlUnitOfWork:
         """Queues an event to be written to the outbox by the next commit."""
         self._events.append(event)
 
+    async def commit_move(
+        self,
+        order_id: str,
+        *,
+        expected: OrderStatus,
+        target: OrderStatus,
+        reason: str,
+        failure_code: int | None = None,
+        now: datetime | None = None,
+    ) -> bool:
+        """The move as this unit of work's last write: if it wins, committed with what
+        was recorded and emitted before; if it loses, nothing is written."""
+        won = await self.orders.move(
+            order_id,
+            expected=expected,
+            target=target,
+            reason=reason,
+            failure_code=failure_code,
+            now=now,
+        )
+        if won:
+            await self.commit()
+        else:
+            self._events, self._paid[:] = [], []
+        return won
+
     async def commit(self) -> None:
         conn = self._connection
         events, self._events = self._events, []
         paid = self._paid[:]
         self._paid.clear()  # the list the payment records append to
-        rows = outbox_rows(events, SOURCE) if events else []
-        if len(paid) == 1 and rows and conn.dialect.name == "postgresql":
-            # A confirmation: its payment record and order.created in one statement.
-            charge, provider = paid.pop()
-            payment = order_writes.payment_row(charge, provider=provider)
-            await pg_writes.record_payment_with_events(conn, payment, rows)
-            rows = []
         for charge, provider in paid:
             await order_writes.record_payment(conn, charge, provider=provider)
-        if rows:
-            await conn.execute(_INSERT_EVENTS, rows)
+        if events:
+            await conn.execute(_INSERT_EVENTS, outbox_rows(events, SOURCE))
         await conn.commit()
         count_entered(self._entered)
         self._entered.clear()

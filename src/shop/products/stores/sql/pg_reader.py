@@ -18,7 +18,7 @@ import orjson
 from sqlalchemy import Executable
 from sqlalchemy.engine import URL, Dialect
 
-from shop.products.stores.sql.pg_driver import CONNECTION_LOST, CompiledStatements, LazyPool
+from shop.common.pg_driver import CONNECTION_LOST, CompiledStatements, LazyPool
 
 ESTIMATE_TTL_SECONDS = 30.0
 _ESTIMATES_KEPT = 1024

@@ -20,9 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shop.common.clock import utcnow
 from shop.common.events import DomainEvent
+from shop.common.pg_driver import CompiledStatements, PgDatabase
 from shop.common.unit_of_work import outbox_rows
 from shop.products.stores.protocol import StockTransaction
-from shop.products.stores.sql.pg_driver import CONNECTION_LOST, CompiledStatements, LazyPool
 from shop.products.stores.sql.runners import KeyTaken, Row
 from shop.products.stores.sql.stock import SqlStockTransaction
 
@@ -77,8 +77,8 @@ class PgStockWriter:
         wake_relay: asyncio.Event | None,
         size: int,
     ) -> None:
-        self._pool = LazyPool(engine.url, size=size)
-        self._compile = CompiledStatements(engine.dialect)
+        self._db = PgDatabase(engine, size=size)
+        self._compile = self._db.compile
         self._insert_event = insert(outbox).values(
             {name: bindparam(f"b_{name}", type_=outbox.c[name].type) for name in _OUTBOX_COLUMNS}
         )
@@ -87,17 +87,11 @@ class PgStockWriter:
 
     async def atomically(self, work: Callable[[StockTransaction], Awaitable[T]]) -> T:
         """Runs work in one transaction, its events written in it; rolled back if it raises."""
-        pool = await self._pool.get()
-        async with pool.acquire() as conn:
-            transaction = await _begin(conn, retried=False)
-            if transaction is not None:
-                return await self._run(conn, transaction, work)
-        # The server dropped that connection while it sat in the pool, and most likely its
-        # siblings with it (a restart): all are replaced, as SQLAlchemy drops its pool.
-        await pool.expire_connections()
-        async with pool.acquire() as conn:
-            transaction = await _begin(conn, retried=True)
+        conn, transaction = await self._db.begin()
+        try:
             return await self._run(conn, transaction, work)
+        finally:
+            await self._db.release(conn)
 
     async def _run(
         self,
@@ -133,22 +127,4 @@ class PgStockWriter:
         )
 
     async def close(self) -> None:
-        await self._pool.close()
-
-
-async def _begin(conn: asyncpg.Connection, *, retried: bool) -> Any:
-    """The connection's transaction, started; None when, on a first try, the connection
-    turned out dead. Nothing was written yet, so the work may go to a fresh one."""
-    transaction = conn.transaction()
-    try:
-        await transaction.start()
-    except _DEAD:
-        if retried:
-            raise
-        return None  # the pool drops a closed connection when it gets it back
-    return transaction
-
-
-# On the default event loop, a connection whose server process was stopped may still be
-# reading that news when BEGIN goes out, and refuses it as an operation in progress.
-_DEAD = (*CONNECTION_LOST, asyncpg.InternalClientError)
+        await self._db.close()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shop.products.stores.sql.pg_driver import _keep_state
+from shop.common.pg_driver import _keep_state
 
 
 class _Connection:
