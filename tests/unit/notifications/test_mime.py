@@ -63,7 +63,8 @@ def _welcome(name: str, *, event_id: str = "e1", email: str = "a@b.c") -> dict[s
 
 WIDGET = {"productId": "p1", "name": "Widget", "quantity": 2, "unitPrice": 1999}
 CASES = {
-    "ascii, quoted-printable html": _order([WIDGET], shippingAddress={"line1": "1 Main"}),
+    "ascii, 7bit html": _order([WIDGET], shippingAddress={"line1": "1 Main"}),
+    "long name, quoted-printable html": _order([{**WIDGET, "name": "Big widget " * 8}]),
     "8bit text, encoded subject": _welcome("<script>Zoë Ω 日本"),
     "base64 parts, folded subject": _welcome(LONG_NAME * 3),
     "long quoted-printable text": _order([{**WIDGET, "name": "Чай " * 20}] * 15),

@@ -126,7 +126,7 @@ def _encode_text(content: str) -> tuple[str, bytes]:
     # email.contentmanager's heuristics for set_content(str), default policy (8bit allowed).
     lines = content.encode("utf-8").splitlines()
     body = b"\n".join(lines) + b"\n"
-    if max((len(x) for x in lines), default=0) <= _MAX_LINE:
+    if max(map(len, lines), default=0) <= _MAX_LINE:
         return ("7bit" if body.isascii() else "8bit"), body
     sniff = body if len(lines) <= 10 else b"\n".join(lines[:10]) + b"\n"
     sniff_qp = quoprimime.body_encode(sniff.decode("latin-1"), _MAX_LINE)
