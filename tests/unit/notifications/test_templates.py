@@ -79,6 +79,6 @@ def test_an_html_part_needs_no_transfer_encoding(kind: str) -> None:
 def test_a_template_that_cannot_render_is_permanent() -> None:
     event = _event("order.created")
     view = view_for(event, alert_recipient=None)
-    missing_total = MailView(view.recipient, {k: v for k, v in view.context.items() if k != "total"})
-    with pytest.raises(PermanentFailure, match="template order.created: 'total' is undefined"):
-        compose(event, missing_total, sender="s@x.y")
+    context = {k: v for k, v in view.context.items() if k != "total"}
+    with pytest.raises(PermanentFailure, match=r"template order\.created: 'total' is undefined"):
+        compose(event, MailView(view.recipient, context), sender="s@x.y")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from email import message_from_bytes
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, parseaddr
+from email.utils import parseaddr
 from typing import Any
 
 import jinja2
@@ -74,7 +74,7 @@ def compose(event: IncomingEvent, view: MailView, *, sender: str) -> Mail:
         mime.header("Subject", subject),
         _from_header(sender),
         mime.address_header("To", recipient),
-        f"Date: {format_datetime(utcnow())}\n",
+        mime.date_header(utcnow()),
         mime.message_id_header(event.id),
         mime.header("X-Shop-Event-Id", event.id),
     ]

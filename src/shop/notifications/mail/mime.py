@@ -11,12 +11,15 @@ classes, so non-ASCII and long values are encoded and folded exactly as before.
 from __future__ import annotations
 
 import binascii
+import functools
 import random
 import re
 import sys
+from datetime import datetime
 from email import quoprimime
 from email.headerregistry import Address, BaseHeader, HeaderRegistry
 from email.policy import default
+from email.utils import format_datetime
 
 _MAX_LINE = 78
 
@@ -77,6 +80,17 @@ def message_id_header(event_id: str) -> str:
     if _DOT_ATOM.fullmatch(event_id) and len(value) <= _MAX_LINE - len("Message-ID: "):
         return f"Message-ID: {value}\n"
     return stdlib_header("Message-ID", value)
+
+
+def date_header(now: datetime) -> str:
+    """The Date header for `now` (UTC), as the stdlib formats it."""
+    return _date_line(now.replace(microsecond=0))
+
+
+# Written once a second: format_datetime took as long as the rest of the headers together.
+@functools.lru_cache(maxsize=1)
+def _date_line(second: datetime) -> str:
+    return f"Date: {format_datetime(second)}\n"
 
 
 def stdlib_header(name: str, value: object) -> str:
