@@ -3,11 +3,12 @@
 `uv run python -m bench.notifications_cpu [N] [--profile [tottime]]`: the real EventHandler with its
 real SQLite store and .eml drop in a temp dir (what `make bench` runs, minus the broker),
 fed N distinct events one after another. The CPU is the process's (the store's thread too),
-split into user and system time: on this machine's ext4 a new file's inode can cost 20 to
-800 us of kernel time, depending on how many files anyone deleted in the last minutes
-(ext4 skips recently freed inodes one by one), so the system share is mostly the mail drop's
-open() and swings from run to run. `--mail-dir DIR` puts the .eml drop elsewhere (a tmpfs
-such as /dev/shm takes that noise out; the worker's own work stays the same).
+split into user and system time. On this VM's ext4 a new file's inode costs about 20 us of
+kernel time, but 0.4-0.9 ms in a block group where thousands of files were deleted in the
+last minutes (perf: ext4 checks each recently freed inode before it takes a free one), as
+under /tmp, or right after a bench run removed its mail drop: then the system share is
+mostly the mail drop's open(). `--mail-dir DIR` puts the .eml drop elsewhere (a tmpfs such
+as /dev/shm keeps it steady; the worker's own work stays the same).
 """
 
 from __future__ import annotations
