@@ -62,8 +62,13 @@ def _header_safe(value: object) -> str | None:
     # It becomes a mail header: printable ASCII only, so it can never break a line.
     if not isinstance(value, str):
         return None
+    if _HEADER_SAFE.fullmatch(value):  # the usual id: kept as it is, not rebuilt per character
+        return value
     cleaned = "".join(c for c in value if 32 < ord(c) < 127)[:128]
     return cleaned or None
+
+
+_HEADER_SAFE = re.compile(r"[!-~]{1,128}")
 
 
 def _json_kind(value: object) -> str:

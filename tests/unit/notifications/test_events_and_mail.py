@@ -40,6 +40,28 @@ def test_request_id_cannot_break_a_header() -> None:
     assert parse_event(orjson.dumps(body)).request_id == "aBcc:x"
 
 
+@pytest.mark.parametrize(
+    ("sent", "kept"),
+    [
+        ("0123456789abcdef0123456789abcdef", "0123456789abcdef0123456789abcdef"),
+        ("!~:._-", "!~:._-"),
+        ("x" * 128, "x" * 128),
+        ("x" * 129, "x" * 128),
+        ("a b", "ab"),
+        ("zoë\n", "zo"),
+        ("trailing\n", "trailing"),
+        (" \t", None),
+        ("", None),
+        (7, None),
+    ],
+)
+def test_header_values_keep_printable_ascii_only(sent: object, kept: str | None) -> None:
+    body = {"id": "e1", "type": "user.registered", "data": {}, "requestid": sent}
+    body["traceparent"] = sent
+    event = parse_event(orjson.dumps(body))
+    assert event.request_id == kept and event.traceparent == kept
+
+
 def _event(kind: str, **data: object) -> IncomingEvent:
     return IncomingEvent(id="e1", type=kind, data=dict(data), request_id="r1")
 

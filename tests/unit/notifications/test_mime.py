@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import parsedate_to_datetime
+from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 
 import orjson
@@ -15,7 +15,7 @@ import pytest
 from shop.common.clock import utcnow
 from shop.notifications.events import parse_event
 from shop.notifications.mail.compose import Mail, compose
-from shop.notifications.mail.mime import POLICY
+from shop.notifications.mail.mime import POLICY, date_header
 from shop.notifications.mail.views import view_for
 
 SENDER = "shop <no-reply@shop.local>"
@@ -63,7 +63,8 @@ def _welcome(name: str, *, event_id: str = "e1", email: str = "a@b.c") -> dict[s
 
 WIDGET = {"productId": "p1", "name": "Widget", "quantity": 2, "unitPrice": 1999}
 CASES = {
-    "ascii, quoted-printable html": _order([WIDGET], shippingAddress={"line1": "1 Main"}),
+    "ascii, 7bit html": _order([WIDGET], shippingAddress={"line1": "1 Main"}),
+    "long name, quoted-printable html": _order([{**WIDGET, "name": "Big widget " * 8}]),
     "8bit text, encoded subject": _welcome("<script>Zoë Ω 日本"),
     "base64 parts, folded subject": _welcome(LONG_NAME * 3),
     "long quoted-printable text": _order([{**WIDGET, "name": "Чай " * 20}] * 15),
@@ -94,3 +95,10 @@ def test_the_date_is_now_in_utc() -> None:
     before = utcnow().replace(microsecond=0)
     date = parsedate_to_datetime(_date(_compose(CASES["low stock"]).data))
     assert date.utcoffset() == timedelta(0) and before <= date <= utcnow()
+
+
+def test_the_date_header_follows_the_second() -> None:
+    start = datetime(2026, 11, 30, 14, 0, 59, 999_999, tzinfo=UTC)
+    for moment in (start, start + timedelta(microseconds=1), start + timedelta(hours=1), start):
+        expected = f"Date: {format_datetime(moment.replace(microsecond=0))}\n"
+        assert date_header(moment) == expected

@@ -1,6 +1,12 @@
 """Consumes the worker's queue: ack what was handled, hand failures to `failed`, and start a
 new session (declaring the queues again) whenever the old one ends. No message, lost
-connection or deleted queue can stop the worker."""
+connection or deleted queue can stop the worker.
+
+aio_pika connects and declares; deliveries come straight from its aiormq channel. aio_pika's
+consumer wraps each delivery in an IncomingMessage (a dozen validated attribute sets) and
+runs the callback in a second task, for nothing a handled message needs: only a failed one
+is wrapped, for `failed` to move it.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +15,12 @@ import contextlib
 import functools
 
 import aio_pika
-from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
+from aio_pika.abc import AbstractChannel
+from aio_pika.message import IncomingMessage
+from aiormq.abc import DeliveredMessage
 
 from shop.common.logging import get_logger
+from shop.common.metrics import Children
 from shop.common.repeated_warning import RepeatedWarning
 from shop.notifications.broker.failed import route_failure
 from shop.notifications.broker.topology import Queues, declare, delete_side_queues
@@ -19,6 +28,7 @@ from shop.notifications.handling import EventHandler
 from shop.notifications.metrics import DLQ_DEPTH, NOTIFICATIONS, QUEUE_DEPTH
 
 log = get_logger("shop.notifications")
+_HANDLED = Children(NOTIFICATIONS)
 
 
 class Consumer:
@@ -83,7 +93,8 @@ class Consumer:
             queue = await declare(channel, self._queues)
             underlay = await channel.get_underlay_channel()
             underlay.on_consumer_cancel_callbacks.add(self._on_cancelled)
-            await queue.consume(functools.partial(self._on_message, channel))
+            # What queue.consume(callback) does, minus its wrapper (see the module's doc).
+            await underlay.basic_consume(queue.name, functools.partial(self._on_message, channel))
             # Ready only now: an event published before the queue is bound is routed
             # nowhere, so "ready" must mean "bound and consuming", not "connected".
             self._channel = channel
@@ -113,18 +124,21 @@ class Consumer:
         QUEUE_DEPTH.set(main.declaration_result.message_count or 0)
         DLQ_DEPTH.set(dlq.declaration_result.message_count or 0)
 
-    async def _on_message(self, channel: AbstractChannel, message: AbstractIncomingMessage) -> None:
+    async def _on_message(self, channel: AbstractChannel, delivered: DeliveredMessage) -> None:
         try:
-            event, outcome = await self._handler.handle(message.body)
+            event, outcome = await self._handler.handle(delivered.body)
         except Exception as exc:
+            message = IncomingMessage(delivered)
             routed = await route_failure(
                 channel, message, exc, queues=self._queues, retry_base_seconds=self._base
             )
             if not routed:
                 self._broken.set()
             return
-        NOTIFICATIONS.labels(event.type, outcome.value).inc()
-        await message.ack()
+        _HANDLED(event.type, outcome.value).inc()
+        tag = delivered.delivery_tag
+        if tag is not None:  # always, for a delivery (the type allows a basic.get's empty)
+            await delivered.channel.basic_ack(tag)
 
     def _on_cancelled(self, _frame: object) -> None:
         # The broker cancels a consumer whose queue was deleted, and the channel stays

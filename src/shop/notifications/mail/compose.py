@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from email import message_from_bytes
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, parseaddr
+from email.utils import parseaddr
+from typing import Any
 
 import jinja2
 
@@ -73,7 +74,7 @@ def compose(event: IncomingEvent, view: MailView, *, sender: str) -> Mail:
         mime.header("Subject", subject),
         _from_header(sender),
         mime.address_header("To", recipient),
-        f"Date: {format_datetime(utcnow())}\n",
+        mime.date_header(utcnow()),
         mime.message_id_header(event.id),
         mime.header("X-Shop-Event-Id", event.id),
     ]
@@ -94,13 +95,22 @@ def _from_header(sender: str) -> str:
 
 
 def _render(name: str, context: dict[str, object]) -> str:
-    template = _compiled.get(name)
-    if template is None:
-        template = _compiled[name] = _templates.get_template(name)
-    return template.render(context)
+    compiled = _compiled.get(name)
+    if compiled is None:
+        template = _templates.get_template(name)
+        compiled = _compiled[name] = (template, dict(template.globals))
+    template, template_globals = compiled
+    # What Template.render does, but the context is handed over as it is (shared=True)
+    # with the globals copied in from a plain dict: render() merges them again from
+    # their ChainMap on every call, which cost more than rendering the text.
+    jinja_context = template.new_context({**template_globals, **context}, shared=True)
+    try:
+        return "".join(template.root_render_func(jinja_context))
+    except Exception:
+        _templates.handle_exception()  # re-raises, with the template's lines in the traceback
 
 
-_compiled: dict[str, jinja2.Template] = {}
+_compiled: dict[str, tuple[jinja2.Template, dict[str, Any]]] = {}
 
 
 def _address(recipient: str) -> Address:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from shop.notifications.events import IncomingEvent
 from shop.notifications.failures import PermanentFailure
@@ -13,6 +13,16 @@ from shop.notifications.failures import PermanentFailure
 class MailView:
     recipient: str
     context: dict[str, Any]
+
+
+class OrderLine(NamedTuple):
+    """One line of an order mail. An object, not a dict: Jinja2 reads `line.name` with
+    getattr first, and on a dict that raised and caught an AttributeError per field."""
+
+    name: str
+    quantity: int
+    unit_price: int
+    line_total: int
 
 
 def view_for(event: IncomingEvent, *, alert_recipient: str | None) -> MailView:
@@ -52,17 +62,13 @@ def _low_stock(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _line(item: Any) -> dict[str, Any]:
+def _line(item: Any) -> OrderLine:
     if not isinstance(item, dict):
         raise PermanentFailure("data.items holds something that is not an object")
     quantity, unit_price = _int(item, "quantity"), _cents(item, "unitPrice")
-    return {
-        # Events from before lines carried names still make a readable mail.
-        "name": _text(item, "name", _text(item, "productId")),
-        "quantity": quantity,
-        "unit_price": unit_price,
-        "line_total": quantity * unit_price,
-    }
+    # Events from before lines carried names still make a readable mail.
+    name = _text(item, "name", _text(item, "productId"))
+    return OrderLine(name, quantity, unit_price, quantity * unit_price)
 
 
 def _address(value: Any) -> list[str]:

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shop.common.clock import as_utc, utcnow
+from shop.common.db import create_engine
 from shop.notifications.events import IncomingEvent
 from shop.notifications.failures import TransientFailure
 from shop.notifications.store.claim_rules import LOST_TAKE_OVER, may_take_over
@@ -40,12 +41,22 @@ class DeliveryStore:
     """The worker's record of what it mailed; each call is its own short transaction.
 
     On a SQLite file (the embedded default) the calls go to `SqliteDeliveries`, the
-    stdlib driver on one thread, at a tenth of the CPU; elsewhere through the engine.
+    stdlib driver on one thread, at a tenth of the CPU; elsewhere through the engine. On a
+    server database the two single statements of a mail (a first claim's INSERT, the
+    mark-sent UPDATE) run on an autocommit engine of the store's own: no BEGIN and COMMIT
+    round trips, about half the worker's CPU of those writes on PostgreSQL.
     """
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._direct = _direct_for(engine)
+        # A pool of its own: switching pooled connections in and out of autocommit costs
+        # round trips of its own. SQLite keeps one engine (a second one could open another
+        # in-memory database).
+        self._single = engine
+        if engine.url.get_backend_name() != "sqlite":
+            url = engine.url.render_as_string(hide_password=False)
+            self._single = create_engine(url, autocommit=True, pool_size=10)
 
     async def claim(
         self,
@@ -71,7 +82,8 @@ class DeliveryStore:
             return Claim.MINE if mine else Claim.ALREADY_SENT
         now = utcnow()
         try:
-            async with self.engine.begin() as conn:
+            # One statement, one transaction (begin() sends nothing on the autocommit engine).
+            async with self._single.begin() as conn:
                 await conn.execute(
                     _CLAIM,
                     {
@@ -123,7 +135,7 @@ class DeliveryStore:
     async def mark_sent(self, event_id: str) -> None:
         if self._direct is not None:
             return await self._direct.mark_sent(event_id)
-        async with self.engine.begin() as conn:
+        async with self._single.begin() as conn:
             await conn.execute(_MARK_SENT, {"sent_event_id": event_id, "sent_at": utcnow()})
 
     async def is_sent(self, event_id: str) -> bool:
@@ -141,9 +153,11 @@ class DeliveryStore:
             await conn.execute(select(1))
 
     async def close(self) -> None:
-        """Closes the SQLite path's own connection and thread (the engine is the caller's)."""
+        """Closes what the store opened itself (the engine is the caller's)."""
         if self._direct is not None:
             await self._direct.close()
+        if self._single is not self.engine:
+            await self._single.dispose()
 
 
 def _direct_for(engine: AsyncEngine) -> SqliteDeliveries | None:

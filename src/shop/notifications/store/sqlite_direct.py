@@ -57,14 +57,17 @@ class SqliteDeliveries:
         """True when the event is this worker's to mail, False when it was sent already;
         TransientFailure while another worker's claim is fresh."""
         now = utcnow()
-        row = (event_id, event_type, recipient, subject, worker_id, _stored(now))
+        claimed_now = _stored(now)
+        row = (event_id, event_type, recipient, subject, worker_id, claimed_now, request_id)
+        try:
+            # The usual case, a first claim: the INSERT alone, its own transaction.
+            await self._db.write_statement(_CLAIM, row)
+            return True
+        except sqlite3.IntegrityError:
+            pass
 
-        def claim(conn: sqlite3.Connection) -> bool:
-            try:
-                conn.execute(_CLAIM, (*row, request_id))
-                return True
-            except sqlite3.IntegrityError:
-                pass
+        def take_over(conn: sqlite3.Connection) -> bool:
+            # Rows are never deleted: the one the INSERT ran into is still there.
             status, claimed_by, claimed_at = conn.execute(_CLAIMED, (event_id,)).fetchone()
             if not may_take_over(
                 status=status,
@@ -75,16 +78,15 @@ class SqliteDeliveries:
                 lease=lease,
             ):
                 return False
-            taken = conn.execute(_TAKE_OVER, (worker_id, row[-1], event_id, claimed_at))
+            taken = conn.execute(_TAKE_OVER, (worker_id, claimed_now, event_id, claimed_at))
             if taken.rowcount != 1:
                 raise TransientFailure(LOST_TAKE_OVER)
             return True
 
-        return await self._db.write(claim)
+        return await self._db.write(take_over)
 
     async def mark_sent(self, event_id: str) -> None:
-        sent_at = _stored(utcnow())
-        await self._db.write(lambda conn: conn.execute(_MARK_SENT, (sent_at, event_id)))
+        await self._db.write_statement(_MARK_SENT, (_stored(utcnow()), event_id))
 
     async def is_sent(self, event_id: str) -> bool:
         def status(conn: sqlite3.Connection) -> bool:

@@ -39,13 +39,25 @@ class SqliteRunner:
 
     async def write(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
         """`work` in a write transaction; a TransientFailure it raises rolls it back."""
+        return await self._committing(lambda conn: _in_transaction(conn, work))
+
+    async def write_statement(self, sql: str, parameters: tuple[object, ...]) -> None:
+        """One write statement as its own transaction.
+
+        The connections have no implicit transactions, so SQLite commits the statement as
+        it completes (and undoes all of it when it fails): the same transaction as BEGIN
+        IMMEDIATE, the statement, COMMIT, in one call into SQLite instead of three.
+        """
+        await self._committing(lambda conn: conn.execute(sql, parameters))
+
+    async def _committing(self, transaction: Callable[[sqlite3.Connection], _T]) -> _T:
         try:
-            result = _in_transaction(self._loop_connection(), work)
+            result = transaction(self._loop_connection())
         except sqlite3.OperationalError as exc:
             if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:
                 raise
             # Another process is writing (or checkpointing): wait for it off the loop.
-            return await self._on_own_thread(lambda: _in_transaction(self._thread_conn(), work))
+            return await self._on_own_thread(lambda: transaction(self._thread_conn()))
         self._commits += 1
         if self._commits % CHECKPOINT_EVERY == 0:
             await self._on_own_thread(self._checkpoint)
