@@ -116,6 +116,22 @@ def client_call(name: str, url: str) -> Iterator[list[tuple[bytes, bytes]]]:
 
 
 @contextlib.contextmanager
+def database_call(system: str, statement: str) -> Iterator[None]:
+    """A CLIENT span around a statement sent on a driver no instrumentation covers (our
+    asyncpg hot paths), named and tagged as SQLAlchemy's instrumentation tags its own."""
+    if not _enabled:
+        yield
+        return
+    from opentelemetry import trace
+
+    tracer = trace.get_tracer("shop.db")
+    attributes = {"db.system": system, "db.statement": statement}
+    name = statement.split(None, 1)[0].upper() if statement.strip() else system
+    with tracer.start_as_current_span(name, kind=trace.SpanKind.CLIENT, attributes=attributes):
+        yield
+
+
+@contextlib.contextmanager
 def untraced() -> Iterator[None]:
     """No spans inside (readiness probes every few seconds would bury the traces that matter)."""
     if not _enabled:

@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql.expression import Executable
 
+from shop.common import tracing
 from shop.common.clock import utcnow
 from shop.common.errors import ValidationFailed
 from shop.common.ids import new_id
@@ -86,7 +87,7 @@ class MockPaymentProvider:
         if self._pg is not None:
             compiled = self._pg.compile(_insert_first("postgresql"))
             args = compiled.args(values)
-            first = await self._pg.alone(lambda conn: conn.fetchrow(compiled.sql, *args))
+            first = await self._pg.alone(lambda conn: _fetch_first(conn, compiled.sql, args))
             if first is not None:
                 return _charge(first)
             found = await self.lookup(order_id)
@@ -122,3 +123,8 @@ def _charge(row: Any) -> Charge:
         amount=int(row["amount"]),
         status=ChargeStatus(row["status"]),
     )
+
+
+async def _fetch_first(conn: Any, sql: str, args: list[Any]) -> Any:
+    with tracing.database_call("postgresql", sql):
+        return await conn.fetchrow(sql, *args)
