@@ -16,6 +16,8 @@ from sqlalchemy import Executable
 from sqlalchemy.engine import URL, Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shop.common import tracing
+
 T = TypeVar("T")
 
 # Lost connections show up as these.
@@ -39,6 +41,16 @@ class Compiled:
         """The positional arguments of the statement for these named values."""
         values = {**self.defaults, **params}
         return [values[name] for name in self.names]
+
+
+async def run(
+    send: Callable[..., Awaitable[T]], compiled: Compiled, params: Mapping[str, Any]
+) -> T:
+    """`send(sql, *args)` (a connection's `fetchrow`, `fetch`, `fetchval` or `execute`) for
+    the compiled statement and these values, in a database span when tracing is on: no
+    instrumentation sees statements sent straight on asyncpg."""
+    with tracing.database_call("postgresql", compiled.sql):
+        return await send(compiled.sql, *compiled.args(params))
 
 
 class CompiledStatements:

@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql.expression import Executable
 
-from shop.common import tracing
+from shop.common import pg_driver
 from shop.common.clock import utcnow
 from shop.common.errors import ValidationFailed
 from shop.common.ids import new_id
@@ -86,8 +86,9 @@ class MockPaymentProvider:
         }
         if self._pg is not None:
             compiled = self._pg.compile(_insert_first("postgresql"))
-            args = compiled.args(values)
-            first = await self._pg.alone(lambda conn: _fetch_first(conn, compiled.sql, args))
+            first = await self._pg.alone(
+                lambda conn: pg_driver.run(conn.fetchrow, compiled, values)
+            )
             if first is not None:
                 return _charge(first)
             found = await self.lookup(order_id)
@@ -123,8 +124,3 @@ def _charge(row: Any) -> Charge:
         amount=int(row["amount"]),
         status=ChargeStatus(row["status"]),
     )
-
-
-async def _fetch_first(conn: Any, sql: str, args: list[Any]) -> Any:
-    with tracing.database_call("postgresql", sql):
-        return await conn.fetchrow(sql, *args)

@@ -13,7 +13,7 @@ import asyncpg  # type: ignore[import-untyped]  # no stubs published
 from sqlalchemy import Executable, TextClause
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shop.common import tracing
+from shop.common import pg_driver
 from shop.common.clock import utcnow
 from shop.common.pg_driver import PgDatabase
 from shop.orders.domain import IdempotencyKeyTaken, Order, OrderStatus
@@ -47,19 +47,13 @@ async def execute_write(conn: asyncpg.Connection, db: PgDatabase, write: PgWrite
     """The write's status tag (`UPDATE 1`)."""
     compiled = db.compile(write.statement)
     try:
-        with tracing.database_call("postgresql", compiled.sql):
-            status: str = await conn.execute(compiled.sql, *compiled.args(write.params))
+        status: str = await pg_driver.run(conn.execute, compiled, write.params)
     except asyncpg.IntegrityConstraintViolationError:
         if write.key_of is None:
             raise
         # The unique (user, key) constraint is the only one a new order can break.
         raise IdempotencyKeyTaken(write.key_of.idempotency_key) from None
     return status
-
-
-async def fetch_value(conn: asyncpg.Connection, sql: str, args: list[Any]) -> Any:
-    with tracing.database_call("postgresql", sql):
-        return await conn.fetchval(sql, *args)
 
 
 def rowcount(status: str) -> int:

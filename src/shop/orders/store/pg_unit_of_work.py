@@ -19,9 +19,9 @@ from typing import Any
 import asyncpg  # type: ignore[import-untyped]  # no stubs published
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from shop.common import pg_driver
 from shop.common.clock import utcnow
 from shop.common.events import DomainEvent
-from shop.common.pg_driver import PgDatabase
 from shop.common.unit_of_work import outbox_rows
 from shop.orders.domain import OrderStatus
 from shop.orders.events import SOURCE
@@ -40,7 +40,7 @@ class PgUnitOfWork:
     without commit writes nothing), its writes on `db`'s asyncpg pool."""
 
     def __init__(
-        self, engine: AsyncEngine, db: PgDatabase, *, wake_relay: asyncio.Event | None
+        self, engine: AsyncEngine, db: pg_driver.PgDatabase, *, wake_relay: asyncio.Event | None
     ) -> None:
         self._engine = engine
         self._db = db
@@ -150,8 +150,8 @@ class PgUnitOfWork:
         rows = outbox_rows(self._events, SOURCE) if self._events else []
         statement, params = pg_writes.move_with(moving[1], payment, rows)
         compiled = self._db.compile(statement)
-        sql, args = compiled.sql, compiled.args(params)
-        won = bool(await self._db.alone(lambda conn: repository.fetch_value(conn, sql, args)))
+        moved = await self._db.alone(lambda conn: pg_driver.run(conn.fetchval, compiled, params))
+        won = bool(moved)  # how many orders the compare-and-set moved: 1 or 0
         self._paid.clear()
         if won:
             self._entered.append(target)

@@ -18,7 +18,7 @@ import asyncpg  # type: ignore[import-untyped]  # no stubs published
 from sqlalchemy import Executable, Table, bindparam, insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shop.common import tracing
+from shop.common import pg_driver
 from shop.common.clock import utcnow
 from shop.common.events import DomainEvent
 from shop.common.pg_driver import CompiledStatements, PgDatabase
@@ -42,8 +42,7 @@ class _PgRunner:
     async def first(self, statement: Executable, params: Mapping[str, Any]) -> Row | None:
         compiled = self._compile(statement)
         try:
-            with tracing.database_call("postgresql", compiled.sql):
-                row: Row | None = await self._conn.fetchrow(compiled.sql, *compiled.args(params))
+            row: Row | None = await pg_driver.run(self._conn.fetchrow, compiled, params)
         except asyncpg.UniqueViolationError as exc:
             raise KeyTaken from exc
         return row
@@ -51,8 +50,7 @@ class _PgRunner:
     async def all(self, statement: Executable, params: Mapping[str, Any]) -> list[Row]:
         compiled = self._compile(statement)
         try:
-            with tracing.database_call("postgresql", compiled.sql):
-                rows: list[Row] = await self._conn.fetch(compiled.sql, *compiled.args(params))
+            rows: list[Row] = await pg_driver.run(self._conn.fetch, compiled, params)
         except asyncpg.UniqueViolationError as exc:
             raise KeyTaken from exc
         return rows
@@ -60,8 +58,7 @@ class _PgRunner:
     async def execute(self, statement: Executable, params: Mapping[str, Any]) -> None:
         compiled = self._compile(statement)
         try:
-            with tracing.database_call("postgresql", compiled.sql):
-                await self._conn.execute(compiled.sql, *compiled.args(params))
+            await pg_driver.run(self._conn.execute, compiled, params)
         except asyncpg.UniqueViolationError as exc:
             raise KeyTaken from exc
 
