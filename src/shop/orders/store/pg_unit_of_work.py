@@ -21,44 +21,37 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shop.common import pg_driver
 from shop.common.clock import utcnow
-from shop.common.events import DomainEvent
 from shop.common.unit_of_work import outbox_rows
 from shop.orders.domain import OrderStatus
 from shop.orders.events import SOURCE
-from shop.orders.metrics import count_entered
-from shop.orders.payments.charges import Charge
 from shop.orders.store import order_writes, pg_writes
 from shop.orders.store import pg_order_repository as repository
+from shop.orders.store.pending_changes import PendingChanges
 from shop.orders.store.pg_order_repository import PgOrderRepository, PgWrite
-from shop.orders.store.repositories import SqlPaymentRecords
 
 _UPSERT_PAYMENT = order_writes.upsert_payment("postgresql")
 
 
-class PgUnitOfWork:
+class PgUnitOfWork(PendingChanges):
     """`SqlUnitOfWork`'s contract (one transaction; events in the outbox with it; leaving
     without commit writes nothing), its writes on `db`'s asyncpg pool."""
 
     def __init__(
         self, engine: AsyncEngine, db: pg_driver.PgDatabase, *, wake_relay: asyncio.Event | None
     ) -> None:
+        super().__init__(wake_relay=wake_relay)
         self._engine = engine
         self._db = db
-        self._wake_relay = wake_relay
-        self._events: list[DomainEvent] = []
-        self._entered: list[OrderStatus] = []
-        self._paid: list[tuple[Charge, str]] = []
         self._queued: list[PgWrite] = []
         self._reads: AsyncConnection | None = None
         self._conn: asyncpg.Connection | None = None  # with a transaction open
         self._transaction: Any = None
         self._orders: PgOrderRepository | None = None
-        self._payments: SqlPaymentRecords | None = None
 
     async def __aenter__(self) -> PgUnitOfWork:
-        self._events, self._entered, self._paid, self._queued = [], [], [], []
+        self._begin_block()
+        self._queued = []
         self._orders = PgOrderRepository(self)
-        self._payments = SqlPaymentRecords(self._paid)
         return self
 
     async def __aexit__(
@@ -67,7 +60,8 @@ class PgUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self._orders = self._payments = None
+        self._orders = None
+        self._end_block()
         self._queued = []
         reads, self._reads = self._reads, None
         conn, self._conn = self._conn, None
@@ -92,16 +86,6 @@ class PgUnitOfWork:
         if self._orders is None:
             raise RuntimeError("unit of work used outside 'async with'")
         return self._orders
-
-    @property
-    def payments(self) -> SqlPaymentRecords:
-        if self._payments is None:
-            raise RuntimeError("unit of work used outside 'async with'")
-        return self._payments
-
-    def emit(self, event: DomainEvent) -> None:
-        """Queues an event to be written to the outbox by the next commit."""
-        self._events.append(event)
 
     async def commit(self) -> None:
         writes, self._queued = [*self._queued, *self._pending_records()], []
@@ -140,7 +124,7 @@ class PgUnitOfWork:
             if won:
                 await self.commit()
             else:
-                self._events, self._paid[:] = [], []
+                self._move_lost()
             return won
         payment = (
             order_writes.payment_row(self._paid[0][0], provider=self._paid[0][1])
@@ -157,7 +141,7 @@ class PgUnitOfWork:
             self._entered.append(target)
             self._committed()
         else:
-            self._events = []
+            self._move_lost()
         return won
 
     def _pending_records(self) -> list[PgWrite]:
@@ -171,13 +155,6 @@ class PgUnitOfWork:
             rows = outbox_rows(self._events, SOURCE)
             writes.append(PgWrite(pg_writes.EVENTS, pg_writes.events_params(rows, at=utcnow())))
         return writes
-
-    def _committed(self) -> None:
-        events, self._events = self._events, []
-        count_entered(self._entered)
-        self._entered.clear()
-        if events and self._wake_relay is not None:
-            self._wake_relay.set()
 
     def entered(self, status: OrderStatus) -> None:
         self._entered.append(status)

@@ -16,20 +16,18 @@ from types import TracebackType
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from shop.common.events import DomainEvent
 from shop.common.unit_of_work import outbox_rows
 from shop.orders.domain import OrderStatus
 from shop.orders.events import SOURCE
-from shop.orders.metrics import count_entered
-from shop.orders.payments.charges import Charge
 from shop.orders.store import order_writes
 from shop.orders.store.models import outbox
-from shop.orders.store.repositories import SqlOrderRepository, SqlPaymentRecords
+from shop.orders.store.pending_changes import PendingChanges
+from shop.orders.store.repositories import SqlOrderRepository
 
 _INSERT_EVENTS = insert(outbox)
 
 
-class SqlUnitOfWork:
+class SqlUnitOfWork(PendingChanges):
     """`async with uow:` opens a transaction; `commit()` writes pending events and commits.
 
     Leaving the block without commit rolls everything back, events included: an event
@@ -38,20 +36,15 @@ class SqlUnitOfWork:
     """
 
     def __init__(self, engine: AsyncEngine, *, wake_relay: asyncio.Event | None) -> None:
+        super().__init__(wake_relay=wake_relay)
         self._engine = engine
-        self._wake_relay = wake_relay
-        self._events: list[DomainEvent] = []
-        self._entered: list[OrderStatus] = []
-        self._paid: list[tuple[Charge, str]] = []
         self._conn: AsyncConnection | None = None
         self._orders: SqlOrderRepository | None = None
-        self._payments: SqlPaymentRecords | None = None
 
     async def __aenter__(self) -> SqlUnitOfWork:
         self._conn = await self._engine.connect()
-        self._events, self._entered, self._paid = [], [], []
+        self._begin_block()
         self._orders = SqlOrderRepository(self._conn, entered=self._entered)
-        self._payments = SqlPaymentRecords(self._paid)
         return self
 
     async def __aexit__(
@@ -61,7 +54,8 @@ class SqlUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         conn, self._conn = self._connection, None
-        self._orders = self._payments = None
+        self._orders = None
+        self._end_block()
         try:
             await conn.rollback()
         finally:
@@ -78,16 +72,6 @@ class SqlUnitOfWork:
         if self._orders is None:
             raise RuntimeError("unit of work used outside 'async with'")
         return self._orders
-
-    @property
-    def payments(self) -> SqlPaymentRecords:
-        if self._payments is None:
-            raise RuntimeError("unit of work used outside 'async with'")
-        return self._payments
-
-    def emit(self, event: DomainEvent) -> None:
-        """Queues an event to be written to the outbox by the next commit."""
-        self._events.append(event)
 
     async def commit_move(
         self,
@@ -112,20 +96,16 @@ class SqlUnitOfWork:
         if won:
             await self.commit()
         else:
-            self._events, self._paid[:] = [], []
+            self._move_lost()
         return won
 
     async def commit(self) -> None:
         conn = self._connection
-        events, self._events = self._events, []
         paid = self._paid[:]
         self._paid.clear()  # the list the payment records append to
         for charge, provider in paid:
             await order_writes.record_payment(conn, charge, provider=provider)
-        if events:
-            await conn.execute(_INSERT_EVENTS, outbox_rows(events, SOURCE))
+        if self._events:
+            await conn.execute(_INSERT_EVENTS, outbox_rows(self._events, SOURCE))
         await conn.commit()
-        count_entered(self._entered)
-        self._entered.clear()
-        if events and self._wake_relay is not None:
-            self._wake_relay.set()
+        self._committed()
