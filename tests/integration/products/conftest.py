@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]  # no stubs published
 import orjson
 import pytest
 from sqlalchemy import select
@@ -103,6 +104,27 @@ async def outbox_events(store: ProductStore, product_id: str) -> list[dict[str, 
         payloads = [doc["payload"] async for doc in store.outbox.find({})]
     events = [orjson.loads(p) for p in payloads]
     return [e for e in events if e["data"].get("productId") == product_id]
+
+
+async def drop_connections(url: str) -> None:
+    """The server drops every other connection to the database, and they are gone.
+
+    Waiting matters: a lone statement (no BEGIN before it) sent while its backend is still
+    going fails as lost while out, as it may have run; one whose connection the pool knows
+    closed goes again on a fresh one."""
+    admin = await asyncpg.connect(url)
+    others = "datname = current_database() AND pid <> pg_backend_pid()"
+    try:
+        await admin.execute(
+            f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE {others}"
+        )
+        for _ in range(250):
+            if not await admin.fetchval(f"SELECT count(*) FROM pg_stat_activity WHERE {others}"):
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        await admin.close()
+    await asyncio.sleep(0.05)  # for the event loop to see the closed sockets
 
 
 def assert_balanced(product: Product) -> None:

@@ -8,7 +8,6 @@ import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
-import asyncpg  # type: ignore[import-untyped]  # no stubs published
 import pytest
 
 from shop.common.clock import utcnow
@@ -17,6 +16,7 @@ from shop.products.domain import Line, OutOfStock, ProductNotFound, ReservationS
 from shop.products.stores.sql.store import SqlProductStore
 from tests.integration.products.conftest import (
     assert_balanced,
+    drop_connections,
     new_product,
     outbox_events,
     postgres_store,
@@ -84,14 +84,7 @@ async def test_connections_the_server_dropped_are_replaced(
             for o in orders
         )
     )
-    admin = await asyncpg.connect(postgres_url)
-    try:
-        await admin.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
-    finally:
-        await admin.close()
+    await drop_connections(postgres_url)
     for order_id in orders:
         await waking_store.commit_reservation(order_id, now=utcnow())
     after = await waking_store.get_product(product.id)

@@ -79,6 +79,19 @@ def test_low_stock_is_crossed_once() -> None:
     assert not crossed_low_stock(back, EXPIRE.changes(2))
 
 
+@pytest.mark.parametrize("move", [*RESERVATION_MOVES, RESTOCK])
+@pytest.mark.parametrize("stock", range(0, 12))
+@pytest.mark.parametrize("quantity", [1, 2, 6])
+def test_a_quiet_move_never_crosses_the_low_stock_threshold(
+    move: StockMove, stock: int, quantity: int
+) -> None:
+    # The stock flows send a quiet move without a transaction: it can have no event.
+    after = replace(PRODUCT, stock=stock)
+    if move.quiet:
+        assert not crossed_low_stock(after, move.changes(quantity))
+    assert [m.quiet for m in (RESERVE, COMMIT, EXPIRE, *RELEASES)] == [False, *[True] * 4]
+
+
 @pytest.mark.parametrize(
     ("status", "outcome"),
     [

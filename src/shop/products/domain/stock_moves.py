@@ -34,6 +34,12 @@ class StockMove:
         """What `quantity` units add to each counter (a negative quantity takes them away)."""
         return {counter: sign * quantity for counter, sign in self.per_unit.items()}
 
+    @property
+    def quiet(self) -> bool:
+        """Whether it never calls for an event: only stock taken away crosses below a
+        low-stock threshold (`crossed_low_stock`)."""
+        return self.per_unit.get("stock", 0) >= 0
+
 
 RESERVE = StockMove({"stock": -1, "reserved": 1}, target=R.RESERVED)
 COMMIT = StockMove({"reserved": -1, "sold": 1}, R.RESERVED, R.COMMITTED, expiry="live")

@@ -7,6 +7,8 @@ stock.py`, `stores/mongo/stock.py`). Both stores' methods of those names delegat
 
 from __future__ import annotations
 
+import contextlib
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -36,6 +38,10 @@ from shop.products.stores.protocol import StockBackend, StockTransaction
 _SET_STOCK_ATTEMPTS = 20
 
 
+class _NeedsTransaction(Exception):
+    """A unit run `alone` that the store refused to write so; it wrote nothing."""
+
+
 async def reserve(
     store: StockBackend, *, order_id: str, lines: Sequence[Line], expires_at: datetime
 ) -> Reservation:
@@ -53,7 +59,9 @@ async def reserve_priced(
     the UPDATE that held its units, so pricing costs no extra read)."""
     ordered = tuple(sorted(lines, key=lambda line: line.product_id))  # one lock order
 
-    async def work(tx: StockTransaction) -> tuple[Reservation, dict[str, Product]]:
+    async def work(
+        tx: StockTransaction, *, alone: bool = False
+    ) -> tuple[Reservation, dict[str, Product]]:
         # No look-up first: a replay is rare and the look-up cost every order. A replay, or
         # a concurrent twin after waiting, fails on the unique order id and reads back below.
         reservation = Reservation(
@@ -69,6 +77,8 @@ async def reserve_priced(
         for line in ordered:
             product = await _apply(tx, RESERVE, line)
             if product is None:
+                if alone:  # no units, no product or a crossing: the transaction tells which
+                    raise _NeedsTransaction
                 if await tx.stock_of(line.product_id) is None:
                     raise ProductNotFound(line.product_id)
                 raise OutOfStock(line.product_id, requested=line.quantity)
@@ -76,6 +86,9 @@ async def reserve_priced(
         return reservation, held
 
     try:
+        if len(ordered) == 1:  # one call that writes: its units with the new reservation
+            with contextlib.suppress(_NeedsTransaction):
+                return await store.atomically(functools.partial(work, alone=True), alone=True)
         return await store.atomically(work)
     except ReservationTaken:
         twin = await store.get_reservation(order_id)
@@ -91,7 +104,7 @@ async def commit(store: StockBackend, order_id: str, *, now: datetime) -> Reserv
         moved = await _move(tx, order_id, COMMIT, now=now)
         return moved or commit_missed(await _current(tx, order_id))
 
-    return await store.atomically(work)
+    return await store.atomically(work, alone=COMMIT.quiet)
 
 
 async def release(store: StockBackend, order_id: str) -> Reservation:
@@ -104,7 +117,7 @@ async def release(store: StockBackend, order_id: str) -> Reservation:
                 return moved
         return await _current(tx, order_id)
 
-    return await store.atomically(work)
+    return await store.atomically(work, alone=all(move.quiet for move in RELEASES))
 
 
 async def expire_due(store: StockBackend, *, now: datetime, limit: int) -> int:
@@ -116,7 +129,7 @@ async def expire_due(store: StockBackend, *, now: datetime, limit: int) -> int:
             # None: committed or released meanwhile, and that caller won.
             return await _move(tx, order_id, EXPIRE, now=now) is not None
 
-        expired += int(await store.atomically(work))
+        expired += int(await store.atomically(work, alone=EXPIRE.quiet))
     return expired
 
 
@@ -159,22 +172,6 @@ async def _move(
     for line, product in held:
         _note_low_stock(tx, product, move.changes(line.quantity))
     return reservation
-
-
-async def move_line_by_line(
-    tx: StockTransaction, order_id: str, move: StockMove, *, now: datetime
-) -> tuple[Reservation, list[tuple[Line, Product]]] | None:
-    """`StockTransaction.move_held` as one write for the reservation and one per line."""
-    moved = await tx.move_reservation(order_id, move, now=now)
-    if moved is None:
-        return None
-    held: list[tuple[Line, Product]] = []
-    for line in moved.items:
-        product = await tx.move_units(line.product_id, move.changes(line.quantity))
-        # A product deleted since it was sold has no counters left to move.
-        if product is not None:
-            held.append((line, product))
-    return moved, held
 
 
 async def _apply(

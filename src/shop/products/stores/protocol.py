@@ -115,8 +115,18 @@ class StockTransaction(Protocol):
 class StockBackend(Protocol):
     """What the shared stock flows need of a store besides its transactions."""
 
-    async def atomically(self, work: Callable[[StockTransaction], Awaitable[T]]) -> T:
-        """Runs work in one atomic unit and commits it (rolled back if work raises)."""
+    async def atomically(
+        self, work: Callable[[StockTransaction], Awaitable[T]], *, alone: bool = False
+    ) -> T:
+        """Runs work in one atomic unit and commits it (rolled back if work raises).
+
+        `alone`: the caller's promise that the work makes one call that writes at most,
+        none after it (a new reservation and the `move_units` after it count as one), and
+        emits no event. A store whose every such call is one statement may then send each
+        by itself (atomic alone), without a transaction; it also refuses (None from
+        `move_units`, nothing written) a change of stock that would call for an event, and
+        writes a new reservation only with those units. The work must take that None as
+        "run me again without `alone`", and raise."""
 
     async def get_reservation(self, order_id: str) -> Reservation | None: ...
 

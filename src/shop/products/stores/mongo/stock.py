@@ -28,7 +28,7 @@ from shop.products.domain import (
     StockMove,
     floors,
 )
-from shop.products.stores import inventory
+from shop.products.stores.line_moves import move_line_by_line
 from shop.products.stores.mongo.documents import (
     product_from_doc,
     reservation_doc,
@@ -84,7 +84,7 @@ class MongoStockTransaction:
     async def move_held(
         self, order_id: str, move: StockMove, *, now: datetime
     ) -> tuple[Reservation, list[tuple[Line, Product]]] | None:
-        return await inventory.move_line_by_line(self, order_id, move, now=now)
+        return await move_line_by_line(self, order_id, move, now=now)
 
     async def move_units(
         self, product_id: str, changes: Changes, *, stock_is: int | None = None

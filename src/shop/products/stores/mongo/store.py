@@ -75,8 +75,11 @@ class MongoProductStore(StockMethods):
         await self.reservations.create_index([("status", ASCENDING), ("expires_at", ASCENDING)])
         await self.outbox.create_index([("published_at", ASCENDING), ("seq", ASCENDING)])
 
-    async def atomically(self, work: Callable[[StockTransaction], Awaitable[T]]) -> T:
-        """Runs work in a transaction (retried on transient errors) with its events."""
+    async def atomically(
+        self, work: Callable[[StockTransaction], Awaitable[T]], *, alone: bool = False
+    ) -> T:
+        """Runs work in a transaction (retried on transient errors) with its events; even
+        `alone`: a session without one would gain nothing here."""
 
         async def attempt(session: AsyncClientSession) -> T:
             events: list[DomainEvent] = []

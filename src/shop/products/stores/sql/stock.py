@@ -8,11 +8,8 @@ callers win. What the moves are is the domain's (`domain/stock_moves.py`).
 
 from __future__ import annotations
 
-import functools
 from datetime import datetime
 from typing import Any
-
-from sqlalchemy import Update, bindparam, insert, select, update
 
 from shop.common.clock import utcnow
 from shop.common.events import DomainEvent
@@ -27,8 +24,8 @@ from shop.products.domain import (
     reservation_fields,
     reservation_from_fields,
 )
-from shop.products.stores import inventory
-from shop.products.stores.sql.models import products, reservations
+from shop.products.stores.line_moves import move_line_by_line
+from shop.products.stores.sql import stock_statements as statements
 from shop.products.stores.sql.pg_moves import RESERVATION_COLUMNS, held_move_statement
 from shop.products.stores.sql.rows import (
     RESERVATION_BY_ORDER,
@@ -46,11 +43,19 @@ class SqlStockTransaction:
     fewer per reservation. A unique key it repeats fails that statement instead, with the
     same ReservationTaken; `flush` writes one no UPDATE followed. A reservation's move
     and its lines' units are one statement too (`pg_moves.py`).
+
+    With `quiet` (statements sent each by itself, `PgStockWriter`), a units UPDATE that
+    takes stock away also refuses (None, nothing written) to cross a low-stock threshold,
+    whose event would need a transaction, and a held-back reservation is written only
+    with the units it rides with.
     """
 
-    def __init__(self, runner: StatementRunner, *, merge_writes: bool = False) -> None:
+    def __init__(
+        self, runner: StatementRunner, *, merge_writes: bool = False, quiet: bool = False
+    ) -> None:
         self._runner = runner
         self._merge_writes = merge_writes
+        self._quiet = quiet
         self._pending: tuple[str, dict[str, Any]] | None = None  # (order id, INSERT values)
 
     async def reservation(self, order_id: str) -> Reservation | None:
@@ -70,7 +75,7 @@ class SqlStockTransaction:
         if self._pending is not None:
             (order_id, values), self._pending = self._pending, None
             try:
-                await self._runner.execute(_INSERT_RESERVATION, values)
+                await self._runner.execute(statements.INSERT_RESERVATION, values)
             except KeyTaken:
                 raise ReservationTaken(order_id) from None
 
@@ -79,7 +84,7 @@ class SqlStockTransaction:
     ) -> Reservation | None:
         assert move.source is not None and move.target is not None
         await self.flush()
-        statement = _reservation_statement(move.expiry)
+        statement = statements.reservation_statement(move.expiry)
         values = {
             "b_order_id": order_id,
             "b_source": move.source.value,
@@ -94,7 +99,7 @@ class SqlStockTransaction:
         self, order_id: str, move: StockMove, *, now: datetime
     ) -> tuple[Reservation, list[tuple[Line, Product]]] | None:
         if not self._merge_writes:
-            return await inventory.move_line_by_line(self, order_id, move, now=now)
+            return await move_line_by_line(self, order_id, move, now=now)
         assert move.source is not None and move.target is not None
         await self.flush()
         values = {
@@ -122,7 +127,10 @@ class SqlStockTransaction:
         self, product_id: str, changes: Changes, *, stock_is: int | None = None
     ) -> Product | None:
         least = floors(changes)
-        statement = _units_statement(tuple(changes), tuple(least), stock_is is not None)
+        quiet = self._quiet and changes.get("stock", 0) < 0
+        statement = statements.units_statement(
+            tuple(changes), tuple(least), stock_is is not None, quiet
+        )
         values: dict[str, Any] = {"b_id": product_id, "b_now": utcnow()}
         if stock_is is not None:
             values["b_stock_is"] = stock_is
@@ -132,69 +140,20 @@ class SqlStockTransaction:
             row = await self._runner.first(statement, values)
         else:
             (order_id, held_back), self._pending = self._pending, None
+            merged = (
+                statements.with_reservation_if_moved(statement)
+                if self._quiet
+                else statements.with_new_reservation(statement)
+            )
             try:
-                row = await self._runner.first(_with_new_reservation(statement), values | held_back)
+                row = await self._runner.first(merged, values | held_back)
             except KeyTaken:
                 raise ReservationTaken(order_id) from None
         return product_from_row(row) if row else None
 
     async def stock_of(self, product_id: str) -> int | None:
-        row = await self._runner.first(_STOCK_OF, {"b_id": product_id})
+        row = await self._runner.first(statements.STOCK_OF, {"b_id": product_id})
         return None if row is None else int(row["stock"])
 
     def emit(self, event: DomainEvent) -> None:
         self._runner.emit(event)
-
-
-_INSERT_RESERVATION = insert(reservations).values(
-    {
-        column: bindparam(f"b_reservation_{column.name}", type_=column.type)
-        for column in reservations.c
-    }
-)
-_STOCK_OF = select(products.c.stock).where(products.c.id == bindparam("b_id"))
-
-
-@functools.cache
-def _reservation_statement(expiry: str | None) -> Update:
-    """`UPDATE reservations` from one status to another (live or due only, if asked);
-    built once per kind, like `_units_statement`."""
-    columns = reservations.c
-    conditions: list[Any] = [
-        columns.order_id == bindparam("b_order_id"),
-        columns.status == bindparam("b_source"),
-    ]
-    now = bindparam("b_now", type_=columns.expires_at.type)
-    if expiry == "live":
-        conditions.append(columns.expires_at > now)
-    elif expiry == "due":
-        conditions.append(columns.expires_at <= now)
-    updated_at = bindparam("b_updated_at", type_=columns.updated_at.type)
-    return (
-        update(reservations)
-        .where(*conditions)
-        .values(status=bindparam("b_target"), updated_at=updated_at)
-        .returning(reservations)
-    )
-
-
-@functools.cache
-def _units_statement(counters: tuple[str, ...], floored: tuple[str, ...], pinned: bool) -> Update:
-    """`UPDATE products` adding bound deltas, guarded by bound floors; built once per shape.
-    Building the statement per call (and SQLAlchemy keying its cache on it) was about a
-    tenth of a reservation's CPU."""
-    columns = products.c
-    conditions: list[Any] = [columns.id == bindparam("b_id")]
-    conditions += [columns[c] >= bindparam(f"b_least_{c}", type_=columns[c].type) for c in floored]
-    if pinned:
-        conditions.append(columns.stock == bindparam("b_stock_is", type_=columns.stock.type))
-    deltas = {c: columns[c] + bindparam(f"b_{c}", type_=columns[c].type) for c in counters}
-    now = bindparam("b_now", type_=columns.updated_at.type)
-    return update(products).where(*conditions).values(**deltas, updated_at=now).returning(products)
-
-
-@functools.cache
-def _with_new_reservation(units: Update) -> Update:
-    """The units UPDATE with the held-back reservation INSERT in a CTE (PostgreSQL runs
-    a CTE's write whether or not the statement reads it)."""
-    return units.add_cte(_INSERT_RESERVATION.cte("new_reservation"))

@@ -136,9 +136,11 @@ class SqlProductStore(StockMethods):
         async with self._sessions() as session:
             return int(await session.scalar(select(func.count()).select_from(products)) or 0)
 
-    async def atomically(self, work: Callable[[StockTransaction], Awaitable[T]]) -> T:
+    async def atomically(
+        self, work: Callable[[StockTransaction], Awaitable[T]], *, alone: bool = False
+    ) -> T:
         if self._pg_stock is not None:
-            return await self._pg_stock.atomically(work)
+            return await self._pg_stock.atomically(work, alone=alone)
         async with self._uow() as uow:
             result = await work(SqlStockTransaction(SessionRunner(uow)))
             await uow.commit()
@@ -146,7 +148,7 @@ class SqlProductStore(StockMethods):
 
     async def get_reservation(self, order_id: str) -> Reservation | None:
         if self._pg_stock is not None:
-            return await self._pg_stock.atomically(lambda tx: tx.reservation(order_id))
+            return await self._pg_stock.atomically(lambda tx: tx.reservation(order_id), alone=True)
         async with self._sessions() as session:
             row = (await session.execute(RESERVATION_BY_ORDER, {"b_order_id": order_id})).first()
         return reservation_from_row(row._mapping) if row else None
