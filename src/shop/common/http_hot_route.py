@@ -38,7 +38,8 @@ class HotRoute:
     """ASGI app in front of a FastAPI app that serves one method and path itself."""
 
     def __init__(self, app: FastAPI, *, route: APIRoute, prepare: Prepare) -> None:
-        (self.method,) = route.methods or ()
+        assert route.methods and len(route.methods) == 1, "a hot route answers one method"
+        self.method = next(iter(route.methods))
         self.app, self.route, self.path, self.prepare = app, route, route.path, prepare
         self.stack = _stack_without_routing(app, self._endpoint)
 
