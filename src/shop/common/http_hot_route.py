@@ -53,7 +53,7 @@ class HotRoute:
             # FastAPI answers from the very messages it would have received.
             await self.app(scope, _replay(messages, receive), send)
             return
-        scope["app"] = self.app
+        scope["app"] = self.app  # as Starlette sets it, for a handler reading `request.app`
         scope[_CALL] = call
         await self.stack(scope, receive, send)
 
