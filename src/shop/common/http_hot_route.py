@@ -7,6 +7,7 @@ so request ids, the gateway secret, metrics, the access log and error envelopes 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI
@@ -17,6 +18,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shop.common import tracing
+from shop.common.http_middleware import REQUEST_STARTED
 
 # The prepared call: runs the use case and gives the response to send.
 Call = Callable[[], Awaitable[Response]]
@@ -47,6 +49,7 @@ class HotRoute:
         if scope["type"] != "http" or scope["path"] != self.path or scope["method"] != self.method:
             await self.app(scope, receive, send)
             return
+        scope[REQUEST_STARTED] = time.perf_counter()  # the body's upload counts, as in FastAPI
         messages, body = await _read_body(receive)
         call = None if body is None else self.prepare(scope, body)
         if call is None:

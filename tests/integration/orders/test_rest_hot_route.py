@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -10,7 +11,7 @@ import httpx
 import orjson
 import pytest
 from prometheus_client import REGISTRY
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 from structlog.testing import capture_logs
 
 from shop.common.http_hot_route import HotRoute, with_hot_route
@@ -219,3 +220,33 @@ def test_tracing_leaves_the_route_to_fastapi(
     assert isinstance(front, HotRoute)
     monkeypatch.setattr("shop.common.http_hot_route.tracing.enabled", lambda: True)
     assert with_hot_route(front.app, route=front.route, prepare=front.prepare) is front.app
+
+
+@pytest.mark.parametrize("placeable", [True, False])
+async def test_the_latency_counts_the_body_upload(orders: Context, placeable: bool) -> None:
+    front = create_app(orders, background=False)
+    body = orjson.dumps(_body("p", "a") if placeable else {"items": []})
+    chunks: list[Message] = [
+        {"type": "http.request", "body": body[:9], "more_body": True},
+        {"type": "http.request", "body": body[9:], "more_body": False},
+    ]
+
+    async def receive() -> Message:
+        await asyncio.sleep(0.05)  # a slow client's body
+        return chunks.pop(0)
+
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    labels = {"service": "orders", "method": "POST", "route": "unmatched"}
+    before = REGISTRY.get_sample_value("http_request_duration_seconds_sum", labels) or 0.0
+    headers = [
+        (k.encode(), v.encode()) for k, v in _headers("u", **{"x-gateway-secret": "no"}).items()
+    ]
+    scope = {"type": "http", "method": "POST", "path": "/orders", "headers": headers}
+    await front({**scope, "query_string": b"", "root_path": ""}, receive, send)
+    assert sent[0]["status"] == 401
+    after = REGISTRY.get_sample_value("http_request_duration_seconds_sum", labels) or 0.0
+    assert after - before >= 0.1
