@@ -68,7 +68,9 @@ def lean_place(ctx: Context) -> Prepare:
         if key is not None and len(key) > IDEMPOTENCY_KEY_MAX:
             return None
         try:
-            # The route's own model; in JSON mode it refuses every body json.loads refuses.
+            # The route's own model. Where its JSON parser and FastAPI's json.loads differ
+            # (a BOM, deep nesting, huge numbers, lone surrogates), it is the stricter one:
+            # such a body only goes to FastAPI (tests/integration/orders/test_rest_hot_route).
             data = OrderCreate.model_validate_json(body)
         except ValidationError:
             return None
