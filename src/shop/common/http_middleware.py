@@ -20,6 +20,8 @@ _REQUESTS, _LATENCY = Children(HTTP_REQUESTS), Children(HTTP_LATENCY)
 # Any token is a valid HTTP method; label values must stay bounded.
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 OPEN_PATHS = frozenset({"/health", READY_PATH, "/metrics"})
+# When an app in front read the body before this ran (http_hot_route), it started the clock.
+REQUEST_STARTED = "shop.request_started"
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -43,7 +45,7 @@ class ServiceMiddleware:
             return
         request_id = accept_request_id(_header(scope, REQUEST_ID_HEADER.encode()))
         set_request_id(request_id)
-        started = time.perf_counter()
+        started: float = scope.get(REQUEST_STARTED) or time.perf_counter()
         status = 500
         id_header = (b"x-request-id", request_id.encode())
 

@@ -11,8 +11,8 @@ from collections.abc import Awaitable, Callable, Coroutine, Generator
 from typing import Any
 
 import uvicorn
-from fastapi import FastAPI
 from pydantic import ValidationError
+from starlette.types import ASGIApp
 
 from shop.common.grpc_server import GrpcServer
 from shop.common.heap import freeze_startup_objects
@@ -32,7 +32,7 @@ class _Server(uvicorn.Server):
 
 async def serve(
     *,
-    app: FastAPI,
+    app: ASGIApp,
     rest_port: int,
     grpc_server: Callable[[], Awaitable[GrpcServer]] | None = None,
     host: str = "0.0.0.0",

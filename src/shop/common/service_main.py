@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Protocol, TypeVar
 
-from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 from shop.common.grpc_server import GrpcServer
 from shop.common.logging import configure_logging
@@ -32,7 +32,7 @@ async def serve_service(
     settings: S,
     migrate: Callable[[S], Awaitable[None]],
     build: Callable[[S], C],
-    create_app: Callable[[C], FastAPI],
+    create_app: Callable[[C], ASGIApp],
     rest_port: int,
     start_grpc: Callable[[C], Awaitable[GrpcServer]] | None = None,
     on_start: Callable[[C], Awaitable[None]] | None = None,
