@@ -18,10 +18,10 @@ import orjson
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractExchange
 from aio_pika.connection import make_url
 
+from shop.common import tracing
 from shop.common.events import EXCHANGE
 from shop.common.logging import get_logger
 from shop.common.metrics import OUTBOX_PUBLISHED
-from shop.common.tracing import publishing
 
 log = get_logger("shop.outbox")
 
@@ -110,16 +110,20 @@ class EventPublisher:
             headers={"x-request-id": request_id} if request_id else {},
         )
         # With publisher confirms on, this returns once the broker has the message; a nack
-        # raises.
-        with publishing(envelope):
-            await channel.basic_publish(
-                event.payload.encode(),
-                exchange=EXCHANGE,
-                routing_key=event.event_type,
-                properties=properties,
-                mandatory=True,
-                timeout=self._timeout,
-            )
+        # raises. Without tracing, no span wraps it (a context manager per event is not free).
+        sending = channel.basic_publish(
+            event.payload.encode(),
+            exchange=EXCHANGE,
+            routing_key=event.event_type,
+            properties=properties,
+            mandatory=True,
+            timeout=self._timeout,
+        )
+        if not tracing.enabled():
+            await sending
+            return
+        with tracing.publishing(envelope):
+            await sending
 
     async def _ensure_channel(self) -> aiormq.abc.AbstractChannel:
         if self._channel is not None and self._connection and not self._connection.is_closed:
