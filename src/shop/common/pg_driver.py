@@ -17,6 +17,7 @@ from sqlalchemy.engine import URL, Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shop.common import tracing
+from shop.common.pg_pool import ConnectionPool
 
 T = TypeVar("T")
 
@@ -128,7 +129,9 @@ class PgDatabase:
     the statements compiled for it."""
 
     def __init__(self, engine: AsyncEngine, *, size: int) -> None:
-        self.pool = LazyPool(engine.url, size=size)
+        dsn = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        # Opens connections on first use, as LazyPool does (see pg_pool on why not asyncpg's).
+        self.pool = ConnectionPool(dsn, size=size, init=_init_connection, reset=_keep_state)
         self.compile = CompiledStatements(engine.dialect)
 
     async def begin(self) -> tuple[asyncpg.Connection, Any]:
@@ -137,7 +140,7 @@ class PgDatabase:
         A connection found dead at BEGIN had nothing written yet: the server dropped it
         while it sat in the pool, most likely with its siblings (a restart), so all are
         replaced, as SQLAlchemy drops its pool, and BEGIN goes to a fresh one, once."""
-        pool = await self.pool.get()
+        pool = self.pool
         for retried in (False, True):
             conn = await pool.acquire()
             transaction = conn.transaction()
@@ -156,16 +159,15 @@ class PgDatabase:
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def release(self, conn: asyncpg.Connection) -> None:
-        pool = await self.pool.get()
-        await pool.release(conn)
+        await self.pool.release(conn)
 
     async def alone(self, send: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
         """`send(conn)`: one statement, atomic by itself, so in autocommit (no BEGIN and
         COMMIT round trips). Retried once on a fresh pool if it never reached the server; a
         connection lost while it was out fails (it may have been committed)."""
-        pool = await self.pool.get()
+        pool = self.pool
         for retried in (False, True):
-            async with pool.acquire() as conn:
+            async with pool.connection() as conn:
                 try:
                     return await send(conn)
                 except asyncpg.DataError:
