@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import uuid
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
+from shop.common.ids import new_id
 from shop.common.tracing import TRACEPARENT, current_traceparent
 
 EXCHANGE = "shop.events"
@@ -38,7 +38,7 @@ def cloud_event(
     of the request that caused it, when tracing is on) are extension attributes."""
     envelope: dict[str, Any] = {
         "specversion": "1.0",
-        "id": uuid.uuid4().hex,
+        "id": new_id(),
         "source": source,
         "type": event_type,
         "time": datetime.now(UTC).isoformat(),
