@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import aio_pika
 import aiormq
@@ -69,7 +69,7 @@ class EventPublisher:
         self._service = service
         self._timeout = timeout
         self._connection: AbstractConnection | None = None
-        self._channel: aiormq.abc.AbstractChannel | None = None
+        self._channel: aiormq.Channel | None = None
 
     async def publish(self, events: Sequence[OutgoingEvent]) -> list[OutgoingEvent]:
         """Publishes the batch with pipelined confirms; returns the confirmed events.
@@ -95,7 +95,7 @@ class EventPublisher:
             await self.close()
         return confirmed
 
-    async def _publish_one(self, channel: aiormq.abc.AbstractChannel, event: OutgoingEvent) -> None:
+    async def _publish_one(self, channel: aiormq.Channel, event: OutgoingEvent) -> None:
         envelope = orjson.loads(event.payload)
         request_id = envelope.get("requestid")
         # The frame aio_pika's Message and Exchange.publish would send (mandatory, priority
@@ -110,7 +110,10 @@ class EventPublisher:
             headers={"x-request-id": request_id} if request_id else {},
         )
         # With publisher confirms on, this returns once the broker has the message; a nack
-        # raises. Without tracing, no span wraps it (a context manager per event is not free).
+        # raises. Not waiting for each frame to be written (wait=False) changes none of
+        # that: the confirm comes after; the wait only held the channel's lock across a
+        # drain per message, serialising the batch (about 10% of a publish's CPU).
+        # Without tracing, no span wraps it (a context manager per event is not free).
         sending = channel.basic_publish(
             event.payload.encode(),
             exchange=EXCHANGE,
@@ -118,6 +121,7 @@ class EventPublisher:
             properties=properties,
             mandatory=True,
             timeout=self._timeout,
+            wait=False,
         )
         if not tracing.enabled():
             await sending
@@ -125,14 +129,15 @@ class EventPublisher:
         with tracing.publishing(envelope):
             await sending
 
-    async def _ensure_channel(self) -> aiormq.abc.AbstractChannel:
+    async def _ensure_channel(self) -> aiormq.Channel:
         if self._channel is not None and self._connection and not self._connection.is_closed:
             return self._channel
         await self.close()
         self._connection = await connect(self._url, within_seconds=5)
         channel = await self._connection.channel(publisher_confirms=True)
         await declare_exchange(channel)
-        self._channel = await channel.get_underlay_channel()
+        # aiormq's own channel: its basic_publish takes `wait`, which its abstract one lacks.
+        self._channel = cast(aiormq.Channel, await channel.get_underlay_channel())
         log.info("outbox_connected", service=self._service)
         return self._channel
 
