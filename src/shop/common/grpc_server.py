@@ -46,10 +46,17 @@ class GatewaySecretInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc
     ) -> grpc.RpcMethodHandler:
         if details.method.startswith(_HEALTH_PREFIX):
             return await continuation(details)
-        metadata = {k: v for k, v in (details.invocation_metadata or ()) if isinstance(v, str)}
-        if not secret_matches(metadata.get(GATEWAY_SECRET_HEADER), self._secrets):
+        # One pass for the two keys, not a dict of every entry; the last of a repeated key
+        # wins, as it did in the dict.
+        secret = request_id = None
+        for key, value in details.invocation_metadata or ():
+            if key == GATEWAY_SECRET_HEADER:
+                secret = value if isinstance(value, str) else secret
+            elif key == REQUEST_ID_HEADER:
+                request_id = value if isinstance(value, str) else request_id
+        if not secret_matches(secret, self._secrets):
             return _DENY_HANDLER
-        set_request_id(accept_request_id(metadata.get(REQUEST_ID_HEADER)))
+        set_request_id(accept_request_id(request_id))
         return await continuation(details)
 
 
@@ -64,6 +71,8 @@ def translate_errors(service: str) -> Callable[[F], F]:
         name = method.__name__
         # Looked up once, and so shown from start-up (at 0) for every method.
         latency = GRPC_LATENCY.labels(service, name)
+        # This method's counters by code, each still created on first use (`Children`).
+        counted: dict[str, Any] = {}
 
         @functools.wraps(method)
         async def wrapper(
@@ -88,7 +97,10 @@ def translate_errors(service: str) -> Callable[[F], F]:
                 raise
             finally:
                 elapsed = time.perf_counter() - started
-                _REQUESTS(service, name, code).inc()
+                counter = counted.get(code)
+                if counter is None:
+                    counter = counted[code] = _REQUESTS(service, name, code)
+                counter.inc()
                 latency.observe(elapsed)
                 log.info("rpc", method=name, code=code, duration_ms=round(elapsed * 1000, 2))
 

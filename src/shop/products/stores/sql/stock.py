@@ -9,7 +9,7 @@ callers win. What the moves are is the domain's (`domain/stock_moves.py`).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, get_args
 
 from shop.common.clock import utcnow
 from shop.common.events import DomainEvent
@@ -24,6 +24,7 @@ from shop.products.domain import (
     reservation_fields,
     reservation_from_fields,
 )
+from shop.products.domain.stock_moves import Counter
 from shop.products.stores.line_moves import move_line_by_line
 from shop.products.stores.sql import stock_statements as statements
 from shop.products.stores.sql.pg_moves import RESERVATION_COLUMNS, held_move_statement
@@ -33,6 +34,11 @@ from shop.products.stores.sql.rows import (
     reservation_from_row,
 )
 from shop.products.stores.sql.runners import KeyTaken, StatementRunner
+
+# Bound-parameter names per counter, not formatted again on every move.
+_DELTA_NAMES = {counter: f"b_{counter}" for counter in get_args(Counter)}
+_FLOOR_NAMES = {counter: f"b_least_{counter}" for counter in get_args(Counter)}
+_RESERVATION_RENAMED = tuple((name, f"r_{name}") for name in RESERVATION_COLUMNS)
 
 
 class SqlStockTransaction:
@@ -113,7 +119,7 @@ class SqlStockTransaction:
         if not rows:
             return None
         reservation = reservation_from_fields(
-            {name: rows[0][f"r_{name}"] for name in RESERVATION_COLUMNS},
+            {name: rows[0][renamed] for name, renamed in _RESERVATION_RENAMED},
             reservation_id=rows[0]["r_id"],
         )
         held = [
@@ -134,8 +140,10 @@ class SqlStockTransaction:
         values: dict[str, Any] = {"b_id": product_id, "b_now": utcnow()}
         if stock_is is not None:
             values["b_stock_is"] = stock_is
-        values.update({f"b_{counter}": change for counter, change in changes.items()})
-        values.update({f"b_least_{counter}": floor for counter, floor in least.items()})
+        for counter, change in changes.items():
+            values[_DELTA_NAMES[counter]] = change
+        for counter, floor in least.items():
+            values[_FLOOR_NAMES[counter]] = floor
         if self._pending is None:
             row = await self._runner.first(statement, values)
         else:
