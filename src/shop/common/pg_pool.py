@@ -64,7 +64,11 @@ class ConnectionPool:
                 return conn
 
     async def release(self, conn: asyncpg.Connection) -> None:
-        if conn.is_closed():
+        # A statement whose task was cancelled is still being cancelled on the server: the
+        # connection would refuse its next user ("another operation is cancelling"), and
+        # asyncpg's pool waits for that. Cancellations are rare (a deadline, a client gone):
+        # a fresh connection costs less than the wait, and never blocks a release.
+        if conn.is_closed() or conn._protocol._is_cancelling():
             self._drop(conn)
             return
         if self._born.get(conn) != self._generation:

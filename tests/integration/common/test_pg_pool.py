@@ -107,3 +107,20 @@ async def test_close_closes_the_idle_ones() -> None:
         pass
     await pool.close()
     assert conn.is_closed()
+
+
+async def test_a_connection_whose_statement_was_cancelled_is_not_handed_out() -> None:
+    pool = _pool(1)
+    try:
+        conn = await pool.acquire()
+        slow = asyncio.create_task(conn.fetchval("SELECT pg_sleep(5)"))
+        await asyncio.sleep(0.2)
+        slow.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await slow
+        await pool.release(conn)
+        async with pool.connection() as fresh:
+            assert fresh is not conn
+            assert await asyncio.wait_for(fresh.fetchval("SELECT 1"), 5) == 1
+    finally:
+        await pool.close()
