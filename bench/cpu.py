@@ -7,14 +7,18 @@ whole, so their figures include any other load at the same time (said in the out
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from tests.support.databases import POSTGRES_ADMIN_URL
 
 _TICK = os.sysconf("SC_CLK_TCK")
+RESULTS = Path(__file__).parent / "results"
 
 
 def cpu_seconds(pid: int) -> float:
@@ -114,3 +118,16 @@ class CpuMeter:
             now = {pid: cpu_seconds(pid) for pid in set(pids()) | set(before)}
             used[name] = sum(max(0.0, now[pid] - before.get(pid, 0.0)) for pid in now)
         return used
+
+
+def write_call_results(
+    name: str, *, calls: int, rounds: int, in_flight: int, figures: Mapping[str, Any]
+) -> Path:
+    """bench/results/<name>-<UTC time>.json: a per-call CPU bench's settings, the machine's
+    load average, then its figures; printed and returned."""
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / f"{name}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}.json"
+    meta = {"calls": calls, "rounds": rounds, "in_flight": in_flight, "load": os.getloadavg()}
+    out.write_text(json.dumps({**meta, **figures}, indent=2))
+    print(f"written {out}")
+    return out

@@ -27,13 +27,11 @@ import cProfile
 import importlib.util
 import io
 import json
-import os
 import pstats
 import socket
 import statistics
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -42,6 +40,7 @@ import grpc
 import uvloop
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from bench.cpu import write_call_results
 from shop.common import grpc_client, grpc_server
 from shop.common.context import REQUEST_ID_HEADER, set_request_id
 from shop.common.logging import configure_logging
@@ -51,7 +50,6 @@ from shop.protos.shop.user.v1 import user_pb2, user_pb2_grpc
 SECRET = "bench-grpc-gateway-secret-0123456789"
 REQUEST_ID = "0123456789abcdef0123456789abcdef"
 WARMUP = 300
-RESULTS = Path(__file__).parent / "results"
 # (name, server, client, call); "base" is the --baseline checkout's plumbing.
 VARIANTS = (
     ("raw server, raw client", "raw", "raw", "validate"),
@@ -320,12 +318,10 @@ def main() -> None:
         print(f"{name:<28} server {f['server']:6.1f} us CPU/call, client {f['client']:6.1f}")
     for label in ADDED | (BASELINE_ADDED if baseline else {}):
         print(f"{label:<33} {result[label]:+6.1f} us CPU/call (median of rounds' differences)")
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"grpc-call-cpu-{stamp}.json"
-    meta = {"calls": count, "rounds": rounds, "in_flight": in_flight, "load": os.getloadavg()}
-    out.write_text(json.dumps({**meta, "baseline": baseline, **result}, indent=2))
-    print(f"written {out}")
+    figures = {"baseline": baseline, **result}
+    write_call_results(
+        "grpc-call-cpu", calls=count, rounds=rounds, in_flight=in_flight, figures=figures
+    )
 
 
 if __name__ == "__main__":

@@ -23,13 +23,13 @@ import os
 import resource
 import statistics
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import grpc
 
-RESULTS = Path(__file__).parent / "results"
+from bench.cpu import write_call_results
+
 WARMUP = 300
 # `import shop` (bench/__init__) sets GRPC_EXPERIMENTS unless it is already set: an empty
 # value leaves grpc's own defaults.
@@ -203,12 +203,10 @@ def main() -> None:
             for s in ("server", "client")
         ]
         print(f"{name[:40]:<40} {sides[0]} | {sides[1]}")
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"grpc-env-cpu-{stamp}.json"
-    meta = {"calls": count, "rounds": rounds, "in_flight": in_flight, "load": os.getloadavg()}
-    out.write_text(json.dumps({**meta, "variants": variants, **result}, indent=2))
-    print(f"written {out}")
+    figures = {"variants": variants, **result}
+    write_call_results(
+        "grpc-env-cpu", calls=count, rounds=rounds, in_flight=in_flight, figures=figures
+    )
 
 
 if __name__ == "__main__":

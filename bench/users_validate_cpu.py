@@ -15,22 +15,18 @@ from __future__ import annotations
 
 import asyncio
 import cProfile
-import json
-import os
 import pstats
 import socket
 import statistics
 import sys
 import time
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from argon2 import PasswordHasher
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from tests.support.databases import create_mysql_database, drop_mysql_database
 
-from bench.cpu import cpu_seconds, pids_named
+from bench.cpu import cpu_seconds, pids_named, write_call_results
 from shop.common.grpc_client import open_channel
 from shop.common.logging import configure_logging
 from shop.protos.shop.user.v1 import user_pb2, user_pb2_grpc
@@ -43,7 +39,6 @@ from shop.users.store import migrate
 
 SECRET = "bench-users-gateway-secret-0123456789"
 WARMUP = 300
-RESULTS = Path(__file__).parent / "results"
 
 
 def free_port() -> int:
@@ -197,12 +192,9 @@ def main() -> None:
             f"{label:<22} server {f['server']:7.1f} us CPU/call  (rounds {f['server_rounds']}), "
             f"client {f['client']:6.1f}, mariadbd {f['mariadb']:6.1f} (whole server, shared)"
         )
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"users-validate-cpu-{stamp}.json"
-    meta = {"calls": count, "rounds": rounds, "in_flight": in_flight, "load": os.getloadavg()}
-    out.write_text(json.dumps({**meta, **result}, indent=2))
-    print(f"written {out}")
+    write_call_results(
+        "users-validate-cpu", calls=count, rounds=rounds, in_flight=in_flight, figures=result
+    )
     if profiler:
         pstats.Stats(profiler).sort_stats("tottime").print_stats(40)
 

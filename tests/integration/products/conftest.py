@@ -130,3 +130,18 @@ async def drop_connections(url: str) -> None:
 def assert_balanced(product: Product) -> None:
     assert product.stock >= 0 and product.reserved >= 0 and product.sold >= 0
     assert product.stock + product.reserved + product.sold == product.stocked
+
+
+@pytest.fixture
+def wake() -> asyncio.Event:
+    return asyncio.Event()
+
+
+@pytest.fixture
+async def waking_store(postgres_url: str, wake: asyncio.Event) -> AsyncIterator[SqlProductStore]:
+    """A PostgreSQL store whose relay wake-ups the test watches."""
+    built = await postgres_store(postgres_url, wake_relay=wake)
+    try:
+        yield built
+    finally:
+        await built.close()

@@ -5,7 +5,6 @@ wake-up, rollback, reservations without units, and connections the server droppe
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
@@ -19,22 +18,7 @@ from tests.integration.products.conftest import (
     drop_connections,
     new_product,
     outbox_events,
-    postgres_store,
 )
-
-
-@pytest.fixture
-def wake() -> asyncio.Event:
-    return asyncio.Event()
-
-
-@pytest.fixture
-async def waking_store(postgres_url: str, wake: asyncio.Event) -> AsyncIterator[SqlProductStore]:
-    built = await postgres_store(postgres_url, wake_relay=wake)
-    try:
-        yield built
-    finally:
-        await built.close()
 
 
 async def test_an_event_is_written_with_its_change_and_wakes_the_relay(

@@ -7,7 +7,7 @@ out."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -25,7 +25,6 @@ from tests.integration.products.conftest import (
     drop_connections,
     new_product,
     outbox_events,
-    postgres_store,
 )
 
 
@@ -54,17 +53,9 @@ class Sent:
 
 
 @pytest.fixture
-def wake() -> asyncio.Event:
-    return asyncio.Event()
-
-
-@pytest.fixture
-async def store(postgres_url: str, wake: asyncio.Event) -> AsyncIterator[SqlProductStore]:
-    built = await postgres_store(postgres_url, wake_relay=wake)
-    try:
-        yield built
-    finally:
-        await built.close()
+def store(waking_store: SqlProductStore) -> SqlProductStore:
+    """Every test here runs on PostgreSQL's asyncpg stock path, the relay's wake-ups watched."""
+    return waking_store
 
 
 def _db(store: SqlProductStore) -> PgDatabase:
