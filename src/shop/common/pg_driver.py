@@ -50,10 +50,6 @@ async def run(
     """`send(sql, *args)` (a connection's `fetchrow`, `fetch`, `fetchval` or `execute`) for
     the compiled statement and these values, in a database span when tracing is on: no
     instrumentation sees statements sent straight on asyncpg."""
-    if not tracing.enabled():
-        # Three statements per order: entering a context manager that does nothing is
-        # not free.
-        return await send(compiled.sql, *compiled.args(params))
     with tracing.database_call("postgresql", compiled.sql):
         return await send(compiled.sql, *compiled.args(params))
 

@@ -113,21 +113,16 @@ class EventPublisher:
         # raises. Not waiting for each frame to be written (wait=False) changes none of
         # that: the confirm comes after; the wait only held the channel's lock across a
         # drain per message, serialising the batch (about 10% of a publish's CPU).
-        # Without tracing, no span wraps it (a context manager per event is not free).
-        sending = channel.basic_publish(
-            event.payload.encode(),
-            exchange=EXCHANGE,
-            routing_key=event.event_type,
-            properties=properties,
-            mandatory=True,
-            timeout=self._timeout,
-            wait=False,
-        )
-        if not tracing.enabled():
-            await sending
-            return
         with tracing.publishing(envelope):
-            await sending
+            await channel.basic_publish(
+                event.payload.encode(),
+                exchange=EXCHANGE,
+                routing_key=event.event_type,
+                properties=properties,
+                mandatory=True,
+                timeout=self._timeout,
+                wait=False,
+            )
 
     async def _ensure_channel(self) -> aiormq.Channel:
         if self._channel is not None and self._connection and not self._connection.is_closed:

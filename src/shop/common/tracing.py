@@ -14,9 +14,15 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager
 from typing import Any
 
 _enabled = False
+# What the span helpers below give while tracing is off: one shared do-nothing context (it
+# is reentrant), not a generator-based context manager built per call. They wrap every
+# asyncpg statement and every event published or handled, so callers need no check of
+# their own to keep tracing off free.
+_OFF: AbstractContextManager[None] = contextlib.nullcontext()
 TRACEPARENT = "traceparent"
 REQUEST_ID_ATTRIBUTE = "shop.request_id"
 
@@ -76,24 +82,18 @@ def _child_span(name: str, kind_name: str, event: Mapping[str, Any]) -> Iterator
         context.detach(token)
 
 
-@contextlib.contextmanager
-def publishing(event: Mapping[str, Any]) -> Iterator[None]:
+def publishing(event: Mapping[str, Any]) -> AbstractContextManager[None]:
     """Wraps the relay's publish of one outbox event: a span in the trace that wrote it."""
     if not _enabled:
-        yield
-        return
-    with _child_span(f"outbox publish {event.get('type', '')}", "PRODUCER", event):
-        yield
+        return _OFF
+    return _child_span(f"outbox publish {event.get('type', '')}", "PRODUCER", event)
 
 
-@contextlib.contextmanager
-def consuming(event: Mapping[str, Any]) -> Iterator[None]:
+def consuming(event: Mapping[str, Any]) -> AbstractContextManager[None]:
     """Wraps a consumer's handling of one event: a span in the trace that caused it."""
     if not _enabled:
-        yield
-        return
-    with _child_span(f"handle {event.get('type', '')}", "CONSUMER", event):
-        yield
+        return _OFF
+    return _child_span(f"handle {event.get('type', '')}", "CONSUMER", event)
 
 
 @contextlib.contextmanager
@@ -115,13 +115,16 @@ def client_call(name: str, url: str) -> Iterator[list[tuple[bytes, bytes]]]:
         yield [(key.encode("latin-1"), value.encode("latin-1")) for key, value in carrier.items()]
 
 
-@contextlib.contextmanager
-def database_call(system: str, statement: str) -> Iterator[None]:
+def database_call(system: str, statement: str) -> AbstractContextManager[None]:
     """A CLIENT span around a statement sent on a driver no instrumentation covers (our
     asyncpg hot paths), named and tagged as SQLAlchemy's instrumentation tags its own."""
     if not _enabled:
-        yield
-        return
+        return _OFF
+    return _database_span(system, statement)
+
+
+@contextlib.contextmanager
+def _database_span(system: str, statement: str) -> Iterator[None]:
     from opentelemetry import trace
 
     tracer = trace.get_tracer("shop.db")
@@ -131,16 +134,13 @@ def database_call(system: str, statement: str) -> Iterator[None]:
         yield
 
 
-@contextlib.contextmanager
-def untraced() -> Iterator[None]:
+def untraced() -> AbstractContextManager[Any]:
     """No spans inside (readiness probes every few seconds would bury the traces that matter)."""
     if not _enabled:
-        yield
-        return
+        return _OFF
     from opentelemetry.instrumentation.utils import suppress_instrumentation
 
-    with suppress_instrumentation():
-        yield
+    return suppress_instrumentation()
 
 
 def instrument_fastapi(app: Any) -> None:
