@@ -5,8 +5,9 @@
 logs, the outbox relay to the local RabbitMQ, recovery and lease loops) in a child process,
 on a fresh PostgreSQL database, with the user and product services answered by canned
 in-process fakes (bench.orders_place_fakes) and the mock payment provider it configures
-itself. This process drives POST /orders as the gateway would (K in flight, a fresh
-Idempotency-Key each) and serves the fakes: its CPU is reported apart. After a warm-up,
+itself; a queue bound like the worker's takes its events (and drops them). This process
+drives POST /orders as the gateway would (K in flight, a fresh Idempotency-Key each) and
+serves the fakes: its CPU is reported apart. After a warm-up,
 R rounds of N orders; a round ends once the outbox is drained, so the relay's publishing
 is counted. The child's CPU comes from /proc (user + system). `--profile` runs the child
 under pyinstrument on its CPU clock and prints bench.orders.profiles' summary.
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -40,7 +42,7 @@ from tests.support.databases import (
 
 from bench.cpu import cpu_seconds
 from bench.orders.profiles import summarise
-from bench.orders_place_fakes import start_fake_peers
+from bench.orders_place_fakes import start_fake_peers, subscribed_events
 
 RESULTS = Path(__file__).parent / "results"
 SECRET = "bench-orders-place-secret"
@@ -151,9 +153,10 @@ async def measure(args: argparse.Namespace, url: str, root: Path) -> dict[str, A
     base = f"http://127.0.0.1:{rest}"
     shop = Shop(base)
     rounds: list[dict[str, float]] = []
+    subscriber = contextlib.nullcontext() if args.no_broker else subscribed_events(RABBITMQ_URL)
     try:
         connector = aiohttp.TCPConnector(limit=args.in_flight)
-        async with aiohttp.ClientSession(connector=connector) as http:
+        async with subscriber, aiohttp.ClientSession(connector=connector) as http:
             await _wait_ready(http, base, child)
             await shop.place(http, WARMUP, args.in_flight)
             await _outbox_drained(url, broker=not args.no_broker)

@@ -7,10 +7,14 @@ is measured alone (the way tests fake the payment provider, never as the real pe
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from typing import Any
 
 import grpc
 
+from shop.common.publisher import connect, declare_exchange
+from shop.notifications.events import EVENT_TYPES
 from shop.protos.shop.product.v1 import product_pb2 as ppb
 from shop.protos.shop.product.v1 import product_pb2_grpc as pgrpc
 from shop.protos.shop.user.v1 import user_pb2 as upb
@@ -68,3 +72,25 @@ async def start_fake_peers(port: int) -> grpc.aio.Server:
     server.add_insecure_port(f"127.0.0.1:{port}")
     await server.start()
     return server
+
+
+@contextlib.asynccontextmanager
+async def subscribed_events(rabbitmq_url: str) -> AsyncIterator[None]:
+    """A queue bound to every event type, as the worker's is, that keeps nothing.
+
+    Without a subscriber the broker hands each mandatory publish back (basic.return and the
+    whole message), work the order service does not do in the platform; a queue of length 0
+    routes every event and drops it (the publisher's confirm is the same).
+    """
+    connection = await connect(rabbitmq_url, within_seconds=5)
+    try:
+        channel = await connection.channel()
+        exchange = await declare_exchange(channel)
+        queue = await channel.declare_queue(
+            exclusive=True, auto_delete=True, arguments={"x-max-length": 0}
+        )
+        for routing_key in EVENT_TYPES:
+            await queue.bind(exchange, routing_key=routing_key)
+        yield
+    finally:
+        await connection.close()
