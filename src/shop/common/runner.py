@@ -46,6 +46,9 @@ async def serve(
         loop="none",
         http="httptools",
         access_log=False,
+        # Only the gateway calls a service, and nothing here reads the client's address:
+        # taking it from X-Forwarded-For was a middleware layer around every request.
+        proxy_headers=False,
         log_config=None,
         lifespan="on",
         timeout_graceful_shutdown=int(grace_seconds),
