@@ -110,7 +110,9 @@ def translate_errors(service: str) -> Callable[[F], F]:
                     counter = counted[code] = _REQUESTS(service, name, code)
                 counter.inc()
                 latency.observe(elapsed)
-                _CallLog.line.info("rpc", method=name, code=code, duration_ms=round(elapsed * 1000, 2))
+                _CallLog.line.info(
+                    "rpc", method=name, code=code, duration_ms=round(elapsed * 1000, 2)
+                )
 
         return wrapper  # type: ignore[return-value]
 
