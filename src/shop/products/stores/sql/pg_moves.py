@@ -28,8 +28,8 @@ def held_move_statement(move: StockMove) -> TextClause:
     each with the reservation's columns as `r_<name>` and the quantity as `moved_quantity`;
     a single row with NULL products when the reservation held none still standing; no row
     when the reservation was not there to move. A quiet move (one that never calls for an
-    event) returns the reservation's row alone: its products would only be read and
-    dropped, and decoding and building them was about a tenth of a commit's CPU."""
+    event) returns the reservation's row alone: its products would only be decoded, built
+    and dropped (about 11 us of a reserve + commit's 440, paired rounds on one store)."""
     return _statement(move.expiry, tuple(move.per_unit.items()), move.quiet)
 
 
