@@ -11,4 +11,6 @@ def utcnow() -> datetime:
 
 def as_utc(value: datetime) -> datetime:
     """SQLite and MariaDB hand back naive datetimes; every one we wrote was UTC."""
+    if value.tzinfo is UTC:  # asyncpg's and our own: nothing to convert
+        return value
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -18,7 +18,7 @@ from shop.common import pg_driver
 from shop.common.clock import utcnow
 from shop.common.ids import new_id
 from shop.common.pg_driver import CONNECTION_LOST, PgDatabase
-from shop.products.domain import Line, OutOfStock, ReservationStatus
+from shop.products.domain import COMMIT, Line, OutOfStock, ReservationStatus
 from shop.products.stores.sql.store import SqlProductStore
 from tests.integration.products.conftest import (
     assert_balanced,
@@ -88,6 +88,33 @@ async def test_reserve_commit_release_and_expire_are_one_statement_each(
     assert sent.take()[1] == 0
     after = await store.get_product(product.id)
     assert after is not None and (after.stock, after.reserved, after.sold) == (10, 0, 0)
+
+
+async def test_a_quiet_move_moves_every_line_and_reads_back_no_product(
+    store: SqlProductStore,
+) -> None:
+    first = await store.create_product(new_product(stock=10))
+    second = await store.create_product(new_product(stock=10))
+    order_id = new_id()
+    lines = [Line(first.id, 2), Line(second.id, 3)]
+    await store.reserve(order_id=order_id, lines=lines, expires_at=_later())
+    writer = store._pg_stock
+    assert writer is not None and COMMIT.quiet
+    moved = await writer.atomically(
+        lambda tx: tx.move_held(order_id, COMMIT, now=utcnow()), alone=True
+    )
+    assert moved is not None
+    reservation, held = moved
+    # Its products stay unread: a quiet move calls for no event to build from them.
+    assert reservation.status is ReservationStatus.COMMITTED and held == []
+    for line in lines:
+        after = await store.get_product(line.product_id)
+        assert after is not None and (after.stock, after.reserved, after.sold) == (
+            10 - line.quantity,
+            0,
+            line.quantity,
+        )
+        assert_balanced(after)
 
 
 async def test_a_reservation_of_several_lines_keeps_its_transaction(

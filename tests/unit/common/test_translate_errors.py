@@ -7,6 +7,7 @@ from typing import Any
 import grpc
 import pytest
 from prometheus_client import REGISTRY
+from structlog.testing import capture_logs
 
 from shop.common.errors import NotFound
 from shop.common.grpc_server import translate_errors
@@ -55,3 +56,11 @@ async def test_each_call_is_counted_by_its_code_and_timed() -> None:
         await servicer.Answer("missing", context)
     assert context.aborted == (grpc.StatusCode.NOT_FOUND, "Thing not found")
     assert (calls("OK") - ok, calls("NOT_FOUND") - not_found, timed() - observed) == (2, 1, 3)
+
+
+async def test_each_call_logs_one_line_with_its_method_code_and_duration() -> None:
+    with capture_logs() as lines:
+        await Servicer().Answer("hi", FakeContext())
+    [line] = [line for line in lines if line["event"] == "rpc"]
+    assert (line["method"], line["code"], line["log_level"]) == ("Answer", "OK", "info")
+    assert line["duration_ms"] >= 0

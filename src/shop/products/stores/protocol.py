@@ -96,7 +96,8 @@ class StockTransaction(Protocol):
         """`move_reservation`, and each of the reservation's lines' units with it
         (`move_units`): the reservation moved and each line with its product after (a
         product that could not move is left out); None when it was not there. Lines of one
-        product may come back as one."""
+        product may come back as one. For a quiet move (`StockMove.quiet`: never an event)
+        the lines may be left out, their products unread."""
 
     async def move_units(
         self, product_id: str, changes: Changes, *, stock_is: int | None = None

@@ -122,6 +122,8 @@ class SqlStockTransaction:
             {name: rows[0][renamed] for name, renamed in _RESERVATION_RENAMED},
             reservation_id=rows[0]["r_id"],
         )
+        if move.quiet:  # its row holds no products (`held_move_statement`)
+            return reservation, []
         held = [
             (Line(row["id"], int(row["moved_quantity"])), product_from_row(row))
             for row in rows
