@@ -14,6 +14,8 @@ from shop.common.metrics import GRPC_CLIENT_LATENCY, GRPC_CLIENT_REQUESTS, Child
 from shop.common.security import GATEWAY_SECRET_HEADER
 
 _HEALTH_PREFIX = "/grpc.health.v1.Health/"
+# How often an idle channel pings its peer; our servers must permit pings this often.
+KEEPALIVE_TIME_MS = 30_000
 _REQUESTS, _LATENCY = Children(GRPC_CLIENT_REQUESTS), Children(GRPC_CLIENT_LATENCY)
 
 
@@ -129,7 +131,7 @@ def open_channel(
     One address keeps grpc's default policy (pick_first), as a single peer always had.
     """
     options: list[tuple[str, Any]] = [
-        ("grpc.keepalive_time_ms", 30_000),
+        ("grpc.keepalive_time_ms", KEEPALIVE_TIME_MS),
         ("grpc.keepalive_permit_without_calls", 1),
         ("grpc.enable_retries", 0),  # retries are ours: only idempotent calls are retried
     ]

@@ -15,6 +15,7 @@ from grpc_health.v1.health import aio as health_aio
 
 from shop.common.context import REQUEST_ID_HEADER, accept_request_id, set_request_id
 from shop.common.errors import AppError, is_store_outage, outage_reason
+from shop.common.grpc_client import KEEPALIVE_TIME_MS
 from shop.common.logging import get_logger
 from shop.common.metrics import GRPC_LATENCY, GRPC_REQUESTS, Children
 from shop.common.security import GATEWAY_SECRET_HEADER, secret_matches
@@ -69,6 +70,17 @@ class GatewaySecretInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc
 
 
 F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
+
+OPTIONS: tuple[tuple[str, Any], ...] = (
+    # No SO_REUSEPORT: a second process on our port must fail, not silently share it.
+    ("grpc.so_reuseport", 0),
+    # Our channels ping every KEEPALIVE_TIME_MS, with or without calls. grpc's server
+    # defaults allow a ping without data once in 5 minutes, none without calls: each of
+    # ours was a strike, and after about two idle minutes the next call's ping drew a
+    # GOAWAY "too_many_pings" that failed that call with UNAVAILABLE.
+    ("grpc.keepalive_permit_without_calls", 1),
+    ("grpc.http2.min_ping_interval_without_data_ms", KEEPALIVE_TIME_MS // 2),
+)
 
 
 def translate_errors(service: str) -> Callable[[F], F]:
@@ -142,10 +154,7 @@ async def start_grpc_server(
 ) -> GrpcServer:
     """A started server with our services, the standard health service and the interceptor."""
     _CallLog.line = log.bind()
-    # No SO_REUSEPORT: a second process on our port must fail, not silently share it.
-    server = grpc.aio.server(
-        interceptors=[GatewaySecretInterceptor(secrets)], options=[("grpc.so_reuseport", 0)]
-    )
+    server = grpc.aio.server(interceptors=[GatewaySecretInterceptor(secrets)], options=OPTIONS)
     register(server)
     health = health_aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health, server)
