@@ -5,7 +5,8 @@ sends each with its own `send()`: on loopback that system call (the broker is wo
 it) cost more CPU than framing the message. Here a batch is framed into one write, and
 each message's confirm is registered as `basic_publish` registers it (under the channel's
 lock: the next delivery tag, a future for the broker's ack, the message id that a
-basic.return names), so aiormq's reader settles them as it settles its own.
+basic.return names), so aiormq's reader settles them as it settles its own. The frames are
+encoded by common.amqp_frames, not pamqp (the same bytes, a fraction of the CPU).
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from dataclasses import dataclass
 
 import aiormq
 from aiormq.abc import ChannelFrame
-from pamqp.body import ContentBody
-from pamqp.header import ContentHeader
+
+from shop.common.amqp_frames import publish_frames
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +26,7 @@ class Outgoing:
     routing_key: str
     message_id: str  # the properties' own: a basic.return names its message by it
     body: bytes
-    properties: aiormq.spec.Basic.Properties
+    properties: bytes  # encoded by amqp_frames.message_properties
 
 
 async def publish_confirmed(
@@ -40,7 +41,7 @@ async def publish_confirmed(
     answers then), else why not: a nack, the channel closed, or no answer within
     `confirm_seconds`. The channel must be in confirm mode."""
     confirmations: list[asyncio.Future[object]] = []
-    frames: list[object] = []
+    frames: list[bytes] = []
     async with channel.lock:
         first_tag = channel.delivery_tag
         try:
@@ -50,8 +51,16 @@ async def publish_confirmed(
                 channel.confirmations[channel.delivery_tag] = confirmation
                 channel.message_id_delivery_tag[message.message_id] = channel.delivery_tag
                 confirmations.append(confirmation)
-                frames += _frames(channel, message, exchange=exchange, mandatory=mandatory)
-            batch = ChannelFrame.marshall(channel_number=channel.number, frames=frames)  # type: ignore[arg-type]
+                frames += publish_frames(
+                    channel.number,
+                    exchange=exchange,
+                    routing_key=message.routing_key,
+                    mandatory=mandatory,
+                    properties=message.properties,
+                    body=message.body,
+                    max_content_size=channel.max_content_size,
+                )
+            batch = ChannelFrame(payload=b"".join(frames), should_close=False)
             await channel.write_queue.put(batch)
         except BaseException:
             # Nothing reached the broker: its delivery tags are free again.
@@ -67,20 +76,6 @@ async def publish_confirmed(
     finally:
         _forget_ids(channel, messages, first_tag)
     return [_outcome(confirmation) for confirmation in confirmations]
-
-
-def _frames(
-    channel: aiormq.Channel, message: Outgoing, *, exchange: str, mandatory: bool
-) -> list[object]:
-    body = message.body
-    size = channel.max_content_size
-    return [
-        aiormq.spec.Basic.Publish(
-            exchange=exchange, routing_key=message.routing_key, mandatory=mandatory
-        ),
-        ContentHeader(properties=message.properties, body_size=len(body)),
-        *(ContentBody(body[start : start + size]) for start in range(0, len(body), size)),
-    ]
 
 
 def _forget_ids(channel: aiormq.Channel, messages: Sequence[Outgoing], first_tag: int) -> None:

@@ -22,7 +22,18 @@ class DomainEvent:
     def data(self) -> dict[str, Any]:
         # Shallow: the envelope is serialised at once and never changed, so asdict's deep
         # copy of every item and address was pure cost (orjson writes dataclasses alike).
-        return {_camel(f.name): getattr(self, f.name) for f in dataclasses.fields(self)}
+        return {key: getattr(self, name) for key, name in _keys(self.__class__)}
+
+
+_KEYS: dict[type, tuple[tuple[str, str], ...]] = {}
+
+
+def _keys(cls: type) -> tuple[tuple[str, str], ...]:
+    # Per class, once: dataclasses.fields() walks and filters every field on each call.
+    keys = _KEYS.get(cls)
+    if keys is None:
+        keys = _KEYS[cls] = tuple((_camel(f.name), f.name) for f in dataclasses.fields(cls))
+    return keys
 
 
 @functools.cache

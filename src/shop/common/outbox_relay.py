@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,8 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shop.common.clock import as_utc
 from shop.common.outbox import utcnow
+from shop.common.pg_outbox import PgOutboxClaims
 from shop.common.publisher import EventPublisher, OutgoingEvent, declare_exchange
-from shop.common.relay_loop import RelayLoop
+from shop.common.relay_loop import ClaimedBatch, RelayLoop
 
 __all__ = ["OutboxRelay", "SqlOutboxSource", "declare_exchange"]
 
@@ -36,9 +37,22 @@ class SqlOutboxSource:
     def __init__(self, engine: AsyncEngine, outbox: Table) -> None:
         self._engine = engine
         self._outbox = outbox
+        # Each round's claim and mark, the relay's own statements, skip SQLAlchemy there.
+        self._pg = (
+            PgOutboxClaims(engine, outbox) if engine.url.get_driver_name() == "asyncpg" else None
+        )
+
+    def claim(self, limit: int) -> AbstractAsyncContextManager[ClaimedBatch]:
+        if self._pg is not None:
+            return self._pg.claim(limit)
+        return self._claim(limit)
+
+    async def close(self) -> None:
+        if self._pg is not None:
+            await self._pg.close()
 
     @asynccontextmanager
-    async def claim(self, limit: int) -> AsyncIterator[_SqlBatch]:
+    async def _claim(self, limit: int) -> AsyncIterator[_SqlBatch]:
         o = self._outbox
         query = (
             select(o.c.id, o.c.event_id, o.c.event_type, o.c.payload)
@@ -96,10 +110,23 @@ class OutboxRelay(RelayLoop):
         wake: asyncio.Event,
         **options: Any,
     ) -> None:
+        self._sql_source = SqlOutboxSource(engine, outbox)
         super().__init__(
-            source=SqlOutboxSource(engine, outbox),
+            source=self._sql_source,
             publisher=EventPublisher(rabbitmq_url=rabbitmq_url, service=service),
             service=service,
             wake=wake,
             **options,
         )
+
+    async def run(self) -> None:
+        try:
+            await super().run()
+        finally:
+            await self._sql_source.close()
+
+    async def close(self) -> None:
+        try:
+            await super().close()
+        finally:
+            await self._sql_source.close()

@@ -19,6 +19,7 @@ from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractExchange
 from aio_pika.connection import make_url
 
 from shop.common import tracing
+from shop.common.amqp_frames import message_properties
 from shop.common.confirmed_batch import Outgoing, publish_confirmed
 from shop.common.events import EXCHANGE
 from shop.common.logging import get_logger
@@ -67,12 +68,12 @@ def _outgoing(event: OutgoingEvent, envelope: dict[str, Any]) -> Outgoing:
     # built here directly: their per-message bookkeeping (a validated, lockable Message)
     # was a large share of the relay's CPU per event.
     request_id = envelope.get("requestid")
-    properties = aiormq.spec.Basic.Properties(
+    properties = message_properties(
         content_type="application/cloudevents+json",
         delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+        priority=0,
         message_id=event.event_id,
         message_type=event.event_type,
-        priority=0,
         headers={"x-request-id": request_id} if request_id else {},
     )
     return Outgoing(event.event_type, event.event_id, event.payload.encode(), properties)

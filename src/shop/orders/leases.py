@@ -16,7 +16,6 @@ agree to well within the lease (NTP does, by milliseconds).
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import datetime, timedelta
 
 from shop.common.background import every
@@ -27,11 +26,6 @@ from shop.orders.domain import Order, OrderStatus
 
 def lease_end(ctx: Context, now: datetime) -> datetime:
     return now + timedelta(seconds=ctx.settings.order_lease_seconds)
-
-
-def leased(ctx: Context, order: Order) -> Order:
-    """The new order as this process drives it: its driver id and a fresh lease."""
-    return dataclasses.replace(order, driver_id=ctx.driver_id, lease_until=lease_end(ctx, utcnow()))
 
 
 def abandoned(order: Order, now: datetime) -> bool:

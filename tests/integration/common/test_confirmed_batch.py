@@ -11,6 +11,7 @@ from typing import Any, cast
 import aiormq
 import pytest
 
+from shop.common.amqp_frames import message_properties
 from shop.common.confirmed_batch import Outgoing, publish_confirmed
 from shop.common.events import EXCHANGE
 from shop.common.publisher import connect, declare_exchange
@@ -31,8 +32,13 @@ async def channel() -> AsyncIterator[aiormq.Channel]:
 
 def _message(routing_key: str, body: bytes = b"{}") -> Outgoing:
     message_id = uuid.uuid4().hex
-    properties = aiormq.spec.Basic.Properties(
-        message_id=message_id, message_type=routing_key, headers={"x-request-id": "req-1"}
+    properties = message_properties(
+        content_type="application/json",
+        delivery_mode=2,
+        priority=0,
+        message_id=message_id,
+        message_type=routing_key,
+        headers={"x-request-id": "req-1"},
     )
     return Outgoing(routing_key, message_id, body, properties)
 

@@ -35,6 +35,7 @@ from shop.orders.domain import (
     StatusChange,
     order_total,
 )
+from shop.orders.leases import lease_end
 from shop.orders.placement.request import PlaceOrder
 from shop.orders.settlement.compensation import record_failed
 from shop.protos.shop.user.v1 import user_pb2 as upb
@@ -46,8 +47,8 @@ S = OrderStatus
 async def new_order(
     ctx: Context, request: PlaceOrder, lines: tuple[Line, ...], digest: str
 ) -> Order:
-    """The PENDING order (not yet stored) whose stock is now held, or the AppError a
-    peer's answer calls for (nothing held then)."""
+    """The PENDING order (not yet stored) whose stock is now held, leased to this process
+    (orders/leases.py), or the AppError a peer's answer calls for (nothing held then)."""
     validation = await ctx.users.validate_user(request.user_id, request.shipping_address_id)
     if not validation.valid:
         raise Forbidden(validation.reason or "User may not place orders")
@@ -70,7 +71,7 @@ async def new_order(
         order = _pending(order_id, request, validation, address, lines, unpriced, digest)
         await record_failed(ctx, order, code=503, reason=doubt.message)
         raise ServiceUnavailable(doubt.message) from doubt
-    return _pending(order_id, request, validation, address, lines, prices, digest)
+    return _pending(order_id, request, validation, address, lines, prices, digest, driver=ctx)
 
 
 def _pending(
@@ -81,7 +82,11 @@ def _pending(
     lines: tuple[Line, ...],
     prices: dict[str, Price],
     digest: str,
+    *,
+    driver: Context | None = None,
 ) -> Order:
+    # Leased to `driver` (this process) as it is built: a dataclasses.replace of the whole
+    # order afterwards cost more than building it.
     priced = tuple(
         PricedLine(
             ln.product_id, ln.quantity, prices[ln.product_id].unit_price, prices[ln.product_id].name
@@ -110,6 +115,8 @@ def _pending(
         idempotency_key=request.idempotency_key,
         request_hash=digest,
         history=(StatusChange(None, S.PENDING, now, PLACED_REASON),),
+        driver_id=None if driver is None else driver.driver_id,
+        lease_until=None if driver is None else lease_end(driver, now),
     )
 
 

@@ -12,7 +12,6 @@ from shop.common.errors import (
 )
 from shop.orders.context import Context
 from shop.orders.domain import PLACED_REASON, IdempotencyKeyTaken, Order, merge_lines
-from shop.orders.leases import leased
 from shop.orders.placement.checks import new_order, release_unplaced
 from shop.orders.placement.replay import outcome, replay
 from shop.orders.placement.request import PlaceOrder, check_ids, request_hash
@@ -43,7 +42,7 @@ async def place_order(*, ctx: Context, request: PlaceOrder) -> Order:
             # this commit on, recovery finishes the order if we crash. The unique (user,
             # key) constraint is the idempotency check: a replay (or a twin racing us)
             # fails this insert and gives back the reservation it took.
-            await uow.orders.add(leased(ctx, order), reason=PLACED_REASON)
+            await uow.orders.add(order, reason=PLACED_REASON)
             await uow.commit()
     except IdempotencyKeyTaken:
         await release_unplaced(ctx, order.id)
