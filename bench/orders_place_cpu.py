@@ -9,7 +9,9 @@ itself; a queue bound like the worker's takes its events (and drops them). This 
 drives POST /orders as the gateway would (K in flight, a fresh Idempotency-Key each) and
 serves the fakes: its CPU is reported apart. After a warm-up,
 R rounds of N orders; a round ends once the outbox is drained, so the relay's publishing
-is counted. The child's CPU comes from /proc (user + system). `--profile` runs the child
+is counted. The child's CPU comes from /proc (user + system), and so does PostgreSQL's: the
+client backends serving the bench's database (its pool and the relay's; the drain check's
+short-lived connection is not counted), as `pg_us`. `--profile` runs the child
 under pyinstrument on its CPU clock and prints bench.orders.profiles' summary.
 """
 
@@ -40,7 +42,7 @@ from tests.support.databases import (
     drop_postgres_database,
 )
 
-from bench.cpu import cpu_seconds
+from bench.cpu import CpuMeter, cpu_seconds, postgres_backends
 from bench.orders.profiles import summarise
 from bench.orders_place_fakes import start_fake_peers, subscribed_events
 
@@ -146,8 +148,9 @@ def _start_service(
     return subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
-async def measure(args: argparse.Namespace, url: str, root: Path) -> dict[str, Any]:
+async def measure(args: argparse.Namespace, url: str, root: Path, database: str) -> dict[str, Any]:
     peers, rest = _free_port(), _free_port()
+    postgres = CpuMeter({"pg": lambda: postgres_backends([database])})
     fakes = await start_fake_peers(peers)
     child = _start_service(args, url, root, peers, rest)
     base = f"http://127.0.0.1:{rest}"
@@ -162,13 +165,16 @@ async def measure(args: argparse.Namespace, url: str, root: Path) -> dict[str, A
             await _outbox_drained(url, broker=not args.no_broker)
             for _ in range(args.rounds):
                 service, driver = cpu_seconds(child.pid), time.process_time()
+                postgres.start()
                 wall = time.perf_counter()
                 await shop.place(http, args.orders, args.in_flight)
                 await _outbox_drained(url, broker=not args.no_broker)
                 wall = time.perf_counter() - wall
+                pg = postgres.stop()["pg"]
                 rounds.append(
                     {
                         "service_us": (cpu_seconds(child.pid) - service) / args.orders * 1e6,
+                        "pg_us": pg / args.orders * 1e6,
                         "driver_and_fakes_us": (time.process_time() - driver) / args.orders * 1e6,
                         "orders_per_second": args.orders / wall,
                     }
@@ -180,7 +186,7 @@ async def measure(args: argparse.Namespace, url: str, root: Path) -> dict[str, A
         await fakes.stop(0)
     return {
         key: statistics.median(r[key] for r in rounds)
-        for key in ("service_us", "driver_and_fakes_us", "orders_per_second")
+        for key in ("service_us", "pg_us", "driver_and_fakes_us", "orders_per_second")
     } | {"rounds": rounds}
 
 
@@ -196,7 +202,7 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory(prefix="orders-place-bench-") as tmp:
             root = Path(tmp)
-            result = asyncio.run(measure(args, url, root))
+            result = asyncio.run(measure(args, url, root, name))
             if args.profile:
                 print(summarise(root / "orders.pyisession"))
     finally:
@@ -213,7 +219,8 @@ def main() -> None:
     )
     print(
         f"order service: {result['service_us']:.0f} us CPU per order (median of "
-        f"{args.rounds} x {args.orders}); driver and fakes {result['driver_and_fakes_us']:.0f} us"
+        f"{args.rounds} x {args.orders}); PostgreSQL backends {result['pg_us']:.0f} us; "
+        f"driver and fakes {result['driver_and_fakes_us']:.0f} us"
     )
     RESULTS.mkdir(exist_ok=True)
     suffix = "-profiled" if args.profile else ""

@@ -6,7 +6,8 @@ one line each (as the order benchmark places them), each reserved then committed
 IN_FLIGHT orders at a time. By default through the service layer (`service.py`); with
 --grpc through the real servicer over a grpc.aio channel, so the figure also holds the
 client's side of both calls. The CPU is this process's (uvloop, as the service runs);
-PostgreSQL's is not counted. A JSON line goes to bench/results/.
+PostgreSQL's, that of the backends serving the bench's database, is reported apart
+(`pg_us_per_pair`, from /proc). A JSON line goes to bench/results/.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from pyinstrument.renderers import ConsoleRenderer
 from pyinstrument.stack_sampler import get_stack_sampler
 from tests.support.databases import create_postgres_database, drop_postgres_database
 
+from bench.cpu import CpuMeter, postgres_backends
 from shop.common.db import create_engine
 from shop.common.grpc_client import open_channel
 from shop.common.logging import configure_logging
@@ -77,7 +79,9 @@ async def drive(pair: Pair, product_ids: list[str], count: int) -> None:
     await asyncio.gather(*(worker() for _ in range(IN_FLIGHT)))
 
 
-async def measure(url: str, count: int, *, through_grpc: bool, profile: bool) -> dict[str, float]:
+async def measure(
+    url: str, database: str, count: int, *, through_grpc: bool, profile: bool
+) -> dict[str, float]:
     await migrate(url)
     store = SqlProductStore(create_engine(url))
     product_ids = []
@@ -107,6 +111,8 @@ async def measure(url: str, count: int, *, through_grpc: bool, profile: bool) ->
             pair = service_pair(store)
         await drive(pair, product_ids, WARMUP)
         profiler = _cpu_profiler() if profile else None
+        postgres = CpuMeter({"pg": lambda: postgres_backends([database])})
+        postgres.start()
         cpu, wall = time.process_time(), time.perf_counter()
         if profiler:
             profiler.start()
@@ -114,6 +120,7 @@ async def measure(url: str, count: int, *, through_grpc: bool, profile: bool) ->
         if profiler:
             profiler.stop()
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        pg = postgres.stop()["pg"]
         sold = sum(p.sold for p in (await store.get_products(product_ids)).values())
         assert sold == WARMUP + count, sold
     finally:
@@ -125,7 +132,11 @@ async def measure(url: str, count: int, *, through_grpc: bool, profile: bool) ->
     if profiler:
         flat = "--flat" in sys.argv
         print(profiler.output(ConsoleRenderer(unicode=True, flat=flat, show_all=flat)))
-    return {"cpu_us_per_pair": cpu / count * 1e6, "wall_us_per_pair": wall / count * 1e6}
+    return {
+        "cpu_us_per_pair": cpu / count * 1e6,
+        "pg_us_per_pair": pg / count * 1e6,
+        "wall_us_per_pair": wall / count * 1e6,
+    }
 
 
 def _cpu_profiler() -> Profiler:
@@ -143,14 +154,15 @@ def main() -> None:
     name, url = create_postgres_database("shop_bench_stock")
     try:
         figures = uvloop.run(
-            measure(url, count, through_grpc=through_grpc, profile="--profile" in args)
+            measure(url, name, count, through_grpc=through_grpc, profile="--profile" in args)
         )
     finally:
         drop_postgres_database(name)
     path = "grpc" if through_grpc else "service"
     print(
         f"{count} reserve+commit pairs ({path}, {IN_FLIGHT} in flight): "
-        f"{figures['cpu_us_per_pair']:.0f} us CPU, {figures['wall_us_per_pair']:.0f} us wall each"
+        f"{figures['cpu_us_per_pair']:.0f} us CPU, PostgreSQL {figures['pg_us_per_pair']:.0f} us, "
+        f"{figures['wall_us_per_pair']:.0f} us wall each"
     )
     record = {"at": time.time(), "path": path, "pairs": count, "in_flight": IN_FLIGHT, **figures}
     RESULTS.mkdir(exist_ok=True)
