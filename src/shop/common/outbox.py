@@ -13,6 +13,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from shop.common.clock import utcnow as utcnow  # re-exported: the outbox's timestamps
@@ -33,6 +34,8 @@ def define_outbox_table(metadata: MetaData) -> Table:
         Column("created_at", DateTime(timezone=True), nullable=False, default=utcnow),
         Column("published_at", DateTime(timezone=True), nullable=True),
         Column("attempts", Integer, nullable=False, default=0),
+        # PostgreSQL's migrations narrow it to a partial index on id
+        # (narrow_outbox_unpublished_index); MariaDB and SQLite keep this one.
         Index("ix_outbox_unpublished", "published_at", "id"),
     )
 
@@ -56,4 +59,37 @@ def create_outbox_table_v1() -> None:
         Column("attempts", Integer(), nullable=False),
         UniqueConstraint("event_id", name="uq_outbox_event_id"),
     )
+    op.create_index("ix_outbox_unpublished", "outbox", ["published_at", "id"])
+
+
+def narrow_outbox_unpublished_index() -> None:
+    """On PostgreSQL, replaces ix_outbox_unpublished (published_at, id) by a partial index
+    on id over the unpublished rows only (call inside upgrade()); other dialects keep it.
+
+    Why: the relay claims `WHERE published_at IS NULL ORDER BY id LIMIT n`, which the
+    partial index answers in order (a plain index scan, so it marks the dead entries it
+    meets and later claims skip them; the full index gave a bitmap scan plus a sort that
+    visited every dead version left by mark-sent until vacuum), and marking an event sent
+    no longer adds an entry to it. MariaDB has no partial indexes; SQLite stays as it is.
+    """
+    from alembic import op
+
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    op.drop_index("ix_outbox_unpublished", table_name="outbox")
+    op.create_index(
+        "ix_outbox_unpublished",
+        "outbox",
+        ["id"],
+        postgresql_where=text("published_at IS NULL"),
+    )
+
+
+def widen_outbox_unpublished_index() -> None:
+    """Undoes `narrow_outbox_unpublished_index` (call inside downgrade())."""
+    from alembic import op
+
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    op.drop_index("ix_outbox_unpublished", table_name="outbox")
     op.create_index("ix_outbox_unpublished", "outbox", ["published_at", "id"])

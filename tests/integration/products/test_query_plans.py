@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
-from shop.products.domain import ProductQuery
+from shop.products.domain import ProductQuery, ReservationStatus
 from shop.products.stores.sql.catalog import (
     TOTAL_CAP,
     catalog_page,
@@ -18,7 +18,7 @@ from shop.products.stores.sql.catalog import (
     catalog_shape,
     in_sort_order,
 )
-from shop.products.stores.sql.models import products
+from shop.products.stores.sql.models import outbox, products, reservations
 from shop.products.stores.sql.store import SqlProductStore
 from tests.integration.products.conftest import new_product, postgres_store, sqlite_store
 
@@ -173,3 +173,31 @@ async def test_totals_are_exact_to_the_cap_then_never_below_it(
         assert past_the_end == 30
     finally:
         await store.close()
+
+
+async def test_postgres_sweep_and_outbox_claim_use_their_partial_indexes(
+    pg: SqlProductStore,
+) -> None:
+    # Both indexes are partial on PostgreSQL (migration 0004): the planner must still see
+    # that these queries' conditions imply the predicates.
+    due = (
+        select(reservations.c.order_id)
+        .where(reservations.c.status == ReservationStatus.RESERVED.value)
+        .where(reservations.c.expires_at <= datetime(2026, 1, 1, tzinfo=UTC))
+        .order_by(reservations.c.expires_at)
+        .limit(100)
+    )
+    claim = (
+        select(outbox.c.id).where(outbox.c.published_at.is_(None)).order_by(outbox.c.id).limit(100)
+    )
+    for statement, index in (
+        (due, "ix_reservations_status_expires"),
+        (claim, "ix_outbox_unpublished"),
+    ):
+        compiled = statement.compile(pg.engine, compile_kwargs={"literal_binds": True})
+        async with pg.engine.connect() as conn:
+            await conn.exec_driver_sql("SET enable_seqscan = off")
+            rows = (await conn.exec_driver_sql(f"EXPLAIN {compiled}")).all()
+        explained = "\n".join(str(row[0]) for row in rows)
+        assert index in explained and "Seq Scan" not in explained, explained
+    await pg.close()

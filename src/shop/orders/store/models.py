@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -23,6 +24,11 @@ from shop.common.outbox import define_outbox_table
 from shop.orders.domain import Order
 
 metadata = MetaData()
+# The rows recovery scans: orders being driven, and compensations not yet settled
+# (domain.SETTLED_BY_COMPENSATION). Migration 0005 holds its own copy.
+RECOVERY_SCAN_WHERE = (
+    "status = 'PENDING' OR (status IN ('CANCELLED', 'FAILED') AND settled_at IS NULL)"
+)
 JSON_DOC = JSON().with_variant(JSONB(), "postgresql")
 _ID = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -53,7 +59,14 @@ orders = Table(
     Index("ix_orders_user_created_id", "user_id", "created_at", "id"),
     Index("ix_orders_status_created_id", "status", "created_at", "id"),
     Index("ix_orders_created_id", "created_at", "id"),
-    Index("ix_orders_status_updated", "status", "updated_at"),
+    # Only the recovery scans read it (order_reads.ids_in_status_before for PENDING,
+    # unsettled_ids_before): partial on PostgreSQL, so a CONFIRMED order adds no entry.
+    Index(
+        "ix_orders_status_updated",
+        "status",
+        "updated_at",
+        postgresql_where=text(RECOVERY_SCAN_WHERE),
+    ),
 )
 
 order_items = Table(

@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -56,7 +57,14 @@ reservations = Table(
     Column("expires_at", DateTime(timezone=True), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
-    Index("ix_reservations_status_expires", "status", "expires_at"),
+    # Only the sweeper reads it (store.due_reservations, live ones): partial on PostgreSQL
+    # (migration 0004), so a committed or released reservation adds no entry.
+    Index(
+        "ix_reservations_status_expires",
+        "status",
+        "expires_at",
+        postgresql_where=text("status = 'reserved'"),
+    ),
 )
 
 outbox = define_outbox_table(metadata)

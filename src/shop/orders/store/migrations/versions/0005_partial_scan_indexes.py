@@ -1,0 +1,55 @@
+"""partial indexes for the recovery scan and the outbox claim (PostgreSQL)
+
+Revision ID: 0005_partial_scan_indexes
+Revises: 0004_order_driver_lease
+Create Date: 2026-12-01 00:00:00
+
+ix_orders_status_updated served only the recovery loop's two scans: PENDING orders, and
+CANCELLED/FAILED orders whose compensation is unsettled. As a full index it took an entry
+for every order's every status change (confirming an order is not a HOT update: status is
+indexed elsewhere too); as a partial index over just those rows, a CONFIRMED order's new
+version adds none. The outbox's claim index becomes partial too
+(shop.common.outbox.narrow_outbox_unpublished_index says why). SQLite keeps both as they
+were: it is the embedded store, and these are write-cost savings.
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+from shop.common.outbox import (
+    narrow_outbox_unpublished_index,
+    widen_outbox_unpublished_index,
+)
+
+revision: str = "0005_partial_scan_indexes"
+down_revision: str | None = "0004_order_driver_lease"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+# As models.RECOVERY_SCAN_WHERE (a migration keeps its own copy: the model may move on).
+_RECOVERY_SCAN_WHERE = (
+    "status = 'PENDING' OR (status IN ('CANCELLED', 'FAILED') AND settled_at IS NULL)"
+)
+
+
+def upgrade() -> None:
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    op.drop_index("ix_orders_status_updated", table_name="orders")
+    op.create_index(
+        "ix_orders_status_updated",
+        "orders",
+        ["status", "updated_at"],
+        postgresql_where=sa.text(_RECOVERY_SCAN_WHERE),
+    )
+    narrow_outbox_unpublished_index()
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    widen_outbox_unpublished_index()
+    op.drop_index("ix_orders_status_updated", table_name="orders")
+    op.create_index("ix_orders_status_updated", "orders", ["status", "updated_at"])
