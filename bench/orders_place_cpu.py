@@ -42,7 +42,7 @@ from tests.support.databases import (
     drop_postgres_database,
 )
 
-from bench.cpu import CpuMeter, cpu_seconds, postgres_backends
+from bench.cpu import CpuMeter, cpu_seconds, postgres_backends, thread_cpu_seconds
 from bench.orders.profiles import summarise
 from bench.orders_place_fakes import start_fake_peers, subscribed_events
 
@@ -150,7 +150,7 @@ def _start_service(
 
 async def measure(args: argparse.Namespace, url: str, root: Path, database: str) -> dict[str, Any]:
     peers, rest = _free_port(), _free_port()
-    postgres = CpuMeter({"pg": lambda: postgres_backends([database])})
+    postgres = CpuMeter({"pg": lambda: postgres_backends([database])}, reader=thread_cpu_seconds)
     fakes = await start_fake_peers(peers)
     child = _start_service(args, url, root, peers, rest)
     base = f"http://127.0.0.1:{rest}"

@@ -27,7 +27,7 @@ from pyinstrument.renderers import ConsoleRenderer
 from pyinstrument.stack_sampler import get_stack_sampler
 from tests.support.databases import create_postgres_database, drop_postgres_database
 
-from bench.cpu import CpuMeter, postgres_backends
+from bench.cpu import CpuMeter, postgres_backends, thread_cpu_seconds
 from shop.common.db import create_engine
 from shop.common.grpc_client import open_channel
 from shop.common.logging import configure_logging
@@ -111,7 +111,9 @@ async def measure(
             pair = service_pair(store)
         await drive(pair, product_ids, WARMUP)
         profiler = _cpu_profiler() if profile else None
-        postgres = CpuMeter({"pg": lambda: postgres_backends([database])})
+        postgres = CpuMeter(
+            {"pg": lambda: postgres_backends([database])}, reader=thread_cpu_seconds
+        )
         postgres.start()
         cpu, wall = time.process_time(), time.perf_counter()
         if profiler:
