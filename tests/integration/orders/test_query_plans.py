@@ -76,4 +76,3 @@ async def test_recovery_scans_and_outbox_claim_use_their_indexes(database_url: s
         assert "Seq Scan" not in explained, explained
     explained = await _plan(database_url, claim)
     assert "ix_outbox_unpublished" in explained and "Seq Scan" not in explained, explained
-
