@@ -1,10 +1,14 @@
 """CPU per order.created event in the notification worker, through RabbitMQ.
 
-`uv run python -m bench.notifications_cpu_broker [N] [--mail-dir DIR] [--profile [tottime]]`:
+`uv run python -m bench.notifications_cpu_broker [N] [--burst B] [--mail-dir DIR]
+[--profile [tottime]]`:
 the worker as `bootstrap.build` wires it (SQLite store and .eml drop under a temp DATA_DIR,
 its consumer on a throwaway queue of the local broker) in this process; a child process
 publishes N distinct events to shop.events, so this process's CPU is the worker's alone
 (prefetch 32, as configured), on uvloop with the start-up heap frozen as the worker runs.
+`--burst B`: the events go out B at a time in one write, as the order service's outbox
+publishes a round's events (EventPublisher); without it, one at a time, each confirmed
+before the next.
 `--mail-dir`, the user/system split and the profile: see bench/notifications_cpu.py.
 """
 
@@ -22,19 +26,22 @@ import uuid
 from pathlib import Path
 
 import aio_pika
+import orjson
 import uvloop
 from tests.support.databases import RABBITMQ_URL
 
 from bench.notifications_cpu import order_created
 from shop.common.heap import freeze_startup_objects
 from shop.common.logging import configure_logging
-from shop.common.publisher import declare_exchange
+from shop.common.publisher import EventPublisher, OutgoingEvent, declare_exchange
 from shop.notifications.metrics import NOTIFICATIONS
 
 WARMUP = 200
 
 
-async def publish(count: int) -> None:
+async def publish(count: int, burst: int) -> None:
+    if burst > 1:
+        return await publish_bursts(count, burst)
     connection = await aio_pika.connect(RABBITMQ_URL)
     async with connection:
         channel = await connection.channel(publisher_confirms=True)
@@ -44,7 +51,26 @@ async def publish(count: int) -> None:
             await exchange.publish(message, routing_key="order.created")
 
 
-async def measure(count: int, *, profile: bool, mail_dir: str | None) -> None:
+async def publish_bursts(count: int, burst: int) -> None:
+    publisher = EventPublisher(rabbitmq_url=RABBITMQ_URL, service="bench")
+    try:
+        for first in range(0, count, burst):
+            bodies = [order_created(n) for n in range(first, min(first + burst, count))]
+            events = [
+                OutgoingEvent(
+                    key=n,
+                    event_id=orjson.loads(body)["id"],
+                    event_type="order.created",
+                    payload=body.decode(),
+                )
+                for n, body in enumerate(bodies)
+            ]
+            assert len(await publisher.publish(events)) == len(events)
+    finally:
+        await publisher.close()
+
+
+async def measure(count: int, *, burst: int, profile: bool, mail_dir: str | None) -> None:
     root = Path(tempfile.mkdtemp(prefix="notif-broker-bench-"))
     mail = Path(tempfile.mkdtemp(prefix="notif-broker-bench-mail-", dir=mail_dir or root))
     os.environ.update(
@@ -67,12 +93,12 @@ async def measure(count: int, *, profile: bool, mail_dir: str | None) -> None:
         while not ctx.consumer.consuming:
             await asyncio.sleep(0.05)
         freeze_startup_objects()  # what serve_service does once the worker serves
-        await _publish_and_wait(WARMUP, WARMUP)
+        await _publish_and_wait(WARMUP, WARMUP, burst)
         profiler = cProfile.Profile(time.process_time) if profile else None
         start, wall = os.times(), time.perf_counter()
         if profiler:
             profiler.enable()
-        await _publish_and_wait(count, WARMUP + count)
+        await _publish_and_wait(count, WARMUP + count, burst)
         if profiler:
             profiler.disable()
         end, wall = os.times(), time.perf_counter() - wall
@@ -87,8 +113,8 @@ async def measure(count: int, *, profile: bool, mail_dir: str | None) -> None:
     user, system = end.user - start.user, end.system - start.system
     each = [f"{s / count * 1e6:.0f}" for s in (user + system, user, system, wall)]
     print(
-        f"{count} events via RabbitMQ: {each[0]} us CPU (user {each[1]}, system {each[2]}),"
-        f" {each[3]} us wall each"
+        f"{count} events via RabbitMQ ({burst} a write): {each[0]} us CPU"
+        f" (user {each[1]}, system {each[2]}), {each[3]} us wall each"
     )
     if profiler:
         order = "tottime" if "tottime" in sys.argv else "cumulative"
@@ -107,8 +133,9 @@ def _mailed() -> float:
     return 0.0
 
 
-async def _publish_and_wait(count: int, mailed: int) -> None:
+async def _publish_and_wait(count: int, mailed: int, burst: int) -> None:
     child = [sys.executable, "-m", "bench.notifications_cpu_broker", "publish", str(count)]
+    child += ["--burst", str(burst)]
     publisher = await asyncio.create_subprocess_exec(*child)
     while _mailed() < mailed:
         await asyncio.sleep(0.02)
@@ -117,13 +144,16 @@ async def _publish_and_wait(count: int, mailed: int) -> None:
 
 def main() -> None:
     args = sys.argv[1:]
+    burst = int(args[args.index("--burst") + 1]) if "--burst" in args else 1
+    if "--burst" in args:
+        del args[args.index("--burst") : args.index("--burst") + 2]
     count = int(next((a for a in args if a.isdigit()), "1000"))
     if args[:1] == ["publish"]:
-        asyncio.run(publish(count))
+        asyncio.run(publish(count, burst))
         return
     mail_dir = args[args.index("--mail-dir") + 1] if "--mail-dir" in args else None
     configure_logging(service="notifications", level="WARNING")
-    uvloop.run(measure(count, profile="--profile" in args, mail_dir=mail_dir))
+    uvloop.run(measure(count, burst=burst, profile="--profile" in args, mail_dir=mail_dir))
 
 
 if __name__ == "__main__":
