@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from pathlib import Path
 
-from alembic import command, context
+from alembic import command, context, op
 from alembic.config import Config
-from sqlalchemy import MetaData, pool
+from sqlalchemy import MetaData, pool, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -30,6 +31,20 @@ def upgrade_to_head(migrations_dir: Path, url: str) -> None:
 async def upgrade_to_head_async(migrations_dir: Path, url: str) -> None:
     # Alembic's env runs its own event loop for the async engine, so give it a thread.
     await asyncio.to_thread(upgrade_to_head, migrations_dir, url)
+
+
+def rebuild_index_on_postgresql(
+    name: str, table: str, columns: Sequence[str], *, where: str | None = None
+) -> None:
+    """Inside a migration: drops index `name` and creates it again over `columns`, partial
+    when `where` is given, on PostgreSQL only; other dialects keep the index they have
+    (MariaDB has no partial indexes, and the embedded SQLite store needs no such saving)."""
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    op.drop_index(name, table_name=table)
+    op.create_index(
+        name, table, list(columns), postgresql_where=None if where is None else text(where)
+    )
 
 
 def _run_with_connection(connection: Connection, metadata: MetaData) -> None:

@@ -13,7 +13,6 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
-    text,
 )
 
 from shop.common.clock import utcnow as utcnow  # re-exported: the outbox's timestamps
@@ -72,24 +71,15 @@ def narrow_outbox_unpublished_index() -> None:
     visited every dead version left by mark-sent until vacuum), and marking an event sent
     no longer adds an entry to it. MariaDB has no partial indexes; SQLite stays as it is.
     """
-    from alembic import op
+    from shop.common.migrations import rebuild_index_on_postgresql
 
-    if op.get_bind().dialect.name != "postgresql":
-        return
-    op.drop_index("ix_outbox_unpublished", table_name="outbox")
-    op.create_index(
-        "ix_outbox_unpublished",
-        "outbox",
-        ["id"],
-        postgresql_where=text("published_at IS NULL"),
+    rebuild_index_on_postgresql(
+        "ix_outbox_unpublished", "outbox", ["id"], where="published_at IS NULL"
     )
 
 
 def widen_outbox_unpublished_index() -> None:
     """Undoes `narrow_outbox_unpublished_index` (call inside downgrade())."""
-    from alembic import op
+    from shop.common.migrations import rebuild_index_on_postgresql
 
-    if op.get_bind().dialect.name != "postgresql":
-        return
-    op.drop_index("ix_outbox_unpublished", table_name="outbox")
-    op.create_index("ix_outbox_unpublished", "outbox", ["published_at", "id"])
+    rebuild_index_on_postgresql("ix_outbox_unpublished", "outbox", ["published_at", "id"])

@@ -15,9 +15,7 @@ were: it is the embedded store, and these are write-cost savings.
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
-from alembic import op
-
+from shop.common.migrations import rebuild_index_on_postgresql
 from shop.common.outbox import (
     narrow_outbox_unpublished_index,
     widen_outbox_unpublished_index,
@@ -35,21 +33,12 @@ _RECOVERY_SCAN_WHERE = (
 
 
 def upgrade() -> None:
-    if op.get_bind().dialect.name != "postgresql":
-        return
-    op.drop_index("ix_orders_status_updated", table_name="orders")
-    op.create_index(
-        "ix_orders_status_updated",
-        "orders",
-        ["status", "updated_at"],
-        postgresql_where=sa.text(_RECOVERY_SCAN_WHERE),
+    rebuild_index_on_postgresql(
+        "ix_orders_status_updated", "orders", ["status", "updated_at"], where=_RECOVERY_SCAN_WHERE
     )
     narrow_outbox_unpublished_index()
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name != "postgresql":
-        return
     widen_outbox_unpublished_index()
-    op.drop_index("ix_orders_status_updated", table_name="orders")
-    op.create_index("ix_orders_status_updated", "orders", ["status", "updated_at"])
+    rebuild_index_on_postgresql("ix_orders_status_updated", "orders", ["status", "updated_at"])

@@ -15,9 +15,7 @@ were: it is the embedded store, and these are write-cost savings.
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
-from alembic import op
-
+from shop.common.migrations import rebuild_index_on_postgresql
 from shop.common.outbox import (
     narrow_outbox_unpublished_index,
     widen_outbox_unpublished_index,
@@ -30,21 +28,17 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    if op.get_bind().dialect.name != "postgresql":
-        return
-    op.drop_index("ix_reservations_status_expires", table_name="reservations")
-    op.create_index(
+    rebuild_index_on_postgresql(
         "ix_reservations_status_expires",
         "reservations",
         ["status", "expires_at"],
-        postgresql_where=sa.text("status = 'reserved'"),
+        where="status = 'reserved'",
     )
     narrow_outbox_unpublished_index()
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name != "postgresql":
-        return
     widen_outbox_unpublished_index()
-    op.drop_index("ix_reservations_status_expires", table_name="reservations")
-    op.create_index("ix_reservations_status_expires", "reservations", ["status", "expires_at"])
+    rebuild_index_on_postgresql(
+        "ix_reservations_status_expires", "reservations", ["status", "expires_at"]
+    )
