@@ -73,6 +73,20 @@ class StatusChange:
 
 
 @dataclass(frozen=True, slots=True)
+class StatusMove:
+    """A compare-and-set of one order's status: it happens only if the order is still in
+    `expected`, and then writes its history entry (`reason`, at `at`, or when it is written
+    if None) and, for a failure, `failure_code` with `reason`."""
+
+    order_id: str
+    expected: OrderStatus
+    target: OrderStatus
+    reason: str
+    failure_code: int | None = None
+    at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Order:
     id: str
     user_id: str

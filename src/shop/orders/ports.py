@@ -10,7 +10,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from shop.common.events import DomainEvent
-from shop.orders.domain import Availability, Line, Order, OrderStatus, Price
+from shop.orders.domain import Availability, Line, Order, OrderStatus, Price, StatusMove
 from shop.orders.payments.charges import Charge
 from shop.protos.shop.user.v1 import user_pb2 as upb
 
@@ -28,16 +28,7 @@ class OrderRepository(Protocol):
     ) -> tuple[list[Order], int]:
         """A page of orders, newest first, and how many match."""
 
-    async def move(
-        self,
-        order_id: str,
-        *,
-        expected: OrderStatus,
-        target: OrderStatus,
-        reason: str,
-        failure_code: int | None = None,
-        now: datetime | None = None,
-    ) -> bool:
+    async def move(self, move: StatusMove) -> bool:
         """Compare-and-set: moves the order only if it is still in `expected`."""
 
     async def claim(self, order_id: str, *, driver_id: str, now: datetime, until: datetime) -> bool:
@@ -86,16 +77,7 @@ class OrderUnitOfWork(Protocol):
 
     async def commit(self) -> None: ...
 
-    async def commit_move(
-        self,
-        order_id: str,
-        *,
-        expected: OrderStatus,
-        target: OrderStatus,
-        reason: str,
-        failure_code: int | None = None,
-        now: datetime | None = None,
-    ) -> bool:
+    async def commit_move(self, move: StatusMove) -> bool:
         """`orders.move` then, only if it won, `commit` (what was recorded and emitted
         before goes with it); if it lost, nothing is written. One statement on PostgreSQL."""
 

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from shop.common.events import DomainEvent
 from shop.orders.context import Context
-from shop.orders.domain import OrderStatus
+from shop.orders.domain import OrderStatus, StatusMove
 from shop.orders.ports import OrderUnitOfWork
 
 
@@ -20,7 +20,7 @@ async def move_status(
     reason: str,
     event: DomainEvent,
     failure_code: int | None = None,
-    now: datetime | None = None,
+    at: datetime | None = None,
     along: Callable[[OrderUnitOfWork], Awaitable[None]] | None = None,
 ) -> bool:
     """Compare-and-set `expected` -> `target`, with (only if this call won) what `along`
@@ -37,10 +37,5 @@ async def move_status(
             await along(uow)
         uow.emit(event)
         return await uow.commit_move(
-            order_id,
-            expected=expected,
-            target=target,
-            reason=reason,
-            failure_code=failure_code,
-            now=now,
+            StatusMove(order_id, expected, target, reason, failure_code, at)
         )

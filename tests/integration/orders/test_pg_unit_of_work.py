@@ -18,7 +18,7 @@ from shop.common.clock import utcnow
 from shop.common.db import create_engine
 from shop.common.ids import new_id
 from shop.common.pg_driver import PgDatabase
-from shop.orders.domain import IdempotencyKeyTaken, Order, OrderStatus, PricedLine
+from shop.orders.domain import IdempotencyKeyTaken, Order, OrderStatus, PricedLine, StatusMove
 from shop.orders.events import OrderCreated
 from shop.orders.payments.charges import Charge, ChargeStatus
 from shop.orders.ports import OrderUnitOfWork
@@ -94,7 +94,7 @@ async def _place_and_confirm(uow_of: Kind, order: Order) -> bool:
         await uow.payments.record(charge, provider="mock")
         uow.emit(_created(order))
         return await uow.commit_move(
-            order.id, expected=S.PENDING, target=S.CONFIRMED, reason="paid", now=utcnow()
+            StatusMove(order.id, S.PENDING, S.CONFIRMED, "paid", at=utcnow())
         )
 
 
@@ -176,9 +176,7 @@ async def test_leaving_on_an_exception_writes_nothing(
         await uow.commit()
     with pytest.raises(RuntimeError):
         async with kinds[kind]() as uow:
-            assert await uow.orders.move(
-                order.id, expected=S.PENDING, target=S.CANCELLED, reason="no"
-            )
+            assert await uow.orders.move(StatusMove(order.id, S.PENDING, S.CANCELLED, "no"))
             await uow.orders.mark_settled(order.id)
             uow.emit(_created(order))
             raise RuntimeError("before the commit")
@@ -206,9 +204,7 @@ async def _place_and_confirm_again(uow_of: Kind, order: Order) -> bool:
     async with uow_of() as uow:
         await uow.payments.record(charge, provider="mock")
         uow.emit(_created(order))
-        return await uow.commit_move(
-            order.id, expected=S.PENDING, target=S.CONFIRMED, reason="again"
-        )
+        return await uow.commit_move(StatusMove(order.id, S.PENDING, S.CONFIRMED, "again"))
 
 
 async def test_one_write_goes_out_without_a_transaction(
@@ -223,7 +219,7 @@ async def test_one_write_goes_out_without_a_transaction(
     # A move that must answer before the commit opens one.
     with pytest.raises(AssertionError, match="BEGIN"):
         async with kinds["asyncpg"]() as uow:
-            await uow.orders.move(order.id, expected=S.CONFIRMED, target=S.SHIPPED, reason="")
+            await uow.orders.move(StatusMove(order.id, S.CONFIRMED, S.SHIPPED, ""))
 
 
 async def test_claims_leases_and_settlement_on_asyncpg(kinds: dict[str, Kind]) -> None:
@@ -244,7 +240,7 @@ async def test_claims_leases_and_settlement_on_asyncpg(kinds: dict[str, Kind]) -
     async with kinds["asyncpg"]() as uow:
         stored = await uow.orders.get(order.id)
         assert stored is not None and stored.driver_id == "me" and stored.lease_until == later
-        await uow.orders.move(order.id, expected=S.PENDING, target=S.CANCELLED, reason="x")
+        await uow.orders.move(StatusMove(order.id, S.PENDING, S.CANCELLED, "x"))
         await uow.orders.mark_settled(order.id)
         await uow.commit()
     async with kinds["asyncpg"]() as uow:
@@ -268,5 +264,5 @@ async def test_connections_the_server_dropped_are_replaced(
     order = _order()
     assert await _place_and_confirm(kinds["asyncpg"], order)
     async with kinds["asyncpg"]() as uow:
-        assert await uow.orders.move(order.id, expected=S.CONFIRMED, target=S.SHIPPED, reason="")
+        assert await uow.orders.move(StatusMove(order.id, S.CONFIRMED, S.SHIPPED, ""))
         await uow.commit()

@@ -21,6 +21,7 @@ from shop.orders.domain import (
     OrderStatus,
     Price,
     StatusChange,
+    StatusMove,
 )
 from shop.orders.payments.charges import Charge, ChargeStatus
 from shop.protos.shop.user.v1 import user_pb2 as upb
@@ -59,27 +60,19 @@ class FakeOrderRepository:
         found.sort(key=lambda o: (o.created_at, o.id), reverse=True)
         return found[offset : offset + limit], len(found)
 
-    async def move(
-        self,
-        order_id: str,
-        *,
-        expected: OrderStatus,
-        target: OrderStatus,
-        reason: str,
-        failure_code: int | None = None,
-        now: datetime | None = None,
-    ) -> bool:
-        order = self.orders.get(order_id)
-        if order is None or order.status is not expected:
+    async def move(self, move: StatusMove) -> bool:
+        order = self.orders.get(move.order_id)
+        if order is None or order.status is not move.expected:
             return False
-        at = now or utcnow()
-        self.orders[order_id] = dataclasses.replace(
+        at = move.at or utcnow()
+        failing = move.failure_code is not None
+        self.orders[move.order_id] = dataclasses.replace(
             order,
-            status=target,
+            status=move.target,
             updated_at=at,
-            failure_code=failure_code if failure_code is not None else order.failure_code,
-            failure_reason=reason if failure_code is not None else order.failure_reason,
-            history=(*order.history, StatusChange(expected, target, at, reason)),
+            failure_code=move.failure_code if failing else order.failure_code,
+            failure_reason=move.reason if failing else order.failure_reason,
+            history=(*order.history, StatusChange(move.expected, move.target, at, move.reason)),
         )
         return True
 
@@ -171,24 +164,8 @@ class FakeUnitOfWork:
         self._pending, self._snapshot = [], None
         self.committed = True
 
-    async def commit_move(
-        self,
-        order_id: str,
-        *,
-        expected: OrderStatus,
-        target: OrderStatus,
-        reason: str,
-        failure_code: int | None = None,
-        now: datetime | None = None,
-    ) -> bool:
-        won = await self.orders.move(
-            order_id,
-            expected=expected,
-            target=target,
-            reason=reason,
-            failure_code=failure_code,
-            now=now,
-        )
+    async def commit_move(self, move: StatusMove) -> bool:
+        won = await self.orders.move(move)
         if won:
             await self.commit()
         return won  # a lost move leaves the records and the event to the rollback

@@ -39,7 +39,7 @@ async def confirm(ctx: Context, order: Order, charge: Charge) -> Order | None:
         expected=S.PENDING,
         target=S.CONFIRMED,
         reason=CONFIRM_REASON,
-        now=now,
+        at=now,
         along=record_payment,
         event=OrderCreated(
             order_id=order.id,

@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, insert, or_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shop.common.clock import utcnow
-from shop.orders.domain import Order, OrderStatus
+from shop.orders.domain import Order, OrderStatus, StatusMove
 from shop.orders.payments.charges import Charge
 from shop.orders.store.dialects import Insert, conflict_insert
 from shop.orders.store.models import (
@@ -54,31 +54,22 @@ async def insert_order(conn: AsyncConnection, order: Order, *, reason: str) -> N
     await _add_history(conn, order.id, None, order.status, reason, order.created_at)
 
 
-async def compare_and_set_status(
-    conn: AsyncConnection,
-    order_id: str,
-    *,
-    expected: OrderStatus,
-    target: OrderStatus,
-    reason: str,
-    failure_code: int | None = None,
-    now: datetime | None = None,
-) -> bool:
-    """Moves the order only if it is still in `expected` (the claim that makes concurrent
-    deciders safe: exactly one of them wins); records the move (at `now`) in the history."""
-    now = now or utcnow()
+async def compare_and_set_status(conn: AsyncConnection, move: StatusMove) -> bool:
+    """The move, if the order is still in `move.expected` (the claim that makes concurrent
+    deciders safe: exactly one of them wins), with its history entry."""
+    now = move.at or utcnow()
     values: dict[str, Any] = {
-        "b_order_id": order_id,
-        "b_expected": expected.value,
-        "status": target.value,
+        "b_order_id": move.order_id,
+        "b_expected": move.expected.value,
+        "status": move.target.value,
         "updated_at": now,
     }
-    if failure_code is not None:
-        values.update(failure_code=failure_code, failure_reason=reason[:300])
+    if move.failure_code is not None:
+        values.update(failure_code=move.failure_code, failure_reason=move.reason[:300])
     result = await conn.execute(_MOVE, values)
     if result.rowcount != 1:
         return False
-    await _add_history(conn, order_id, expected, target, reason, now)
+    await _add_history(conn, move.order_id, move.expected, move.target, move.reason, now)
     return True
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from shop.common import pg_driver
 from shop.common.clock import utcnow
 from shop.common.pg_driver import PgDatabase
-from shop.orders.domain import IdempotencyKeyTaken, Order, OrderStatus
+from shop.orders.domain import IdempotencyKeyTaken, Order, OrderStatus, StatusMove
 from shop.orders.store import order_reads, pg_writes
 
 
@@ -72,25 +72,8 @@ class PgOrderRepository:
         self._uow.queue(PgWrite(pg_writes.INSERT_ORDER, params, key_of=order))
         self._uow.entered(order.status)
 
-    async def move(
-        self,
-        order_id: str,
-        *,
-        expected: OrderStatus,
-        target: OrderStatus,
-        reason: str,
-        failure_code: int | None = None,
-        now: datetime | None = None,
-    ) -> bool:
-        moving = pg_writes.move(
-            order_id,
-            expected=expected,
-            target=target,
-            reason=reason,
-            failure_code=failure_code,
-            now=now or utcnow(),
-        )
-        return await self.run_move(moving, target)
+    async def move(self, move: StatusMove) -> bool:
+        return await self.run_move(pg_writes.move(move), move.target)
 
     async def run_move(
         self, moving: tuple[TextClause, dict[str, Any]], target: OrderStatus

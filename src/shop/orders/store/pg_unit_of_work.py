@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from datetime import datetime
 from types import TracebackType
 from typing import Any
 
@@ -22,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from shop.common import pg_driver
 from shop.common.clock import utcnow
 from shop.common.unit_of_work import outbox_rows
-from shop.orders.domain import OrderStatus
+from shop.orders.domain import OrderStatus, StatusMove
 from shop.orders.events import SOURCE
 from shop.orders.store import order_writes, pg_writes
 from shop.orders.store import pg_order_repository as repository
@@ -99,28 +98,12 @@ class PgUnitOfWork(PendingChanges):
             await transaction.commit()
         self._committed()
 
-    async def commit_move(
-        self,
-        order_id: str,
-        *,
-        expected: OrderStatus,
-        target: OrderStatus,
-        reason: str,
-        failure_code: int | None = None,
-        now: datetime | None = None,
-    ) -> bool:
+    async def commit_move(self, move: StatusMove) -> bool:
         """`SqlUnitOfWork.commit_move`; one statement, sent alone, when nothing else is
         pending but at most one payment record and the events."""
-        moving = pg_writes.move(
-            order_id,
-            expected=expected,
-            target=target,
-            reason=reason,
-            failure_code=failure_code,
-            now=now or utcnow(),
-        )
+        moving = pg_writes.move(move)
         if self._conn is not None or self._queued or len(self._paid) > 1:
-            won = await self.orders.run_move(moving, target)
+            won = await self.orders.run_move(moving, move.target)
             if won:
                 await self.commit()
             else:
@@ -138,7 +121,7 @@ class PgUnitOfWork(PendingChanges):
         won = bool(moved)  # how many orders the compare-and-set moved: 1 or 0
         self._paid.clear()
         if won:
-            self._entered.append(target)
+            self._entered.append(move.target)
             self._committed()
         else:
             self._move_lost()

@@ -19,7 +19,8 @@ from typing import Any
 from sqlalchemy import TextClause, bindparam, text
 from sqlalchemy.dialects.postgresql import JSONB
 
-from shop.orders.domain import Order, OrderStatus
+from shop.common.clock import utcnow
+from shop.orders.domain import Order, OrderStatus, StatusMove
 from shop.orders.store.models import order_row
 
 _ORDER_COLUMNS = (
@@ -152,26 +153,18 @@ def order_params(order: Order, *, reason: str) -> dict[str, Any]:
     }
 
 
-def move(
-    order_id: str,
-    *,
-    expected: OrderStatus,
-    target: OrderStatus,
-    reason: str,
-    failure_code: int | None,
-    now: datetime,
-) -> tuple[TextClause, dict[str, Any]]:
+def move(move: StatusMove) -> tuple[TextClause, dict[str, Any]]:
     """The compare-and-set with its history entry (it inserts one row if it won)."""
     params: dict[str, Any] = {
-        "order_id": order_id,
-        "expected": expected.value,
-        "target": target.value,
-        "now": now,
-        "reason": reason[:300],
+        "order_id": move.order_id,
+        "expected": move.expected.value,
+        "target": move.target.value,
+        "now": move.at or utcnow(),
+        "reason": move.reason[:300],
     }
-    if failure_code is not None:
-        params.update(failure_code=failure_code, failure_reason=reason[:300])
-    return _MOVES[failure_code is not None], params
+    if move.failure_code is not None:
+        params.update(failure_code=move.failure_code, failure_reason=move.reason[:300])
+    return _MOVES[move.failure_code is not None], params
 
 
 def move_with(

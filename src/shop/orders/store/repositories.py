@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shop.orders.domain import IdempotencyKeyTaken, Order, OrderStatus
+from shop.orders.domain import IdempotencyKeyTaken, Order, OrderStatus, StatusMove
 from shop.orders.payments.charges import Charge
 from shop.orders.store import order_reads, order_writes
 
@@ -43,27 +43,10 @@ class SqlOrderRepository:
             self._conn, user_id=user_id, status=status, offset=offset, limit=limit
         )
 
-    async def move(
-        self,
-        order_id: str,
-        *,
-        expected: OrderStatus,
-        target: OrderStatus,
-        reason: str,
-        failure_code: int | None = None,
-        now: datetime | None = None,
-    ) -> bool:
-        won = await order_writes.compare_and_set_status(
-            self._conn,
-            order_id,
-            expected=expected,
-            target=target,
-            reason=reason,
-            failure_code=failure_code,
-            now=now,
-        )
+    async def move(self, move: StatusMove) -> bool:
+        won = await order_writes.compare_and_set_status(self._conn, move)
         if won:
-            self._entered.append(target)
+            self._entered.append(move.target)
         return won
 
     async def claim(self, order_id: str, *, driver_id: str, now: datetime, until: datetime) -> bool:

@@ -10,14 +10,13 @@ bought the store nothing.
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
 from types import TracebackType
 
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shop.common.unit_of_work import outbox_rows
-from shop.orders.domain import OrderStatus
+from shop.orders.domain import StatusMove
 from shop.orders.events import SOURCE
 from shop.orders.store import order_writes
 from shop.orders.store.models import outbox
@@ -73,26 +72,10 @@ class SqlUnitOfWork(PendingChanges):
             raise RuntimeError("unit of work used outside 'async with'")
         return self._orders
 
-    async def commit_move(
-        self,
-        order_id: str,
-        *,
-        expected: OrderStatus,
-        target: OrderStatus,
-        reason: str,
-        failure_code: int | None = None,
-        now: datetime | None = None,
-    ) -> bool:
+    async def commit_move(self, move: StatusMove) -> bool:
         """The move as this unit of work's last write: if it wins, committed with what
         was recorded and emitted before; if it loses, nothing is written."""
-        won = await self.orders.move(
-            order_id,
-            expected=expected,
-            target=target,
-            reason=reason,
-            failure_code=failure_code,
-            now=now,
-        )
+        won = await self.orders.move(move)
         if won:
             await self.commit()
         else:
