@@ -6,7 +6,9 @@ aiosqlite does per statement) costs more CPU than the work. Nothing that can wai
 the loop: its connection has no busy timeout, so when another process holds the write lock
 the transaction is rolled back and done again on this runner's own thread, which waits for
 the lock; and the loop never checkpoints (an fsync), the thread does that every
-`CHECKPOINT_EVERY` commits.
+`CHECKPOINT_EVERY` commits. The single statements asked for in one turn of the loop (the
+claims, or the mark-sents, of a burst of deliveries) are committed together, in one
+transaction: each commit costs SQLite a dozen lock calls and a WAL write of its own.
 """
 
 from __future__ import annotations
@@ -36,19 +38,47 @@ class SqliteRunner:
         self._on_thread: sqlite3.Connection | None = None
         self._commits = 0
         self._closed = False
+        self._queued: list[tuple[str, tuple[object, ...], asyncio.Future[None]]] = []
+        self._writing: asyncio.Task[None] | None = None
 
     async def write(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
         """`work` in a write transaction; a TransientFailure it raises rolls it back."""
         return await self._committing(lambda conn: _in_transaction(conn, work))
 
     async def write_statement(self, sql: str, parameters: tuple[object, ...]) -> None:
-        """One write statement as its own transaction.
-
-        The connections have no implicit transactions, so SQLite commits the statement as
-        it completes (and undoes all of it when it fails): the same transaction as BEGIN
-        IMMEDIATE, the statement, COMMIT, in one call into SQLite instead of three.
+        """One write statement, committed with the others asked for in the same turn of the
+        loop. A statement that breaks a constraint fails alone (SQLite backs out only that
+        statement); any other failure fails them all, none committed.
         """
-        await self._committing(lambda conn: conn.execute(sql, parameters))
+        done = asyncio.get_running_loop().create_future()
+        self._queued.append((sql, parameters, done))
+        if len(self._queued) == 1:
+            # Runs after the callbacks already due: the other deliveries of a burst.
+            self._writing = asyncio.get_running_loop().create_task(self._write_queued())
+        await done
+
+    async def _write_queued(self) -> None:
+        batch, self._queued = self._queued, []
+        statements = [(sql, parameters) for sql, parameters, _ in batch]
+        try:
+            failures = await self._committing(lambda conn: _each_statement(conn, statements))
+        except BaseException as exc:
+            for _, _, done in batch:
+                if done.done():
+                    continue
+                if isinstance(exc, Exception):
+                    done.set_exception(exc)
+                else:
+                    done.cancel()
+            if not isinstance(exc, Exception):
+                raise
+            return
+        for (_, _, done), failure in zip(batch, failures, strict=True):
+            if not done.done():  # else its caller was cancelled meanwhile
+                if failure is None:
+                    done.set_result(None)
+                else:
+                    done.set_exception(failure)
 
     async def _committing(self, transaction: Callable[[sqlite3.Connection], _T]) -> _T:
         try:
@@ -139,3 +169,27 @@ def _in_transaction(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection
             conn.execute("ROLLBACK")
         raise
     return result
+
+
+def _each_statement(
+    conn: sqlite3.Connection, statements: list[tuple[str, tuple[object, ...]]]
+) -> list[sqlite3.IntegrityError | None]:
+    """The statements in one transaction (a lone one without BEGIN and COMMIT: SQLite
+    commits it as it completes); per statement, the constraint it broke or None."""
+    failures: list[sqlite3.IntegrityError | None] = []
+    if len(statements) > 1:
+        conn.execute("BEGIN IMMEDIATE")
+    try:
+        for sql, parameters in statements:
+            try:
+                conn.execute(sql, parameters)
+                failures.append(None)
+            except sqlite3.IntegrityError as exc:
+                failures.append(exc)
+        if conn.in_transaction:
+            conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return failures
