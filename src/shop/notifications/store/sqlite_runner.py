@@ -39,7 +39,7 @@ class SqliteRunner:
         self._commits = 0
         self._closed = False
         self._queued: list[tuple[str, tuple[object, ...], asyncio.Future[None]]] = []
-        self._writing: asyncio.Task[None] | None = None
+        self._writing: set[asyncio.Task[None]] = set()  # held: the loop keeps weak refs
 
     async def write(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
         """`work` in a write transaction; a TransientFailure it raises rolls it back."""
@@ -54,7 +54,9 @@ class SqliteRunner:
         self._queued.append((sql, parameters, done))
         if len(self._queued) == 1:
             # Runs after the callbacks already due: the other deliveries of a burst.
-            self._writing = asyncio.get_running_loop().create_task(self._write_queued())
+            writing = asyncio.get_running_loop().create_task(self._write_queued())
+            self._writing.add(writing)
+            writing.add_done_callback(self._writing.discard)
         await done
 
     async def _write_queued(self) -> None:
