@@ -16,6 +16,8 @@ _FRAME_METHOD, _FRAME_HEADER, _FRAME_BODY = 1, 2, 3
 _FRAME_END = b"\xce"
 _FRAME_START = struct.Struct(">BHI")
 _BASIC_PUBLISH = struct.pack(">HHH", 60, 40, 0)  # class, method, the reserved ticket (0)
+# A whole basic.ack frame: type, channel, size (13), class, method, delivery tag, multiple.
+_BASIC_ACK = struct.Struct(">BHIHHQB")
 _HEADER_START = struct.Struct(">HHQ")  # class (basic), weight (0), body size
 _LONG = struct.Struct(">I")
 _MAX_EXCHANGE = 127  # pamqp's Basic.Publish.validate limit
@@ -101,3 +103,8 @@ def publish_frames(
         chunk = body[start : start + max_content_size]
         frames += (_FRAME_START.pack(_FRAME_BODY, channel, len(chunk)), chunk, _FRAME_END)
     return frames
+
+
+def ack_frame(channel: int, delivery_tag: int, *, multiple: bool) -> bytes:
+    """basic.ack's method frame, as aiormq's `basic_ack` sends it through pamqp."""
+    return _BASIC_ACK.pack(_FRAME_METHOD, channel, 13, 60, 80, delivery_tag, multiple) + _FRAME_END

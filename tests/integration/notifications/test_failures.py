@@ -14,6 +14,7 @@ import aio_pika
 import orjson
 import pytest
 
+from shop.common.publisher import EventPublisher, OutgoingEvent
 from tests.integration.notifications.conftest import WorkerFactory
 from tests.integration.notifications.support import eventually, user_registered
 from tests.support.databases import RABBITMQ_URL
@@ -202,3 +203,56 @@ async def test_auto_delete_worker_leaves_no_queue_behind(
             except aio_pika.exceptions.ChannelClosed:
                 continue
             raise AssertionError(f"{name} is still on the broker")
+
+
+async def test_a_burst_with_poison_and_a_retry_in_the_middle_keeps_the_channel(
+    worker_factory: WorkerFactory, smtp: MailServer, queue_name: str
+) -> None:
+    # One socket write, as an outbox relay publishes a round: the deliveries arrive
+    # together and their acks go together, around one still being moved to the DLQ and
+    # one to a retry queue (a multiple ack past either would close the channel).
+    worker = worker_factory()
+    valid = [user_registered() for _ in range(6)]
+    retried = user_registered()
+    smtp.replies[retried["id"]] = ["421 4.3.2 busy, try later"]
+    poison_id = uuid.uuid4().hex
+    burst = [*valid[:3], retried, {"id": poison_id, "type": "user.registered"}, *valid[3:]]
+    burst.insert(5, valid[1])  # the same event twice in one burst: one mail
+    publisher = EventPublisher(rabbitmq_url=RABBITMQ_URL, service="test")
+    try:
+        events = [
+            OutgoingEvent(
+                key=n,
+                event_id=e["id"],
+                event_type="user.registered",
+                payload=orjson.dumps(e).decode(),
+            )
+            for n, e in enumerate(burst)
+        ]
+        assert len(await publisher.publish(events)) == len(events)
+    finally:
+        await publisher.close()
+
+    [letter] = await _dead_letters(queue_name, count=1, of=lambda body: poison_id.encode() in body)
+    assert "data is JSON null" in str(letter.headers["x-shop-error"])
+    assert letter.headers["x-shop-attempts"] == 1
+    ids = [e["id"] for e in [*valid, retried]]
+    await eventually(lambda: all(smtp.mails_for(i) for i in ids))
+    await asyncio.sleep(1)  # time for a second mail, were one coming
+    assert all(len(smtp.mails_for(i)) == 1 for i in ids)
+    assert len(smtp.attempts_for(retried["id"])) == 2
+    logs = worker.logs()
+    assert "broker_session_lost" not in logs and "Consumer callback failed" not in logs, logs
+    assert logs.count("worker_ready") == 1
+    worker.stop()
+    # Every delivery was acked: none of them is back in the queue now the worker is gone.
+    connection = await aio_pika.connect(RABBITMQ_URL)
+    async with connection:
+        main = await (await connection.channel()).declare_queue(queue_name, passive=True)
+        while (message := await main.get(fail=False)) is not None:
+            await message.ack()
+            assert not any(i.encode() in message.body for i in [*ids, poison_id])
+
+
+def _json(value: dict[str, Any]) -> str:
+    return orjson.dumps(value).decode()

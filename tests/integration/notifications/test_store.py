@@ -13,13 +13,14 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from shop.common.db import create_engine
 from shop.notifications.events import IncomingEvent
 from shop.notifications.failures import TransientFailure
-from shop.notifications.store import Claim, DeliveryStore, migrate, sqlite_runner
+from shop.notifications.store import Claim, DeliveryStore, migrate, sqlite_runner, sqlite_statements
 
 
 @pytest.fixture(params=["sqlite", "sqlite-engine", "postgresql"])
@@ -146,8 +147,42 @@ async def test_sqlite_checkpoints_happen_on_the_thread_every_few_commits(
             event = _event()
             await _claim(store, event, "w1", 30)
             await store.mark_sent(event.id)
-        assert len(threads) == 2
-        assert all(name.startswith("deliveries") for name in threads)
+    finally:
+        await store.close()  # after the checkpoints, on the same thread
+        await engine.dispose()
+    # The commits do not wait for them: counted once the thread is done.
+    assert len(threads) == 2
+    assert all(name.startswith("deliveries") for name in threads)
+
+
+async def test_sqlite_claims_of_one_turn_commit_together_and_a_duplicate_fails_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'n.db'}"
+    await migrate(url)
+    batches: list[int] = []
+    each_statement = sqlite_statements.each_statement
+
+    def recorded(conn: sqlite3.Connection, statements: list[Any]) -> Any:
+        batches.append(len(statements))
+        return each_statement(conn, statements)
+
+    monkeypatch.setattr(sqlite_runner, "each_statement", recorded)
+    engine = create_engine(url)
+    store = DeliveryStore(engine)
+    try:
+        sent = _event()
+        assert await _claim(store, sent, "w1", 30) is Claim.MINE
+        await store.mark_sent(sent.id)
+        batches.clear()
+        fresh = [_event() for _ in range(4)]
+        # A burst: four first claims and one of an event sent already, in one turn.
+        claims = await asyncio.gather(*(_claim(store, e, "w1", 30) for e in [*fresh, sent]))
+        assert claims == [Claim.MINE] * 4 + [Claim.ALREADY_SENT]
+        assert batches == [5]  # the five INSERTs in one transaction
+        await asyncio.gather(*(store.mark_sent(e.id) for e in fresh))
+        assert batches == [5, 4]
+        assert all([await store.is_sent(e.id) for e in fresh])
     finally:
         await store.close()
         await engine.dispose()

@@ -8,7 +8,7 @@ from pamqp.body import ContentBody
 from pamqp.commands import Basic
 from pamqp.header import ContentHeader
 
-from shop.common.amqp_frames import message_properties, publish_frames
+from shop.common.amqp_frames import ack_frame, message_properties, publish_frames
 
 CASES = [
     # content type, delivery mode, priority, message id, type, headers
@@ -73,6 +73,14 @@ def test_a_publish_is_framed_as_aiormq_frames_it(
         max_content_size=size,
     )
     assert b"".join(ours) == expected
+
+
+@pytest.mark.parametrize("multiple", [True, False])
+@pytest.mark.parametrize(("channel", "tag"), [(1, 1), (7, 300), (65535, 2**63 - 1)])
+def test_an_ack_is_framed_as_aiormq_frames_it(channel: int, tag: int, multiple: bool) -> None:
+    pamqp_ack = Basic.Ack(delivery_tag=tag, multiple=multiple)
+    expected = ChannelFrame.marshall(channel_number=channel, frames=[pamqp_ack]).payload
+    assert ack_frame(channel, tag, multiple=multiple) == expected
 
 
 def test_a_string_too_long_for_its_field_is_refused_as_pamqp_refuses_it() -> None:

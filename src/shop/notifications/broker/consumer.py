@@ -1,6 +1,6 @@
-"""Consumes the worker's queue: ack what was handled, hand failures to `failed`, and start a
-new session (declaring the queues again) whenever the old one ends. No message, lost
-connection or deleted queue can stop the worker.
+"""Consumes the worker's queue: ack what was handled (`acks` sends them together), hand
+failures to `failed`, and start a new session (declaring the queues again) whenever the old
+one ends. No message, lost connection or deleted queue can stop the worker.
 
 aio_pika connects and declares; deliveries come straight from its aiormq channel. aio_pika's
 consumer wraps each delivery in an IncomingMessage (a dozen validated attribute sets) and
@@ -13,8 +13,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+from typing import cast
 
 import aio_pika
+import aiormq
 from aio_pika.abc import AbstractChannel
 from aio_pika.message import IncomingMessage
 from aiormq.abc import DeliveredMessage
@@ -22,6 +24,7 @@ from aiormq.abc import DeliveredMessage
 from shop.common.logging import get_logger
 from shop.common.metrics import Children
 from shop.common.repeated_warning import RepeatedWarning
+from shop.notifications.broker.acks import ChannelAcks
 from shop.notifications.broker.failed import route_failure
 from shop.notifications.broker.topology import Queues, declare, delete_side_queues
 from shop.notifications.handling import EventHandler
@@ -91,27 +94,33 @@ class Consumer:
         try:
             await channel.set_qos(prefetch_count=self._prefetch)
             queue = await declare(channel, self._queues)
-            underlay = await channel.get_underlay_channel()
+            underlay = cast(aiormq.Channel, await channel.get_underlay_channel())
             underlay.on_consumer_cancel_callbacks.add(self._on_cancelled)
+            acks = ChannelAcks(underlay)
+            acking = asyncio.ensure_future(acks.run())
             # What queue.consume(callback) does, minus its wrapper (see the module's doc).
-            await underlay.basic_consume(queue.name, functools.partial(self._on_message, channel))
+            on_message = functools.partial(self._on_message, channel, acks)
+            await underlay.basic_consume(queue.name, on_message)
             # Ready only now: an event published before the queue is bound is routed
             # nowhere, so "ready" must mean "bound and consuming", not "connected".
             self._channel = channel
             log.info("worker_ready", queue=self._queues.main)
             closed = asyncio.ensure_future(connection.closed())
             broken = asyncio.ensure_future(self._broken.wait())
+            ends = {closed, broken, acking}
             try:
-                while not (closed.done() or broken.done()):
+                while not any(end.done() for end in ends):
                     await self._refresh_depths(channel)
-                    # FIRST_COMPLETED: the default waits for both, so a broken session
+                    # FIRST_COMPLETED: the default waits for all, so a broken session
                     # would linger until the next refresh.
                     await asyncio.wait(
-                        {closed, broken}, timeout=self._refresh, return_when=asyncio.FIRST_COMPLETED
+                        ends, timeout=self._refresh, return_when=asyncio.FIRST_COMPLETED
                     )
+                if acking.done() and not acking.cancelled():
+                    acking.result()  # the acks could not be sent: a new session
             finally:
-                closed.cancel()
-                broken.cancel()
+                for end in ends:
+                    end.cancel()
         finally:
             self._channel = None
             if self._queues.auto_delete and not channel.is_closed:
@@ -124,21 +133,27 @@ class Consumer:
         QUEUE_DEPTH.set(main.declaration_result.message_count or 0)
         DLQ_DEPTH.set(dlq.declaration_result.message_count or 0)
 
-    async def _on_message(self, channel: AbstractChannel, delivered: DeliveredMessage) -> None:
+    async def _on_message(
+        self, channel: AbstractChannel, acks: ChannelAcks, delivered: DeliveredMessage
+    ) -> None:
+        tag = delivered.delivery_tag
+        assert tag is not None  # always, for a delivery (the type allows a basic.get's empty)
+        acks.received(tag)
         try:
             event, outcome = await self._handler.handle(delivered.body)
         except Exception as exc:
             message = IncomingMessage(delivered)
-            routed = await route_failure(
+            moved = await route_failure(
                 channel, message, exc, queues=self._queues, retry_base_seconds=self._base
             )
-            if not routed:
+            if moved:
+                acks.ready(tag)
+            else:
+                # Left unacked: the new session's channel gets it delivered again.
                 self._broken.set()
             return
         _HANDLED(event.type, outcome.value).inc()
-        tag = delivered.delivery_tag
-        if tag is not None:  # always, for a delivery (the type allows a basic.get's empty)
-            await delivered.channel.basic_ack(tag)
+        acks.ready(tag)
 
     def _on_cancelled(self, _frame: object) -> None:
         # The broker cancels a consumer whose queue was deleted, and the channel stays

@@ -27,8 +27,9 @@ async def route_failure(
     queues: Queues,
     retry_base_seconds: float,
 ) -> bool:
-    """Moves the message on and acks it; False when the move failed (it stays unacked, and
-    the caller must start a new broker session so the broker delivers it again)."""
+    """Moves the message on; True once its copy is in the other queue (the caller then acks
+    it), False when the move failed (the caller must leave it unacked and start a new
+    broker session, so the broker delivers it again)."""
     attempt = attempts_of(message) + 1
     failure = classify(exc)
     kind = _type_label(message.body)
@@ -38,7 +39,7 @@ async def route_failure(
             reason = f"gave up after {attempt} attempts: {failure}"
         log.error("notification_dead_lettered", event_type=kind, attempts=attempt, reason=reason)
         moving = move(channel, message, to=queues.dlq, attempts=attempt, error=reason)
-        moved = await _acked_after(moving, message, to=queues.dlq)
+        moved = await _moved(moving, to=queues.dlq)
         if moved:
             NOTIFICATIONS.labels(kind, "dead_lettered").inc()
         return moved
@@ -53,23 +54,20 @@ async def route_failure(
     )
     to = queues.retry(attempt)
     moving = move(channel, message, to=to, attempts=attempt, delay_seconds=delay)
-    moved = await _acked_after(moving, message, to=to)
+    moved = await _moved(moving, to=to)
     if moved:
         NOTIFICATIONS.labels(kind, "retried").inc()
     return moved
 
 
-async def _acked_after(
-    moving: Awaitable[None], message: AbstractIncomingMessage, *, to: str
-) -> bool:
-    """Acks the message once its copy is in `to`; False (and unacked) when the move failed."""
+async def _moved(moving: Awaitable[None], *, to: str) -> bool:
+    """True once the copy is in `to` (confirmed); False when the move failed."""
     try:
         await moving
-        await message.ack()
         return True
     except Exception as exc:
-        # Left unacked: the reconnect that follows redeclares the queues and the broker
-        # delivers the message again.
+        # To be left unacked: the reconnect that follows redeclares the queues and the
+        # broker delivers the message again.
         log.error("notification_move_failed", to=to, error=type(exc).__name__)
         return False
 

@@ -6,7 +6,9 @@ aiosqlite does per statement) costs more CPU than the work. Nothing that can wai
 the loop: its connection has no busy timeout, so when another process holds the write lock
 the transaction is rolled back and done again on this runner's own thread, which waits for
 the lock; and the loop never checkpoints (an fsync), the thread does that every
-`CHECKPOINT_EVERY` commits.
+`CHECKPOINT_EVERY` commits. The single statements asked for in one turn of the loop (the
+claims, or the mark-sents, of a burst of deliveries) are committed together, in one
+transaction: each commit costs SQLite a dozen lock calls and a WAL write of its own.
 """
 
 from __future__ import annotations
@@ -18,12 +20,16 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 from shop.common.logging import get_logger
+from shop.notifications.store.sqlite_statements import connect, each_statement, in_transaction
 
 _T = TypeVar("_T")
 log = get_logger("shop.notifications")
 
 # Our commits write a few pages each; SQLite's own default is 1000 pages.
 CHECKPOINT_EVERY = 256
+
+
+_Queued = tuple[str, tuple[object, ...], "asyncio.Future[None]"]
 
 
 class SqliteRunner:
@@ -36,19 +42,58 @@ class SqliteRunner:
         self._on_thread: sqlite3.Connection | None = None
         self._commits = 0
         self._closed = False
+        self._queued: list[_Queued] = []
+        self._writing: set[asyncio.Task[None]] = set()  # held: the loop keeps weak refs
 
     async def write(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
         """`work` in a write transaction; a TransientFailure it raises rolls it back."""
-        return await self._committing(lambda conn: _in_transaction(conn, work))
+        return await self._committing(lambda conn: in_transaction(conn, work))
 
     async def write_statement(self, sql: str, parameters: tuple[object, ...]) -> None:
-        """One write statement as its own transaction.
-
-        The connections have no implicit transactions, so SQLite commits the statement as
-        it completes (and undoes all of it when it fails): the same transaction as BEGIN
-        IMMEDIATE, the statement, COMMIT, in one call into SQLite instead of three.
+        """One write statement, committed with the others asked for in the same turn of the
+        loop. A statement that breaks a constraint fails alone (SQLite backs out only that
+        statement); any other failure fails them all, none committed.
         """
-        await self._committing(lambda conn: conn.execute(sql, parameters))
+        loop = asyncio.get_running_loop()
+        done = loop.create_future()
+        self._queued.append((sql, parameters, done))
+        if len(self._queued) == 1:
+            # Runs after the callbacks already due: the other deliveries of a burst.
+            loop.call_soon(self._write_queued)
+        await done
+
+    def _write_queued(self) -> None:
+        batch, self._queued = self._queued, []
+        statements = [(sql, parameters) for sql, parameters, _ in batch]
+        try:
+            failures = each_statement(self._loop_connection(), statements)
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:
+                return _settle(batch, exc)
+            # Another process is writing (or checkpointing): wait for it off the loop.
+            writing = asyncio.ensure_future(self._write_on_thread(batch, statements))
+            self._writing.add(writing)
+            writing.add_done_callback(self._writing.discard)
+            return None
+        except Exception as exc:
+            return _settle(batch, exc)
+        self._commits += 1
+        if self._commits % CHECKPOINT_EVERY == 0 and not self._closed:
+            # Not waited for: the statements are committed, and it logs its own failure.
+            self._thread.submit(self._checkpoint)
+        return _settle(batch, failures)
+
+    async def _write_on_thread(
+        self, batch: list[_Queued], statements: list[tuple[str, tuple[object, ...]]]
+    ) -> None:
+        try:
+            failures = await self._on_own_thread(
+                lambda: each_statement(self._thread_conn(), statements)
+            )
+        except Exception as exc:
+            return _settle(batch, exc)
+        self._commits += 1
+        return _settle(batch, failures)
 
     async def _committing(self, transaction: Callable[[sqlite3.Connection], _T]) -> _T:
         try:
@@ -78,7 +123,7 @@ class SqliteRunner:
     def _loop_connection(self) -> sqlite3.Connection:
         if self._on_loop is None:
             # timeout=0: BUSY at once rather than the loop sleeping in SQLite's busy handler.
-            conn = _connect(self._path, timeout=0)
+            conn = connect(self._path, timeout=0)
             # Checkpoints write the WAL back with an fsync: the thread's job.
             conn.execute("PRAGMA wal_autocheckpoint=0")
             self._on_loop = conn
@@ -87,7 +132,7 @@ class SqliteRunner:
     def _thread_conn(self) -> sqlite3.Connection:
         if self._on_thread is None:
             # A long busy timeout queues behind other worker processes' writers.
-            self._on_thread = _connect(self._path, timeout=30)
+            self._on_thread = connect(self._path, timeout=30)
         return self._on_thread
 
     def _checkpoint(self) -> None:
@@ -113,29 +158,13 @@ class SqliteRunner:
         self._thread.shutdown(wait=False)
 
 
-def _connect(path: str, *, timeout: float) -> sqlite3.Connection:
-    # isolation_level=None: no implicit transactions; BEGIN is ours.
-    conn = sqlite3.connect(path, timeout=timeout, isolation_level=None)
-    try:
-        # Stays WAL in the file once set. (The first switch fails, busy timeout or not,
-        # while another process writes in rollback-journal mode: then the event is retried.)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
-    except BaseException:
-        conn.close()
-        raise
-    return conn
-
-
-def _in_transaction(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], _T]) -> _T:
-    # IMMEDIATE, as the engine's: the write lock is taken at BEGIN, so two workers'
-    # read-then-write claims serialise instead of failing to upgrade.
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        result = work(conn)
-        conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-    return result
+def _settle(batch: list[_Queued], outcome: Exception | list[sqlite3.IntegrityError | None]) -> None:
+    # A caller cancelled meanwhile has its future done already.
+    for n, (_, _, done) in enumerate(batch):
+        failure = outcome if isinstance(outcome, Exception) else outcome[n]
+        if done.done():
+            continue
+        if failure is None:
+            done.set_result(None)
+        else:
+            done.set_exception(failure)
