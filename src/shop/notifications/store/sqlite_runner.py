@@ -68,9 +68,8 @@ class SqliteRunner:
         try:
             failures = each_statement(self._loop_connection(), statements)
         except sqlite3.OperationalError as exc:
-            if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:
+            if not _busy(exc):
                 return _settle(batch, exc)
-            # Another process is writing (or checkpointing): wait for it off the loop.
             writing = asyncio.ensure_future(self._write_on_thread(batch, statements))
             self._writing.add(writing)
             writing.add_done_callback(self._writing.discard)
@@ -99,9 +98,8 @@ class SqliteRunner:
         try:
             result = transaction(self._loop_connection())
         except sqlite3.OperationalError as exc:
-            if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:
+            if not _busy(exc):
                 raise
-            # Another process is writing (or checkpointing): wait for it off the loop.
             return await self._on_own_thread(lambda: transaction(self._thread_conn()))
         self._commits += 1
         if self._commits % CHECKPOINT_EVERY == 0:
@@ -113,7 +111,7 @@ class SqliteRunner:
         try:
             return work(self._loop_connection())
         except sqlite3.OperationalError as exc:
-            if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:
+            if not _busy(exc):
                 raise
             return await self._on_own_thread(lambda: work(self._thread_conn()))
 
@@ -156,6 +154,12 @@ class SqliteRunner:
 
         await self._on_own_thread(close)
         self._thread.shutdown(wait=False)
+
+
+def _busy(exc: sqlite3.OperationalError) -> bool:
+    # Another process is writing (or checkpointing): the caller waits for it off the loop,
+    # on the thread's connection.
+    return exc.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY
 
 
 def _settle(batch: list[_Queued], outcome: Exception | list[sqlite3.IntegrityError | None]) -> None:

@@ -42,20 +42,19 @@ def each_statement(
 ) -> list[sqlite3.IntegrityError | None]:
     """The statements in one transaction (a lone one without BEGIN and COMMIT: SQLite
     commits it as it completes); per statement, the constraint it broke or None."""
-    failures: list[sqlite3.IntegrityError | None] = []
-    if len(statements) > 1:
-        conn.execute("BEGIN IMMEDIATE")
+
+    def run(conn: sqlite3.Connection) -> list[sqlite3.IntegrityError | None]:
+        return [_broken_constraint(conn, sql, parameters) for sql, parameters in statements]
+
+    return run(conn) if len(statements) == 1 else in_transaction(conn, run)
+
+
+def _broken_constraint(
+    conn: sqlite3.Connection, sql: str, parameters: tuple[object, ...]
+) -> sqlite3.IntegrityError | None:
+    # SQLite backs out only the statement that broke a constraint: the others stand.
     try:
-        for sql, parameters in statements:
-            try:
-                conn.execute(sql, parameters)
-                failures.append(None)
-            except sqlite3.IntegrityError as exc:
-                failures.append(exc)
-        if conn.in_transaction:
-            conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-    return failures
+        conn.execute(sql, parameters)
+    except sqlite3.IntegrityError as exc:
+        return exc
+    return None
