@@ -22,7 +22,13 @@ def _gateway(g: dict[str, Any]) -> list[str]:
 
 def _orders(o: dict[str, Any]) -> list[str]:
     anchor = o.get("pgbench", {}).get("inserts_per_s")
-    rows = [f"pgbench single-row inserts, 32 clients, same server, same run: {anchor:,} /s", ""]
+    samples = o.get("pgbench", {}).get("samples_inserts_per_s")
+    # Runs from before the anchor was sampled three times have one figure.
+    each = f" (median of {', '.join(f'{s:,}' for s in samples)})" if samples else ""
+    rows = [
+        f"pgbench single-row inserts, 32 clients, same server, same run: {anchor:,} /s{each}",
+        "",
+    ]
     header = "| replicas | connections | orders/s | % of pgbench | p50 ms | p99 ms | CPUs busy |"
     rows += [header + " CPU ms/order by process |", "|---|---|---|---|---|---|---|---|"]
     for key in ("single", "replicated"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bench.pgbench_anchor import median_anchor
 from bench.report import _orders
 
 
@@ -27,3 +28,17 @@ def test_each_run_shows_how_busy_the_machine_was_or_a_dash_for_older_runs() -> N
     assert "CPUs busy" in rows[2]
     assert "| one of each | 32 | 100.0 | 0.50% | 20.0 | 90.0 | 97.5% | orders 5.5" in rows[4]
     assert "| orders=2 | 32 | 100.0 | 0.50% | 20.0 | 90.0 | - | orders 5.5" in rows[5]
+
+
+def test_the_anchor_is_the_median_of_its_samples_and_the_table_shows_each() -> None:
+    samples = [
+        {"clients": 32, "inserts_per_s": rate, "latency_avg_ms": latency, "server": "db:5432"}
+        for rate, latency in ((21000.0, 1.5), (17800.0, 1.8), (23500.0, 1.4))
+    ]
+    anchor = median_anchor(samples)
+    assert anchor["inserts_per_s"] == 21000.0
+    assert anchor["latency_avg_ms"] == 1.5
+    assert anchor["samples_inserts_per_s"] == [21000.0, 17800.0, 23500.0]
+    rows = _orders({"pgbench": anchor, "single": {"replicas": "one", "runs": [_run(32)]}})
+    assert rows[0].endswith("21,000.0 /s (median of 21,000.0, 17,800.0, 23,500.0)")
+    assert "| one | 32 | 100.0 | 0.48% |" in rows[4]
