@@ -186,3 +186,33 @@ async def test_sqlite_claims_of_one_turn_commit_together_and_a_duplicate_fails_a
     finally:
         await store.close()
         await engine.dispose()
+
+
+async def test_sqlite_a_transaction_done_on_the_thread_counts_toward_the_checkpoint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite_runner, "CHECKPOINT_EVERY", 1)
+    checkpoints: list[str] = []
+    monkeypatch.setattr(
+        sqlite_runner.SqliteRunner,
+        "_checkpoint",
+        lambda _: checkpoints.append(threading.current_thread().name),
+    )
+    path = str(tmp_path / "t.db")
+    other_process = sqlite3.connect(path, isolation_level=None)
+    other_process.execute("PRAGMA journal_mode=WAL")
+    other_process.execute("CREATE TABLE t (v INTEGER)")
+    runner = sqlite_runner.SqliteRunner(path)
+    try:
+        other_process.execute("BEGIN IMMEDIATE")  # the loop's attempt is BUSY
+        writing = asyncio.create_task(
+            runner.write(lambda conn: conn.execute("INSERT INTO t VALUES (1)").rowcount)
+        )
+        await asyncio.sleep(0.05)
+        assert not writing.done()
+        other_process.execute("COMMIT")
+        assert await writing == 1
+    finally:
+        await runner.close()
+        other_process.close()
+    assert len(checkpoints) == 1 and checkpoints[0].startswith("deliveries")

@@ -76,10 +76,7 @@ class SqliteRunner:
             return None
         except Exception as exc:
             return _settle(batch, exc)
-        self._commits += 1
-        if self._commits % CHECKPOINT_EVERY == 0 and not self._closed:
-            # Not waited for: the statements are committed, and it logs its own failure.
-            self._thread.submit(self._checkpoint)
+        self._committed()
         return _settle(batch, failures)
 
     async def _write_on_thread(
@@ -91,7 +88,7 @@ class SqliteRunner:
             )
         except Exception as exc:
             return _settle(batch, exc)
-        self._commits += 1
+        self._committed()
         return _settle(batch, failures)
 
     async def _committing(self, transaction: Callable[[sqlite3.Connection], _T]) -> _T:
@@ -100,11 +97,17 @@ class SqliteRunner:
         except sqlite3.OperationalError as exc:
             if not _busy(exc):
                 raise
-            return await self._on_own_thread(lambda: transaction(self._thread_conn()))
-        self._commits += 1
-        if self._commits % CHECKPOINT_EVERY == 0:
-            await self._on_own_thread(self._checkpoint)
+            result = await self._on_own_thread(lambda: transaction(self._thread_conn()))
+        self._committed()
         return result
+
+    def _committed(self) -> None:
+        # Every commit counts, the loop's and the thread's, and every CHECKPOINT_EVERY-th
+        # queues a checkpoint on the thread, not waited for: the commit stands either way,
+        # and the checkpoint logs its own failure.
+        self._commits += 1
+        if self._commits % CHECKPOINT_EVERY == 0 and not self._closed:
+            self._thread.submit(self._checkpoint)
 
     async def read(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
         # Outside a transaction: a WAL reader does not wait for writers (BUSY is rare).
