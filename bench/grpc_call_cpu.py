@@ -98,6 +98,9 @@ class _Canned(user_pb2_grpc.UserServiceServicer):
     async def GetUserAddresses(self, request: Any, context: Any) -> Any:
         raise NotImplementedError
 
+    async def ValidateUsers(self, request: Any, context: Any) -> Any:
+        raise NotImplementedError
+
 
 class RawServicer(_Canned):
     async def ValidateUser(self, request: Any, context: Any) -> user_pb2.ValidateUserResponse:

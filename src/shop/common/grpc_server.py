@@ -83,16 +83,34 @@ OPTIONS: tuple[tuple[str, Any], ...] = (
 )
 
 
+class MethodRecord:
+    """One method's bookkeeping: grpc_requests_total by code, its latency, its `rpc` line
+    (with the caller's request id, bound by the interceptor or by the batch item)."""
+
+    def __init__(self, service: str, name: str) -> None:
+        self.service, self.name = service, name
+        # Looked up once, and so shown from start-up (at 0) for every method.
+        self._latency = GRPC_LATENCY.labels(service, name)
+        # This method's counters by code, each still created on first use (`Children`).
+        self._counted: dict[str, Any] = {}
+
+    def record(self, code: str, started: float) -> None:
+        elapsed = time.perf_counter() - started
+        counter = self._counted.get(code)
+        if counter is None:
+            counter = self._counted[code] = _REQUESTS(self.service, self.name, code)
+        counter.inc()
+        self._latency.observe(elapsed)
+        _CallLog.line.info("rpc", method=self.name, code=code, duration_ms=round(elapsed * 1000, 2))
+
+
 def translate_errors(service: str) -> Callable[[F], F]:
     """Decorates a servicer method: AppError becomes its gRPC status; each call is counted
     and logged (with the caller's request id, bound by the interceptor)."""
 
     def decorate(method: F) -> F:
         name = method.__name__
-        # Looked up once, and so shown from start-up (at 0) for every method.
-        latency = GRPC_LATENCY.labels(service, name)
-        # This method's counters by code, each still created on first use (`Children`).
-        counted: dict[str, Any] = {}
+        record = MethodRecord(service, name).record
 
         @functools.wraps(method)
         async def wrapper(
@@ -116,15 +134,7 @@ def translate_errors(service: str) -> Callable[[F], F]:
                 log.exception("rpc_failed", method=name)
                 raise
             finally:
-                elapsed = time.perf_counter() - started
-                counter = counted.get(code)
-                if counter is None:
-                    counter = counted[code] = _REQUESTS(service, name, code)
-                counter.inc()
-                latency.observe(elapsed)
-                _CallLog.line.info(
-                    "rpc", method=name, code=code, duration_ms=round(elapsed * 1000, 2)
-                )
+                record(code, started)
 
         return wrapper  # type: ignore[return-value]
 

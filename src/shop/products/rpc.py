@@ -8,7 +8,13 @@ from typing import Any, TypeAlias
 import grpc
 import orjson
 
-from shop.common.grpc_server import GrpcServer, start_grpc_server, translate_errors
+from shop.common.grpc_batch import Outcome, answer_each, status_number
+from shop.common.grpc_server import (
+    GrpcServer,
+    MethodRecord,
+    start_grpc_server,
+    translate_errors,
+)
 from shop.products import service
 from shop.products.context import Context as ProductContext
 from shop.products.domain import Product, Reservation, ReservationStatus
@@ -23,6 +29,9 @@ _STATUS = {
     ReservationStatus.EXPIRED: pb.RESERVATION_STATUS_EXPIRED,
 }
 Context: TypeAlias = grpc.aio.ServicerContext[Any, Any]
+# A batch's items are counted and logged as the unary calls they stand for.
+_RESERVE = MethodRecord("products", "ReserveInventory")
+_REDUCE = MethodRecord("products", "ReduceInventory")
 
 
 class ProductServicer(product_pb2_grpc.ProductServiceServicer):
@@ -61,6 +70,20 @@ class ProductServicer(product_pb2_grpc.ProductServiceServicer):
     async def ReserveInventory(
         self, request: pb.ReserveInventoryRequest, _: Context
     ) -> pb.ReserveInventoryResponse:
+        return await self._reserve(request)
+
+    @translate_errors("products")
+    async def ReserveInventoryBatch(
+        self, request: pb.ReserveInventoryBatchRequest, _: Context
+    ) -> pb.ReserveInventoryBatchResponse:
+        outcomes = await answer_each(
+            request.requests, request.request_ids, self._reserve, record=_RESERVE
+        )
+        reply = pb.ReserveInventoryBatchResponse()
+        _fill_outcomes(reply.outcomes, outcomes)
+        return reply
+
+    async def _reserve(self, request: pb.ReserveInventoryRequest) -> pb.ReserveInventoryResponse:
         lines = service.merge_lines((i.product_id, i.quantity) for i in request.items)
         reservation, products = await service.reserve_inventory(
             store=self._store,
@@ -78,6 +101,20 @@ class ProductServicer(product_pb2_grpc.ProductServiceServicer):
     async def ReduceInventory(
         self, request: pb.ReduceInventoryRequest, _: Context
     ) -> pb.ReduceInventoryResponse:
+        return await self._reduce(request)
+
+    @translate_errors("products")
+    async def ReduceInventoryBatch(
+        self, request: pb.ReduceInventoryBatchRequest, _: Context
+    ) -> pb.ReduceInventoryBatchResponse:
+        outcomes = await answer_each(
+            request.requests, request.request_ids, self._reduce, record=_REDUCE
+        )
+        reply = pb.ReduceInventoryBatchResponse()
+        _fill_outcomes(reply.outcomes, outcomes)
+        return reply
+
+    async def _reduce(self, request: pb.ReduceInventoryRequest) -> pb.ReduceInventoryResponse:
         reservation = await service.commit_reservation(store=self._store, order_id=request.order_id)
         reply = pb.ReduceInventoryResponse()
         fill_reservation(reply.reservation, reservation)
@@ -93,6 +130,15 @@ class ProductServicer(product_pb2_grpc.ProductServiceServicer):
         reply = pb.ReleaseInventoryResponse()
         fill_reservation(reply.reservation, reservation)
         return reply
+
+
+def _fill_outcomes(into: Any, outcomes: list[Outcome[Any]]) -> None:
+    """A batch's answer, item by item: its status and, when OK, its response."""
+    for outcome in outcomes:
+        item = into.add()
+        item.status.code, item.status.message = status_number(outcome.code), outcome.details
+        if outcome.response is not None:
+            item.response.CopyFrom(outcome.response)
 
 
 def product_message(product: Product) -> pb.Product:

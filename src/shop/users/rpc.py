@@ -7,8 +7,9 @@ from typing import Any
 import grpc
 
 from shop.common.clock import as_utc
-from shop.common.errors import ValidationFailed
-from shop.common.grpc_server import GrpcServer, start_grpc_server, translate_errors
+from shop.common.errors import ServiceUnavailable, ValidationFailed
+from shop.common.grpc_batch import answer_each
+from shop.common.grpc_server import GrpcServer, MethodRecord, start_grpc_server, translate_errors
 from shop.protos.shop.user.v1 import user_pb2, user_pb2_grpc
 from shop.users import service
 from shop.users.context import Context
@@ -46,6 +47,8 @@ def _user_id(value: str) -> str:
     return value
 
 
+# A batch's items are counted and logged as the ValidateUser calls they stand for.
+_VALIDATE = MethodRecord("users", "ValidateUser")
 GRPC_SERVICE_NAME = user_pb2.DESCRIPTOR.services_by_name["UserService"].full_name
 
 
@@ -85,6 +88,25 @@ class UserServicer(user_pb2_grpc.UserServiceServicer):
     @translate_errors("users")
     async def ValidateUser(
         self, request: user_pb2.ValidateUserRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> user_pb2.ValidateUserResponse:
+        return await self._validate(request)
+
+    @translate_errors("users")
+    async def ValidateUsers(
+        self, request: user_pb2.ValidateUsersRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> user_pb2.ValidateUsersResponse:
+        outcomes = await answer_each(
+            request.requests, request.request_ids, self._validate, record=_VALIDATE
+        )
+        answers = [o.response for o in outcomes if o.response is not None]
+        if len(answers) < len(outcomes):
+            # An unknown user is an answer, not an error: what fails one item (the store)
+            # fails them all, and the batch says so as one ValidateUser would.
+            raise ServiceUnavailable("Service temporarily unavailable")
+        return user_pb2.ValidateUsersResponse(responses=answers)
+
+    async def _validate(
+        self, request: user_pb2.ValidateUserRequest
     ) -> user_pb2.ValidateUserResponse:
         # An unknown user is an answer here ("not valid"), not an error.
         if not request.user_id:

@@ -46,6 +46,9 @@ class Recorder(user_pb2_grpc.UserServiceServicer):
     async def GetUserAddresses(self, request: Any, context: Any) -> Any:
         raise NotImplementedError
 
+    async def ValidateUsers(self, request: Any, context: Any) -> Any:
+        raise NotImplementedError
+
     @translate_errors("plumbing-test")
     async def ValidateUser(self, request: Any, context: Any) -> user_pb2.ValidateUserResponse:
         self.request_ids.append(get_request_id())

@@ -26,6 +26,30 @@ class AbortingContext(Protocol):
     async def abort(self, code: grpc.StatusCode, details: str) -> NoReturn: ...
 
 
+class _ItemAborted(Exception):
+    def __init__(self, code: grpc.StatusCode, details: str) -> None:
+        super().__init__(details)
+        self.code, self.details = code, details
+
+
+class _ItemContext:
+    """A batch item's context: its abort ends that item alone, as its own call would end."""
+
+    async def abort(self, code: grpc.StatusCode, details: str) -> NoReturn:
+        raise _ItemAborted(code, details)
+
+
+async def _answer_each(handle: Any, requests: Any, into: Any) -> None:
+    """A batch answered item by item, one after another, into the reply's outcomes."""
+    for request in requests:
+        item = into.add()
+        try:
+            item.response.CopyFrom(await handle(request, _ItemContext()))
+        except _ItemAborted as aborted:
+            item.ClearField("response")
+            item.status.code, item.status.message = aborted.code.value[0], aborted.details
+
+
 @dataclass
 class Stock:
     price: int
@@ -90,6 +114,10 @@ class FakeUsers(ugrpc.UserServiceServicer):
             valid=True, user=upb.User(id=request.user_id, email=email, role="user")
         )
 
+    async def ValidateUsers(self, request: Any, context: Any) -> upb.ValidateUsersResponse:
+        responses = [await self.ValidateUser(r, context) for r in request.requests]
+        return upb.ValidateUsersResponse(responses=responses)
+
     async def GetUser(self, request: Any, context: AbortingContext) -> upb.GetUserResponse:
         email = self.world.users.get(request.user_id)
         if email is None:
@@ -153,6 +181,20 @@ class FakeProducts(pgrpc.ProductServiceServicer):
             self.world.products[pid].reserved += qty
         self.world.reservations[request.order_id] = (RS.RESERVATION_STATUS_RESERVED, items)
         return self._reserved(request.order_id)
+
+    async def ReserveInventoryBatch(
+        self, request: Any, context: Any
+    ) -> ppb.ReserveInventoryBatchResponse:
+        reply = ppb.ReserveInventoryBatchResponse()
+        await _answer_each(self.ReserveInventory, request.requests, reply.outcomes)
+        return reply
+
+    async def ReduceInventoryBatch(
+        self, request: Any, context: Any
+    ) -> ppb.ReduceInventoryBatchResponse:
+        reply = ppb.ReduceInventoryBatchResponse()
+        await _answer_each(self.ReduceInventory, request.requests, reply.outcomes)
+        return reply
 
     def _reserved(self, order_id: str) -> ppb.ReserveInventoryResponse:
         """The reservation and, as the product service answers, each product's price."""

@@ -11,6 +11,7 @@ import orjson
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from shop.common.grpc_batch import status_code
 from shop.common.grpc_client import open_channel
 from shop.common.ids import new_id
 from shop.products.bootstrap import build
@@ -155,6 +156,53 @@ async def test_bad_reservations(
     assert await code_of(gone) == grpc.StatusCode.NOT_FOUND
     unknown = stub.ReleaseInventory(pb.ReleaseInventoryRequest(order_id=new_id()))
     assert await code_of(unknown) == grpc.StatusCode.NOT_FOUND
+
+
+async def test_a_batch_answers_each_item_as_its_own_call_would(
+    stub: product_pb2_grpc.ProductServiceStub, sqlite: SqlProductStore
+) -> None:
+    product = await sqlite.create_product(new_product(stock=3))
+    ok, short, unknown, empty = (new_id() for _ in range(4))
+    reserve = pb.ReserveInventoryBatchRequest(
+        requests=[
+            pb.ReserveInventoryRequest(
+                order_id=ok, items=[pb.Item(product_id=product.id, quantity=2)]
+            ),
+            pb.ReserveInventoryRequest(
+                order_id=short, items=[pb.Item(product_id=product.id, quantity=9)]
+            ),
+            pb.ReserveInventoryRequest(
+                order_id=unknown, items=[pb.Item(product_id=new_id(), quantity=1)]
+            ),
+            pb.ReserveInventoryRequest(order_id=empty),
+        ],
+        request_ids=["the-first-only"],
+    )
+    reply = await stub.ReserveInventoryBatch(reserve)
+    assert [status_code(o.status.code) for o in reply.outcomes] == [
+        grpc.StatusCode.OK,
+        grpc.StatusCode.FAILED_PRECONDITION,
+        grpc.StatusCode.NOT_FOUND,
+        grpc.StatusCode.INVALID_ARGUMENT,
+    ]
+    held = reply.outcomes[0].response
+    assert held.reservation.status == pb.RESERVATION_STATUS_RESERVED
+    assert [(p.product_id, p.unit_price) for p in held.prices] == [(product.id, product.price)]
+    assert all(not o.HasField("response") and o.status.message for o in reply.outcomes[1:])
+    after = await sqlite.get_product(product.id)
+    assert after is not None and (after.stock, after.reserved) == (1, 2)  # only `ok` holds
+    reduce = pb.ReduceInventoryBatchRequest(
+        requests=[pb.ReduceInventoryRequest(order_id=i) for i in (ok, short, ok)]
+    )
+    outcomes = (await stub.ReduceInventoryBatch(reduce)).outcomes
+    assert [status_code(o.status.code) for o in outcomes] == [
+        grpc.StatusCode.OK,
+        grpc.StatusCode.NOT_FOUND,
+        grpc.StatusCode.OK,  # committing twice is committing once
+    ]
+    assert outcomes[0].response.reservation.status == pb.RESERVATION_STATUS_COMMITTED
+    after = await sqlite.get_product(product.id)
+    assert after is not None and (after.stock, after.reserved, after.sold) == (1, 0, 2)
 
 
 async def test_health_without_secret_products_only_with_it(target: str) -> None:

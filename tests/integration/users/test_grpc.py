@@ -137,3 +137,34 @@ async def test_validate_user_returns_the_asked_address_only_when_it_is_theirs(
         asked = user_pb2.ValidateUserRequest(user_id=user_id, address_id=address_id)
         reply = await stub.ValidateUser(asked, timeout=5)
         assert reply.valid and not reply.HasField("address")
+
+
+async def test_validate_users_answers_each_as_validate_user_does(
+    ctx: Context, stub: user_pb2_grpc.UserServiceStub
+) -> None:
+    user_id, other_id = await _user_with_address(ctx), await _user_with_address(ctx)
+    mine = (
+        await stub.GetUserAddresses(user_pb2.GetUserAddressesRequest(user_id=user_id))
+    ).addresses
+    asked = [
+        user_pb2.ValidateUserRequest(user_id=user_id, address_id=mine[0].id),
+        user_pb2.ValidateUserRequest(user_id=str(uuid.uuid4())),
+        user_pb2.ValidateUserRequest(user_id=""),
+        user_pb2.ValidateUserRequest(user_id=other_id, address_id=mine[0].id),
+    ]
+    batch = user_pb2.ValidateUsersRequest(requests=asked, request_ids=["only-the-first"])
+    reply = await stub.ValidateUsers(batch, timeout=5)
+    alone = [await stub.ValidateUser(request, timeout=5) for request in asked]
+    assert list(reply.responses) == alone
+    assert reply.responses[0].address == mine[0]
+    assert [r.valid for r in reply.responses] == [True, False, False, True]
+    assert not reply.responses[3].HasField("address")  # not theirs
+
+
+async def test_validate_users_needs_the_secret(target: str) -> None:
+    async with grpc.aio.insecure_channel(target) as channel:
+        stub = user_pb2_grpc.UserServiceStub(channel)
+        batch = user_pb2.ValidateUsersRequest(requests=[user_pb2.ValidateUserRequest(user_id="x")])
+        with pytest.raises(grpc.aio.AioRpcError) as refused:
+            await stub.ValidateUsers(batch, timeout=5)
+        assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED

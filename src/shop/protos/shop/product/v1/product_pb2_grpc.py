@@ -61,6 +61,16 @@ class ProductServiceStub:
                 request_serializer=shop_dot_product_dot_v1_dot_product__pb2.ReleaseInventoryRequest.SerializeToString,
                 response_deserializer=shop_dot_product_dot_v1_dot_product__pb2.ReleaseInventoryResponse.FromString,
                 _registered_method=True)
+        self.ReserveInventoryBatch = channel.unary_unary(
+                '/shop.product.v1.ProductService/ReserveInventoryBatch',
+                request_serializer=shop_dot_product_dot_v1_dot_product__pb2.ReserveInventoryBatchRequest.SerializeToString,
+                response_deserializer=shop_dot_product_dot_v1_dot_product__pb2.ReserveInventoryBatchResponse.FromString,
+                _registered_method=True)
+        self.ReduceInventoryBatch = channel.unary_unary(
+                '/shop.product.v1.ProductService/ReduceInventoryBatch',
+                request_serializer=shop_dot_product_dot_v1_dot_product__pb2.ReduceInventoryBatchRequest.SerializeToString,
+                response_deserializer=shop_dot_product_dot_v1_dot_product__pb2.ReduceInventoryBatchResponse.FromString,
+                _registered_method=True)
 
 
 class ProductServiceServicer:
@@ -104,6 +114,22 @@ class ProductServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ReserveInventoryBatch(self, request, context):
+        """The batch forms carry many orders' calls in one: each item is handled as its own call
+        would be (its own transaction) and answered in the same position, with the status that
+        call would have ended with. An order service coalesces the calls it has waiting into
+        one: a unary call costs each side more CPU than a reservation's own work.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReduceInventoryBatch(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ProductServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -131,6 +157,16 @@ def add_ProductServiceServicer_to_server(servicer, server):
                     servicer.ReleaseInventory,
                     request_deserializer=shop_dot_product_dot_v1_dot_product__pb2.ReleaseInventoryRequest.FromString,
                     response_serializer=shop_dot_product_dot_v1_dot_product__pb2.ReleaseInventoryResponse.SerializeToString,
+            ),
+            'ReserveInventoryBatch': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReserveInventoryBatch,
+                    request_deserializer=shop_dot_product_dot_v1_dot_product__pb2.ReserveInventoryBatchRequest.FromString,
+                    response_serializer=shop_dot_product_dot_v1_dot_product__pb2.ReserveInventoryBatchResponse.SerializeToString,
+            ),
+            'ReduceInventoryBatch': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReduceInventoryBatch,
+                    request_deserializer=shop_dot_product_dot_v1_dot_product__pb2.ReduceInventoryBatchRequest.FromString,
+                    response_serializer=shop_dot_product_dot_v1_dot_product__pb2.ReduceInventoryBatchResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -270,6 +306,60 @@ class ProductService:
             '/shop.product.v1.ProductService/ReleaseInventory',
             shop_dot_product_dot_v1_dot_product__pb2.ReleaseInventoryRequest.SerializeToString,
             shop_dot_product_dot_v1_dot_product__pb2.ReleaseInventoryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReserveInventoryBatch(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shop.product.v1.ProductService/ReserveInventoryBatch',
+            shop_dot_product_dot_v1_dot_product__pb2.ReserveInventoryBatchRequest.SerializeToString,
+            shop_dot_product_dot_v1_dot_product__pb2.ReserveInventoryBatchResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReduceInventoryBatch(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shop.product.v1.ProductService/ReduceInventoryBatch',
+            shop_dot_product_dot_v1_dot_product__pb2.ReduceInventoryBatchRequest.SerializeToString,
+            shop_dot_product_dot_v1_dot_product__pb2.ReduceInventoryBatchResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -47,6 +47,13 @@ class ProductServiceStub:
     """ReduceInventory commits a live reservation: its units count as sold. Idempotent."""
     ReleaseInventory: _grpc.UnaryUnaryMultiCallable[_product_pb2.ReleaseInventoryRequest, _product_pb2.ReleaseInventoryResponse]
     """ReleaseInventory returns a reservation's units to stock. Idempotent."""
+    ReserveInventoryBatch: _grpc.UnaryUnaryMultiCallable[_product_pb2.ReserveInventoryBatchRequest, _product_pb2.ReserveInventoryBatchResponse]
+    """The batch forms carry many orders' calls in one: each item is handled as its own call
+    would be (its own transaction) and answered in the same position, with the status that
+    call would have ended with. An order service coalesces the calls it has waiting into
+    one: a unary call costs each side more CPU than a reservation's own work.
+    """
+    ReduceInventoryBatch: _grpc.UnaryUnaryMultiCallable[_product_pb2.ReduceInventoryBatchRequest, _product_pb2.ReduceInventoryBatchResponse]
 
 @_typing.type_check_only
 class ProductServiceAsyncStub(ProductServiceStub):
@@ -67,6 +74,13 @@ class ProductServiceAsyncStub(ProductServiceStub):
     """ReduceInventory commits a live reservation: its units count as sold. Idempotent."""
     ReleaseInventory: _aio.UnaryUnaryMultiCallable[_product_pb2.ReleaseInventoryRequest, _product_pb2.ReleaseInventoryResponse]  # type: ignore[assignment]
     """ReleaseInventory returns a reservation's units to stock. Idempotent."""
+    ReserveInventoryBatch: _aio.UnaryUnaryMultiCallable[_product_pb2.ReserveInventoryBatchRequest, _product_pb2.ReserveInventoryBatchResponse]  # type: ignore[assignment]
+    """The batch forms carry many orders' calls in one: each item is handled as its own call
+    would be (its own transaction) and answered in the same position, with the status that
+    call would have ended with. An order service coalesces the calls it has waiting into
+    one: a unary call costs each side more CPU than a reservation's own work.
+    """
+    ReduceInventoryBatch: _aio.UnaryUnaryMultiCallable[_product_pb2.ReduceInventoryBatchRequest, _product_pb2.ReduceInventoryBatchResponse]  # type: ignore[assignment]
 
 class ProductServiceServicer(metaclass=_abc_1.ABCMeta):
     """ProductService owns the catalog and the stock.
@@ -114,5 +128,24 @@ class ProductServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_product_pb2.ReleaseInventoryResponse, _abc.Awaitable[_product_pb2.ReleaseInventoryResponse]]:
         """ReleaseInventory returns a reservation's units to stock. Idempotent."""
+
+    @_abc_1.abstractmethod
+    def ReserveInventoryBatch(
+        self,
+        request: _product_pb2.ReserveInventoryBatchRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_product_pb2.ReserveInventoryBatchResponse, _abc.Awaitable[_product_pb2.ReserveInventoryBatchResponse]]:
+        """The batch forms carry many orders' calls in one: each item is handled as its own call
+        would be (its own transaction) and answered in the same position, with the status that
+        call would have ended with. An order service coalesces the calls it has waiting into
+        one: a unary call costs each side more CPU than a reservation's own work.
+        """
+
+    @_abc_1.abstractmethod
+    def ReduceInventoryBatch(
+        self,
+        request: _product_pb2.ReduceInventoryBatchRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_product_pb2.ReduceInventoryBatchResponse, _abc.Awaitable[_product_pb2.ReduceInventoryBatchResponse]]: ...
 
 def add_ProductServiceServicer_to_server(servicer: ProductServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

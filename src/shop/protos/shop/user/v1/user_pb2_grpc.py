@@ -51,6 +51,11 @@ class UserServiceStub:
                 request_serializer=shop_dot_user_dot_v1_dot_user__pb2.ValidateUserRequest.SerializeToString,
                 response_deserializer=shop_dot_user_dot_v1_dot_user__pb2.ValidateUserResponse.FromString,
                 _registered_method=True)
+        self.ValidateUsers = channel.unary_unary(
+                '/shop.user.v1.UserService/ValidateUsers',
+                request_serializer=shop_dot_user_dot_v1_dot_user__pb2.ValidateUsersRequest.SerializeToString,
+                response_deserializer=shop_dot_user_dot_v1_dot_user__pb2.ValidateUsersResponse.FromString,
+                _registered_method=True)
 
 
 class UserServiceServicer:
@@ -78,6 +83,16 @@ class UserServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ValidateUsers(self, request, context):
+        """ValidateUsers answers many ValidateUser calls in one, in the same positions. An order
+        service coalesces the calls it has waiting into one: a unary call costs each side more
+        CPU than the look-up. A ValidateUser never fails for one user alone, so there is no
+        per-item status: the batch succeeds or fails as a whole.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_UserServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -95,6 +110,11 @@ def add_UserServiceServicer_to_server(servicer, server):
                     servicer.ValidateUser,
                     request_deserializer=shop_dot_user_dot_v1_dot_user__pb2.ValidateUserRequest.FromString,
                     response_serializer=shop_dot_user_dot_v1_dot_user__pb2.ValidateUserResponse.SerializeToString,
+            ),
+            'ValidateUsers': grpc.unary_unary_rpc_method_handler(
+                    servicer.ValidateUsers,
+                    request_deserializer=shop_dot_user_dot_v1_dot_user__pb2.ValidateUsersRequest.FromString,
+                    response_serializer=shop_dot_user_dot_v1_dot_user__pb2.ValidateUsersResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -180,6 +200,33 @@ class UserService:
             '/shop.user.v1.UserService/ValidateUser',
             shop_dot_user_dot_v1_dot_user__pb2.ValidateUserRequest.SerializeToString,
             shop_dot_user_dot_v1_dot_user__pb2.ValidateUserResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ValidateUsers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shop.user.v1.UserService/ValidateUsers',
+            shop_dot_user_dot_v1_dot_user__pb2.ValidateUsersRequest.SerializeToString,
+            shop_dot_user_dot_v1_dot_user__pb2.ValidateUsersResponse.FromString,
             options,
             channel_credentials,
             insecure,

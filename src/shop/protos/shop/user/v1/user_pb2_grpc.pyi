@@ -41,6 +41,12 @@ class UserServiceStub:
     """ValidateUser says whether a user exists and may place orders (and, when asked, returns
     one of the user's addresses in the same answer).
     """
+    ValidateUsers: _grpc.UnaryUnaryMultiCallable[_user_pb2.ValidateUsersRequest, _user_pb2.ValidateUsersResponse]
+    """ValidateUsers answers many ValidateUser calls in one, in the same positions. An order
+    service coalesces the calls it has waiting into one: a unary call costs each side more
+    CPU than the look-up. A ValidateUser never fails for one user alone, so there is no
+    per-item status: the batch succeeds or fails as a whole.
+    """
 
 @_typing.type_check_only
 class UserServiceAsyncStub(UserServiceStub):
@@ -54,6 +60,12 @@ class UserServiceAsyncStub(UserServiceStub):
     ValidateUser: _aio.UnaryUnaryMultiCallable[_user_pb2.ValidateUserRequest, _user_pb2.ValidateUserResponse]  # type: ignore[assignment]
     """ValidateUser says whether a user exists and may place orders (and, when asked, returns
     one of the user's addresses in the same answer).
+    """
+    ValidateUsers: _aio.UnaryUnaryMultiCallable[_user_pb2.ValidateUsersRequest, _user_pb2.ValidateUsersResponse]  # type: ignore[assignment]
+    """ValidateUsers answers many ValidateUser calls in one, in the same positions. An order
+    service coalesces the calls it has waiting into one: a unary call costs each side more
+    CPU than the look-up. A ValidateUser never fails for one user alone, so there is no
+    per-item status: the batch succeeds or fails as a whole.
     """
 
 class UserServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -83,6 +95,18 @@ class UserServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_user_pb2.ValidateUserResponse, _abc.Awaitable[_user_pb2.ValidateUserResponse]]:
         """ValidateUser says whether a user exists and may place orders (and, when asked, returns
         one of the user's addresses in the same answer).
+        """
+
+    @_abc_1.abstractmethod
+    def ValidateUsers(
+        self,
+        request: _user_pb2.ValidateUsersRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_user_pb2.ValidateUsersResponse, _abc.Awaitable[_user_pb2.ValidateUsersResponse]]:
+        """ValidateUsers answers many ValidateUser calls in one, in the same positions. An order
+        service coalesces the calls it has waiting into one: a unary call costs each side more
+        CPU than the look-up. A ValidateUser never fails for one user alone, so there is no
+        per-item status: the batch succeeds or fails as a whole.
         """
 
 def add_UserServiceServicer_to_server(servicer: UserServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
