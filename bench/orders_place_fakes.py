@@ -41,6 +41,11 @@ class CannedUsers(ugrpc.UserServiceServicer):
             ),
         )
 
+    async def ValidateUsers(self, request: Any, context: Any) -> upb.ValidateUsersResponse:
+        """The batch form, as the order service sends its calls."""
+        answers = [await self.ValidateUser(r, context) for r in request.requests]
+        return upb.ValidateUsersResponse(responses=answers)
+
 
 class CannedProducts(pgrpc.ProductServiceServicer):
     async def ReserveInventory(self, request: Any, context: Any) -> ppb.ReserveInventoryResponse:
@@ -57,6 +62,22 @@ class CannedProducts(pgrpc.ProductServiceServicer):
     async def ReduceInventory(self, request: Any, context: Any) -> ppb.ReduceInventoryResponse:
         reservation = ppb.Reservation(order_id=request.order_id, status=_COMMITTED)
         return ppb.ReduceInventoryResponse(reservation=reservation)
+
+    async def ReserveInventoryBatch(
+        self, request: Any, context: Any
+    ) -> ppb.ReserveInventoryBatchResponse:
+        reply = ppb.ReserveInventoryBatchResponse()
+        for item in request.requests:
+            reply.outcomes.add().response.CopyFrom(await self.ReserveInventory(item, context))
+        return reply
+
+    async def ReduceInventoryBatch(
+        self, request: Any, context: Any
+    ) -> ppb.ReduceInventoryBatchResponse:
+        reply = ppb.ReduceInventoryBatchResponse()
+        for item in request.requests:
+            reply.outcomes.add().response.CopyFrom(await self.ReduceInventory(item, context))
+        return reply
 
     async def ReleaseInventory(self, request: Any, context: Any) -> ppb.ReleaseInventoryResponse:
         reservation = ppb.Reservation(order_id=request.order_id, status=_RELEASED)
