@@ -4,9 +4,11 @@ The coalescer waits for nothing: a call finding fewer than `max_in_flight` batch
 wire goes out at once, alone if it is alone; calls that arrive meanwhile wait for the next
 free slot and leave together. Latency grows by at most one batch's round trip, and only
 when calls are already queueing. One batch in flight (the default) measured 1.16x the
-orders/s of two, its batches being larger (docs/DECISIONS.md). Each item keeps the unary call's contract: its own
-deadline, its own status (raised as the AioRpcError its own call would have raised), and a
-caller cancelled before its batch leaves is not sent. Why batch at all: `grpc_batch`.
+orders/s of two, its batches being larger (docs/DECISIONS.md).
+
+Each item keeps the unary call's contract: its own deadline, its own status (raised as the
+AioRpcError its own call would have raised), and a caller cancelled before its batch
+leaves is not sent. Why batch at all: `grpc_batch`.
 With tracing on, calls go alone, so that every request's trace holds its own calls.
 """
 
