@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bench.orders.__main__ import median_run, ratios, repeated_at_32
 from bench.pgbench_anchor import median_anchor
 from bench.report import _orders
 
@@ -42,3 +43,26 @@ def test_the_anchor_is_the_median_of_its_samples_and_the_table_shows_each() -> N
     rows = _orders({"pgbench": anchor, "single": {"replicas": "one", "runs": [_run(32)]}})
     assert rows[0].endswith("21,000.0 /s (median of 21,000.0, 17,800.0, 23,500.0)")
     assert "| one | 32 | 100.0 | 0.48% |" in rows[4]
+
+
+def test_thirty_two_connections_run_repeat_times_and_the_ratios_take_the_median_run() -> None:
+    assert repeated_at_32([1, 16, 32, 64], 3) == [1, 16, 32, 32, 32, 64]
+    assert repeated_at_32([32], 0) == [32]
+    single = [_run(16), *(_run(32, orders_per_s=r) for r in (310.0, 290.0, 350.0)), _run(64)]
+    replicated = [_run(32, orders_per_s=r) for r in (300.0, 280.0, 330.0)]
+    median = median_run(single)
+    assert median is not None and median["orders_per_s"] == 310.0
+    two = median_run([_run(32, orders_per_s=r) for r in (1.0, 2.0)])
+    assert two is not None and two["orders_per_s"] == 1.0  # the lower of the middle two
+    result = {
+        "pgbench": {"inserts_per_s": 20000.0},
+        "single": {"runs": single},
+        "replicated": {"runs": replicated},
+    }
+    assert ratios(result) == {
+        "orders_per_s_32": 310.0,
+        "p99_ms_32": 90.0,
+        "share_of_pgbench_inserts_pct": 1.55,
+        "two_order_replicas_vs_one": round(300.0 / 310.0, 2),
+    }
+    assert median_run([_run(16)]) is None
