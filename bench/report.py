@@ -31,9 +31,10 @@ def _orders(o: dict[str, Any]) -> list[str]:
     ]
     header = "| replicas | connections | orders/s | % of pgbench | p50 ms | p99 ms | CPUs busy |"
     rows += [header + " CPU ms/order by process |", "|---|---|---|---|---|---|---|---|"]
-    for key in ("single", "replicated"):
-        part: Any = o.get(key)
-        for r in (part or {}).get("runs", []):
+    replicated = o.get("replicated") or {}
+    parts: list[dict[str, Any]] = [o.get("single") or {}, replicated.get("paired_one") or {}]
+    for part in [*parts, replicated]:
+        for r in part.get("runs", []):
             cpu = ", ".join(f"{k.split(' ')[0]} {v}" for k, v in r["cpu_ms_per_order"].items())
             share = 100 * r["orders_per_s"] / anchor if anchor else 0
             # Runs from before the machine's busy share was measured have none.

@@ -66,3 +66,21 @@ def test_thirty_two_connections_run_repeat_times_and_the_ratios_take_the_median_
         "two_order_replicas_vs_one": round(300.0 / 310.0, 2),
     }
     assert median_run([_run(16)]) is None
+
+
+def test_two_replicas_are_compared_with_the_one_replica_runs_taken_in_turn_with_them() -> None:
+    one = [_run(32, orders_per_s=r) for r in (300.0, 320.0, 310.0)]
+    two = [_run(32, orders_per_s=r) for r in (330.0, 280.0, 341.0)]
+    result = {
+        "pgbench": {"inserts_per_s": 20000.0},
+        "single": {"replicas": "one of each", "runs": [_run(32, orders_per_s=500.0)]},
+        "replicated": {
+            "replicas": "orders=2",
+            "runs": two,
+            "paired_one": {"replicas": "one of each (paired)", "runs": one},
+        },
+    }
+    assert ratios(result)["two_order_replicas_vs_one"] == round(330.0 / 310.0, 2)
+    rows = _orders(result)
+    assert sum("| one of each (paired) | 32 |" in row for row in rows) == 3
+    assert sum("| orders=2 | 32 |" in row for row in rows) == 3
