@@ -3,12 +3,13 @@ back; `start_grpc(ctx)` serves it."""
 
 from __future__ import annotations
 
-from typing import Any, TypeAlias
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeAlias, TypeVar
 
 import grpc
 import orjson
 
-from shop.common.grpc_batch import Outcome, answer_each, status_number
+from shop.common.grpc_batch import answer_each, status_number
 from shop.common.grpc_server import (
     GrpcServer,
     MethodRecord,
@@ -29,6 +30,7 @@ _STATUS = {
     ReservationStatus.EXPIRED: pb.RESERVATION_STATUS_EXPIRED,
 }
 Context: TypeAlias = grpc.aio.ServicerContext[Any, Any]
+R = TypeVar("R")
 # A batch's items are counted and logged as the unary calls they stand for.
 _RESERVE = MethodRecord("products", "ReserveInventory")
 _REDUCE = MethodRecord("products", "ReduceInventory")
@@ -76,12 +78,9 @@ class ProductServicer(product_pb2_grpc.ProductServiceServicer):
     async def ReserveInventoryBatch(
         self, request: pb.ReserveInventoryBatchRequest, _: Context
     ) -> pb.ReserveInventoryBatchResponse:
-        outcomes = await answer_each(
-            request.requests, request.request_ids, self._reserve, record=_RESERVE
+        return await _answer_batch(
+            request, self._reserve, _RESERVE, pb.ReserveInventoryBatchResponse()
         )
-        reply = pb.ReserveInventoryBatchResponse()
-        _fill_outcomes(reply.outcomes, outcomes)
-        return reply
 
     async def _reserve(self, request: pb.ReserveInventoryRequest) -> pb.ReserveInventoryResponse:
         lines = service.merge_lines((i.product_id, i.quantity) for i in request.items)
@@ -107,12 +106,9 @@ class ProductServicer(product_pb2_grpc.ProductServiceServicer):
     async def ReduceInventoryBatch(
         self, request: pb.ReduceInventoryBatchRequest, _: Context
     ) -> pb.ReduceInventoryBatchResponse:
-        outcomes = await answer_each(
-            request.requests, request.request_ids, self._reduce, record=_REDUCE
+        return await _answer_batch(
+            request, self._reduce, _REDUCE, pb.ReduceInventoryBatchResponse()
         )
-        reply = pb.ReduceInventoryBatchResponse()
-        _fill_outcomes(reply.outcomes, outcomes)
-        return reply
 
     async def _reduce(self, request: pb.ReduceInventoryRequest) -> pb.ReduceInventoryResponse:
         reservation = await service.commit_reservation(store=self._store, order_id=request.order_id)
@@ -132,13 +128,18 @@ class ProductServicer(product_pb2_grpc.ProductServiceServicer):
         return reply
 
 
-def _fill_outcomes(into: Any, outcomes: list[Outcome[Any]]) -> None:
-    """A batch's answer, item by item: its status and, when OK, its response."""
+async def _answer_batch(
+    request: Any, handle: Callable[[Any], Awaitable[Any]], record: MethodRecord, reply: R
+) -> R:
+    """`reply` with each item of `request` answered as its own call: its status and, when
+    OK, its response."""
+    outcomes = await answer_each(request.requests, request.request_ids, handle, record=record)
     for outcome in outcomes:
-        item = into.add()
+        item = reply.outcomes.add()  # type: ignore[attr-defined]
         item.status.code, item.status.message = status_number(outcome.code), outcome.details
         if outcome.response is not None:
             item.response.CopyFrom(outcome.response)
+    return reply
 
 
 def product_message(product: Product) -> pb.Product:
