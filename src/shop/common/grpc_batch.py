@@ -16,11 +16,8 @@ from typing import Generic, NamedTuple, TypeVar
 import grpc
 
 from shop.common.context import accept_request_id, set_request_id
-from shop.common.errors import AppError, is_store_outage, outage_reason
-from shop.common.grpc_server import MethodRecord
-from shop.common.logging import get_logger
+from shop.common.grpc_server import MethodRecord, failure_status
 
-log = get_logger("shop.grpc.batch")
 Req = TypeVar("Req")
 Resp = TypeVar("Resp")
 
@@ -59,8 +56,8 @@ async def answer_each(
     record: MethodRecord,
 ) -> list[Outcome[Resp]]:
     """Each item handled as its own call would be, concurrently, and counted and logged as
-    that call (`record`, the unary method's): an AppError becomes the item's status as
-    `translate_errors` makes it a call's, a store outage UNAVAILABLE."""
+    that call (`record`, the unary method's); what it raises becomes its status as a call's
+    does (`failure_status`)."""
 
     async def one(request: Req, request_id: str) -> Outcome[Resp]:
         # Each item runs in its own task (gather), so its request id stays its own.
@@ -74,14 +71,8 @@ async def answer_each(
     async def _handled(request: Req) -> Outcome[Resp]:
         try:
             return Outcome(await handle(request))
-        except AppError as exc:
-            return Outcome(None, exc.grpc_code, exc.message)
         except Exception as exc:
-            if is_store_outage(exc):
-                log.warning("store_unavailable", method=record.name, reason=outage_reason(exc))
-                return Outcome(None, grpc.StatusCode.UNAVAILABLE, "Service temporarily unavailable")
-            log.exception("rpc_failed", method=record.name)
-            return Outcome(None, grpc.StatusCode.UNKNOWN, "Unexpected error")
+            return Outcome(None, *failure_status(exc, record.name))
 
     ids = list(request_ids) + [""] * (len(requests) - len(request_ids))
     return list(await asyncio.gather(*(one(r, i) for r, i in zip(requests, ids, strict=False))))

@@ -104,6 +104,19 @@ class MethodRecord:
         _CallLog.line.info("rpc", method=self.name, code=code, duration_ms=round(elapsed * 1000, 2))
 
 
+def failure_status(exc: Exception, method: str) -> tuple[grpc.StatusCode, str]:
+    """The status a call, or a batch's item (`grpc_batch`), ends with when its handler
+    raised `exc`: an AppError's own, UNAVAILABLE for a store outage (a warning), else
+    UNKNOWN (logged with its traceback). No AppError maps to UNKNOWN."""
+    if isinstance(exc, AppError):
+        return exc.grpc_code, exc.message
+    if is_store_outage(exc):
+        log.warning("store_unavailable", method=method, reason=outage_reason(exc))
+        return grpc.StatusCode.UNAVAILABLE, "Service temporarily unavailable"
+    log.exception("rpc_failed", method=method)
+    return grpc.StatusCode.UNKNOWN, "Unexpected error"
+
+
 def translate_errors(service: str) -> Callable[[F], F]:
     """Decorates a servicer method: AppError becomes its gRPC status; each call is counted
     and logged (with the caller's request id, bound by the interceptor)."""
@@ -120,19 +133,12 @@ def translate_errors(service: str) -> Callable[[F], F]:
             code = "OK"
             try:
                 return await method(self, request, context)
-            except AppError as exc:
-                code = exc.grpc_code.name
-                await context.abort(exc.grpc_code, exc.message)
             except Exception as exc:
-                if is_store_outage(exc):
-                    code = grpc.StatusCode.UNAVAILABLE.name
-                    log.warning("store_unavailable", method=name, reason=outage_reason(exc))
-                    await context.abort(
-                        grpc.StatusCode.UNAVAILABLE, "Service temporarily unavailable"
-                    )
-                code = grpc.StatusCode.UNKNOWN.name
-                log.exception("rpc_failed", method=name)
-                raise
+                status, details = failure_status(exc, name)
+                code = status.name
+                if status is grpc.StatusCode.UNKNOWN:
+                    raise  # grpc answers UNKNOWN without our details, as for any bug
+                await context.abort(status, details)
             finally:
                 record(code, started)
 
