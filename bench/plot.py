@@ -20,6 +20,8 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from bench.medians import median_by
+
 HERE = Path(__file__).parent
 RESULTS = HERE / "results"
 README_PLOT = HERE / "plot.png"
@@ -42,8 +44,8 @@ def _runs_lines(runs: Iterable[dict[str, Any]], label: str, rate: str) -> Lines:
     steps: dict[int, list[dict[str, Any]]] = {}
     for r in runs:
         steps.setdefault(r["connections"], []).append(r)
-    chosen = [sorted(s, key=lambda r: r[rate])[(len(s) - 1) // 2] for s in steps.values()]
-    points = [(r["connections"], r[rate], r["latency_ms"]["p99"]) for r in chosen]
+    chosen = [median_by(s, rate) for s in steps.values()]
+    points = [(r["connections"], r[rate], r["latency_ms"]["p99"]) for r in chosen if r]
     return {label: points} if points else {}
 
 

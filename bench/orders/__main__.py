@@ -26,6 +26,7 @@ from typing import Any
 import asyncpg  # type: ignore[import-untyped]
 from tests.support.stack import Stack
 
+from bench.medians import median_by
 from bench.orders.measure import place_orders, seed
 from bench.orders.profiles import start_profiled, stop_profiled, summarise
 from bench.pgbench_anchor import median_anchor, pgbench_inserts
@@ -157,12 +158,7 @@ def repeated_at_32(connections: list[int], repeat: int) -> list[int]:
 
 def median_run(runs: list[dict[str, Any]], connections: int = 32) -> dict[str, Any] | None:
     """The run at `connections` with the median orders/s (the lower of the middle two)."""
-    at = sorted((r for r in runs if r["connections"] == connections), key=_rate)
-    return at[(len(at) - 1) // 2] if at else None
-
-
-def _rate(run: dict[str, Any]) -> float:
-    return float(run["orders_per_s"])
+    return median_by((r for r in runs if r["connections"] == connections), "orders_per_s")
 
 
 def ratios(result: dict[str, Any]) -> dict[str, Any]:
@@ -181,7 +177,9 @@ def ratios(result: dict[str, Any]) -> dict[str, Any]:
     # have none: against the first sweep).
     one = median_run(replicated.get("paired_one", {}).get("runs", [])) or at32
     if two is not None and one is not None:
-        out["two_order_replicas_vs_one"] = round(two["orders_per_s"] / max(_rate(one), 0.1), 2)
+        out["two_order_replicas_vs_one"] = round(
+            two["orders_per_s"] / max(one["orders_per_s"], 0.1), 2
+        )
     return out
 
 
