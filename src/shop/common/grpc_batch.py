@@ -16,7 +16,8 @@ from typing import Generic, NamedTuple, TypeVar
 import grpc
 
 from shop.common.context import accept_request_id, set_request_id
-from shop.common.grpc_server import MethodRecord, failure_status
+from shop.common.grpc_server import MethodRecord
+from shop.common.grpc_status import failure_status
 
 Req = TypeVar("Req")
 Resp = TypeVar("Resp")

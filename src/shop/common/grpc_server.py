@@ -14,8 +14,8 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1.health import aio as health_aio
 
 from shop.common.context import REQUEST_ID_HEADER, accept_request_id, set_request_id
-from shop.common.errors import AppError, is_store_outage, outage_reason
 from shop.common.grpc_client import KEEPALIVE_TIME_MS
+from shop.common.grpc_status import failure_status
 from shop.common.logging import get_logger
 from shop.common.metrics import GRPC_LATENCY, GRPC_REQUESTS, Children
 from shop.common.security import GATEWAY_SECRET_HEADER, secret_matches
@@ -102,19 +102,6 @@ class MethodRecord:
         counter.inc()
         self._latency.observe(elapsed)
         _CallLog.line.info("rpc", method=self.name, code=code, duration_ms=round(elapsed * 1000, 2))
-
-
-def failure_status(exc: Exception, method: str) -> tuple[grpc.StatusCode, str]:
-    """The status a call, or a batch's item (`grpc_batch`), ends with when its handler
-    raised `exc`: an AppError's own, UNAVAILABLE for a store outage (a warning), else
-    UNKNOWN (logged with its traceback). No AppError maps to UNKNOWN."""
-    if isinstance(exc, AppError):
-        return exc.grpc_code, exc.message
-    if is_store_outage(exc):
-        log.warning("store_unavailable", method=method, reason=outage_reason(exc))
-        return grpc.StatusCode.UNAVAILABLE, "Service temporarily unavailable"
-    log.exception("rpc_failed", method=method)
-    return grpc.StatusCode.UNKNOWN, "Unexpected error"
 
 
 def translate_errors(service: str) -> Callable[[F], F]:
