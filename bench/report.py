@@ -15,7 +15,8 @@ def _gateway(g: dict[str, Any]) -> list[str]:
             f"| {r['server']} | {r['scenario']} | {r['connections']} | {r['requests_per_s']:,.0f}"
             f" | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['cpu_us_per_request']:.0f} |"
         )
-    rows += ["", "| ours / Express, same run | ratio |", "|---|---|"]
+    header = "| ratio, same run (ours / Express, ours / nginx, nginx / Express) | value |"
+    rows += ["", header, "|---|---|"]
     rows += [f"| {name} | {value:.2f}x |" for name, value in g.get("ratios", {}).items()]
     return rows
 

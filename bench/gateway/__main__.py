@@ -1,11 +1,12 @@
-"""Gateway throughput: ours (uvicorn, granian) and the seed's Express shape, each proxying
-the same constant upstream, wrk at 1, 16 and 64 connections.
+"""Gateway throughput: ours (uvicorn, granian), the seed's Express shape and nginx's
+proxy_pass (the ceiling), each proxying the same constant upstream, wrk at 1, 16 and 64
+connections.
 
     uv run python -m bench.gateway [--connections 1,16,64] [--duration 5] [--rounds 3]
 
 For a public GET and a GET with a JWT (verified, identity headers rewritten), prints req/s,
 p50/p99, each gateway's CPU per request and the load average (medians of the rounds, the
-servers taking turns), and the ratios to Express in the same run.
+servers taking turns), and the ratios to Express and to nginx in the same run.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any
 from tests.support.ports import free_port
 
 from bench.cpu import cpu_seconds, with_children
+from bench.gateway.nginx import nginx_binary
 from bench.gateway.servers import ensure_node_baseline, start
 from bench.wrk import require_wrk, run_wrk
 from shop.common.tokens import Principal, issue_access_token
@@ -119,22 +121,31 @@ def _median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def ratios(results: list[dict[str, Any]]) -> dict[str, float]:
-    """Ours / Express in req/s, and Express / ours in CPU per request (same run, same
-    upstream): above 1 means ours is better in both."""
-    express = {(r["scenario"], r["connections"]): r for r in results if r["server"] == "express"}
+    """Same run, same upstream. Ours / Express in req/s and Express / ours in CPU per
+    request: above 1 means ours is better in both. Ours / nginx in req/s: the share of
+    the ceiling ours reaches. nginx / Express: the most any proxy gains over Express here."""
+    by = {(r["server"], r["scenario"], r["connections"]): r for r in results}
     out = {}
-    for r in results:
-        theirs = express.get((r["scenario"], r["connections"]))
-        if r["server"] == "express" or theirs is None:
+    for (server, scenario, count), r in by.items():
+        where = f"{scenario} c={count}"
+        express = by.get(("express", scenario, count))
+        nginx = by.get(("nginx", scenario, count))
+        if server == "nginx" and express is not None:
+            out[f"nginx/express {where}"] = _ratio(r, express)
+        if server in ("express", "nginx"):
             continue
-        where = f"{r['scenario']} c={r['connections']}"
-        out[f"{r['server']}/express {where}"] = round(
-            r["requests_per_s"] / theirs["requests_per_s"], 2
-        )
-        out[f"CPU per request, express/{r['server']} {where}"] = round(
-            theirs["cpu_us_per_request"] / max(r["cpu_us_per_request"], 0.1), 2
-        )
+        if express is not None:
+            out[f"{server}/express {where}"] = _ratio(r, express)
+            out[f"CPU per request, express/{server} {where}"] = round(
+                express["cpu_us_per_request"] / max(r["cpu_us_per_request"], 0.1), 2
+            )
+        if nginx is not None:
+            out[f"{server}/nginx {where}"] = _ratio(r, nginx)
     return out
+
+
+def _ratio(ours: dict[str, Any], theirs: dict[str, Any]) -> float:
+    return round(float(ours["requests_per_s"]) / float(theirs["requests_per_s"]), 2)
 
 
 def main() -> int:
@@ -142,13 +153,16 @@ def main() -> int:
     parser.add_argument("--connections", default="1,16,64")
     parser.add_argument("--duration", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--servers", default="uvicorn,granian,express")
+    parser.add_argument("--servers", default="uvicorn,granian,express,nginx")
     args = parser.parse_args()
     require_wrk()
     servers = args.servers.split(",")
     if "express" in servers and (problem := ensure_node_baseline()):
         print(f"skipping the Express baseline: {problem}", file=sys.stderr)
         servers.remove("express")
+    if "nginx" in servers and nginx_binary() is None:
+        print("skipping the nginx ceiling: nginx is not installed", file=sys.stderr)
+        servers.remove("nginx")
     connections = [int(c) for c in args.connections.split(",")]
     upstream_port = free_port()
     upstream = subprocess.Popen([sys.executable, str(HERE / "upstream.py"), str(upstream_port)])

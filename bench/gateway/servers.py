@@ -1,5 +1,6 @@
 """The gateways compared, each proxying the same upstream: ours under uvicorn (what the
-platform runs), ours under granian, and the seed's shape rebuilt on Express."""
+platform runs), ours under granian, the seed's shape rebuilt on Express, and nginx's
+proxy_pass as the ceiling (bench.gateway.nginx)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+
+from bench.gateway.nginx import nginx_binary, start_nginx
 
 NODE_DIR = Path(__file__).parents[1] / "node"
 GATEWAY_SECRET = "bench-gateway-secret-0123456789"
@@ -33,7 +36,7 @@ def ensure_node_baseline() -> str | None:
 
 
 def start(kind: str, *, port: int, upstream: str, jwt_secret: str) -> subprocess.Popen[bytes]:
-    """One gateway process of `kind` (uvicorn, granian, express) on 127.0.0.1:port."""
+    """One gateway process of `kind` (uvicorn, granian, express, nginx) on 127.0.0.1:port."""
     env = {
         **os.environ,
         "GATEWAY_PORT": str(port),
@@ -66,9 +69,14 @@ def start(kind: str, *, port: int, upstream: str, jwt_secret: str) -> subprocess
         ]
     elif kind == "express":
         command = ["node", str(NODE_DIR / "gateway.js")]
+    elif kind == "nginx":
+        command = []
     else:
         raise ValueError(kind)
-    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+    if command:
+        proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+    else:
+        proc = start_nginx(nginx_binary() or "nginx", port=port, upstream=upstream)
     _wait_answering(f"http://127.0.0.1:{port}/products/p1", proc)
     return proc
 
