@@ -29,6 +29,7 @@ from tests.support.stack import Stack
 from bench.medians import median_by
 from bench.orders.measure import place_orders, seed
 from bench.orders.profiles import start_profiled, stop_profiled, summarise
+from bench.orders.replica_costs import cpu_per_order_two_vs_one
 from bench.pgbench_anchor import median_anchor, pgbench_inserts
 from bench.platform import bench_platform
 from bench.wrk import require_wrk
@@ -180,6 +181,8 @@ def ratios(result: dict[str, Any]) -> dict[str, Any]:
         out["two_order_replicas_vs_one"] = round(
             two["orders_per_s"] / max(one["orders_per_s"], 0.1), 2
         )
+    for process, ratio in cpu_per_order_two_vs_one(replicated).items():
+        out[f"CPU per order, two order replicas / one, {process}"] = ratio
     return out
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bench.orders.__main__ import median_run, ratios, repeated_at_32
+from bench.orders.replica_costs import cpu_per_order_two_vs_one
 from bench.pgbench_anchor import median_anchor
 from bench.report import _orders
 
@@ -84,3 +85,25 @@ def test_two_replicas_are_compared_with_the_one_replica_runs_taken_in_turn_with_
     rows = _orders(result)
     assert sum("| one of each (paired) | 32 |" in row for row in rows) == 3
     assert sum("| orders=2 | 32 |" in row for row in rows) == 3
+
+
+def test_what_two_replicas_cost_per_order_is_the_median_over_the_pairs_process_by_process() -> None:
+    def run(orders: float, postgresql: float) -> dict[str, Any]:
+        cpu = {"orders": orders, "postgresql (our backends)": postgresql}
+        return _run(32, cpu_ms_per_order=cpu)
+
+    one = [run(1.0, 2.0), run(1.0, 2.0), run(2.0, 2.0)]
+    two = [run(1.5, 2.0), run(1.2, 3.0), run(2.0, 2.0)]
+    replicated = {"runs": two, "paired_one": {"runs": one}}
+    assert cpu_per_order_two_vs_one(replicated) == {
+        "orders": 1.2,
+        "postgresql": 1.0,
+        "all processes": round(3.5 / 3.0, 2),
+    }
+    assert cpu_per_order_two_vs_one({"runs": two}) == {}
+    result = {
+        "pgbench": {"inserts_per_s": 20000.0},
+        "single": {"runs": one},
+        "replicated": replicated,
+    }
+    assert ratios(result)["CPU per order, two order replicas / one, orders"] == 1.2
