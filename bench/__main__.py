@@ -1,7 +1,7 @@
 """`make bench`: every benchmark, then one JSON file and one markdown table of the run.
 
-1. the gateway (ours under uvicorn and granian, and the Express baseline built from npm),
-   each proxying the same constant upstream (bench.gateway);
+1. the gateway (ours under uvicorn and granian, the Express baseline built from npm, and
+   nginx as the ceiling), each proxying the same constant upstream (bench.gateway);
 2. order placement, full saga, at 1/16/32/64 connections, a hot product, two order
    replicas, and the pgbench insert anchor (bench.orders);
 3. catalog and order-list queries at 10k, 100k and 1M rows (bench.catalog);

@@ -1,8 +1,8 @@
 """Gateway throughput: ours (uvicorn, granian), the seed's Express shape and nginx's
-proxy_pass (the ceiling), each proxying the same constant upstream, wrk at 1, 16 and 64
-connections.
+proxy_pass (the ceiling), each proxying the same constant upstream, wrk at 1, 16, 32 and 64
+connections (32: where the project's gateway targets were set).
 
-    uv run python -m bench.gateway [--connections 1,16,64] [--duration 5] [--rounds 3]
+    uv run python -m bench.gateway [--connections 1,16,32,64] [--duration 5] [--rounds 3]
 
 For a public GET and a GET with a JWT (verified, identity headers rewritten), prints req/s,
 p50/p99, each gateway's CPU per request and the load average (medians of the rounds, the
@@ -150,7 +150,7 @@ def _ratio(ours: dict[str, Any], theirs: dict[str, Any]) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--connections", default="1,16,64")
+    parser.add_argument("--connections", default="1,16,32,64")
     parser.add_argument("--duration", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--servers", default="uvicorn,granian,express,nginx")
