@@ -91,14 +91,29 @@ def _orders(start: int, stop: int) -> Iterator[tuple[Any, ...]]:
         )
 
 
-async def _secondary_indexes(conn: asyncpg.Connection, table: str) -> list[tuple[str, str]]:
-    """(name, definition) of the table's indexes that back no constraint."""
+async def _secondary_indexes(conn: asyncpg.Connection, table: str) -> list[tuple[str, list[str]]]:
+    """(name, the statements that make it again) of the table's indexes that back no
+    constraint: its definition, then any statistics target a migration set on a column of
+    it (dropped with the index, and the planner's estimates depend on it)."""
     rows = await conn.fetch(
         "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.tablename = $1 "
         "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)",
         table,
     )
-    return [(r["indexname"], r["indexdef"]) for r in rows]
+    indexes = []
+    for row in rows:
+        name = row["indexname"]
+        targets = await conn.fetch(
+            "SELECT attnum, attstattarget FROM pg_attribute "
+            "WHERE attrelid = $1::regclass AND attstattarget > 0",
+            name,
+        )
+        statements = [row["indexdef"]] + [
+            f'ALTER INDEX "{name}" ALTER COLUMN {t["attnum"]} SET STATISTICS {t["attstattarget"]}'
+            for t in targets
+        ]
+        indexes.append((name, statements))
+    return indexes
 
 
 async def _copy(conn: asyncpg.Connection, table: str, columns: list[str], rows: Any) -> None:
@@ -107,8 +122,9 @@ async def _copy(conn: asyncpg.Connection, table: str, columns: list[str], rows: 
         await conn.execute(f'DROP INDEX "{name}"')
     await conn.copy_records_to_table(table, records=rows, columns=columns)
     await conn.execute("SET maintenance_work_mem = '256MB'")
-    for _, definition in indexes:
-        await conn.execute(definition)
+    for _, statements in indexes:
+        for statement in statements:
+            await conn.execute(statement)
     await conn.execute(f"VACUUM ANALYZE {table}")  # the visibility map, as autovacuum would
 
 
