@@ -55,6 +55,15 @@ def start(kind: str, *, port: int, upstream: str, jwt_secret: str) -> subprocess
         "UPSTREAM": upstream,
         "NODE_ENV": "production",
     }
+    if kind == "nginx":  # its own configuration, not these variables
+        proc = start_nginx(nginx_binary() or "nginx", port=port, upstream=upstream)
+    else:
+        proc = subprocess.Popen(_command(kind, port), env=env, stdout=subprocess.DEVNULL)
+    _wait_answering(f"http://127.0.0.1:{port}/products/p1", proc)
+    return proc
+
+
+def _command(kind: str, port: int) -> list[str]:
     if kind == "uvicorn":
         command = [sys.executable, "-m", "shop.gateway"]
     elif kind == "granian":
@@ -69,16 +78,9 @@ def start(kind: str, *, port: int, upstream: str, jwt_secret: str) -> subprocess
         ]
     elif kind == "express":
         command = ["node", str(NODE_DIR / "gateway.js")]
-    elif kind == "nginx":
-        command = []
     else:
         raise ValueError(kind)
-    if command:
-        proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
-    else:
-        proc = start_nginx(nginx_binary() or "nginx", port=port, upstream=upstream)
-    _wait_answering(f"http://127.0.0.1:{port}/products/p1", proc)
-    return proc
+    return command
 
 
 def _wait_answering(url: str, proc: subprocess.Popen[bytes]) -> None:
