@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import urllib.parse
 from pathlib import Path
 from typing import Any
+
+from bench.system_packages import find_or_install
 
 GET_SCRIPT = Path(__file__).parent / "get.lua"
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -24,13 +25,8 @@ def loopback(url: str) -> str:
 
 def require_wrk() -> None:
     """wrk on PATH, installed from the system packages when we may (root with apt-get)."""
-    if shutil.which("wrk") is not None:
+    if find_or_install("wrk", "wrk") is not None:
         return
-    if shutil.which("apt-get") is not None and os.geteuid() == 0:
-        print("wrk not found: installing the Debian package (apt-get install wrk)", flush=True)
-        subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=False)
-        if shutil.which("wrk") is not None:
-            return
     raise SystemExit(
         "The benchmarks need wrk, the HTTP load tool, and it is not installed.\n"
         "  Debian/Ubuntu: sudo apt-get install wrk    macOS: brew install wrk\n"

@@ -6,11 +6,12 @@ what share of it ours reaches says how much any proxy could still gain here."""
 from __future__ import annotations
 
 import atexit
-import os
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+
+from bench.system_packages import find_or_install
 
 _CONFIG = """\
 worker_processes 1;
@@ -38,14 +39,8 @@ http {{
 
 
 def nginx_binary() -> str | None:
-    """nginx on PATH or in /usr/sbin, installed from the system packages when we may
-    (root with apt-get); None when there is none."""
-    found = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin")
-    if found is None and shutil.which("apt-get") is not None and os.geteuid() == 0:
-        print("nginx not found: installing the Debian package (apt-get install nginx)")
-        subprocess.run(["apt-get", "install", "-y", "-q", "nginx"], check=False)
-        found = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin")
-    return found
+    """nginx, installed from the system packages when we may; None when there is none."""
+    return find_or_install("nginx", "nginx")
 
 
 def start_nginx(binary: str, *, port: int, upstream: str) -> subprocess.Popen[bytes]:
