@@ -9,8 +9,8 @@ from typing import Any
 
 def cpu_per_order_two_vs_one(replicated: dict[str, Any]) -> dict[str, float]:
     """For each process, the median over the pairs (a run with one replica of each service,
-    then one with the replicas, on fresh platforms) of two's CPU per order / one's; the
-    machine's busy share alongside. Empty for results without pairs."""
+    then one with the replicas, on fresh platforms) of two's CPU per order / one's, and of
+    the sum over all processes. Empty for results without pairs."""
     one = replicated.get("paired_one", {}).get("runs", [])
     two = replicated.get("runs", [])
     pairs = list(zip(one, two, strict=False))
