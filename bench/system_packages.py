@@ -7,17 +7,21 @@ import os
 import shutil
 import subprocess
 
-# Debian puts daemons such as nginx in /usr/sbin, which a user's PATH may leave out.
-_PATH = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin"])
 
-
-def find_or_install(program: str, package: str) -> str | None:
-    """The path of `program`, installing `package` first when it is missing and we may;
-    None when it is still not there."""
-    found = shutil.which(program, path=_PATH)
+def find_or_install(program: str, package: str, *, also_in: str | None = None) -> str | None:
+    """The path of `program` on PATH (as it is now) or in the folder `also_in`, installing
+    `package` first when it is missing and we may; None when it is still not there."""
+    found = _which(program, also_in)
     if found is None and shutil.which("apt-get") is not None and os.geteuid() == 0:
         print(f"{program} not found: installing the Debian package (apt-get install {package})",
               flush=True)  # fmt: skip
         subprocess.run(["apt-get", "install", "-y", "-q", package], check=False)
-        found = shutil.which(program, path=_PATH)
+        found = _which(program, also_in)
+    return found
+
+
+def _which(program: str, also_in: str | None) -> str | None:
+    found = shutil.which(program)
+    if found is None and also_in is not None:
+        found = shutil.which(program, path=also_in)
     return found

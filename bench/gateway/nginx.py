@@ -39,8 +39,9 @@ http {{
 
 
 def nginx_binary() -> str | None:
-    """nginx, installed from the system packages when we may; None when there is none."""
-    return find_or_install("nginx", "nginx")
+    """nginx (on PATH or in /usr/sbin, where Debian puts it and a user's PATH may not
+    reach), installed from the system packages when we may; None when there is none."""
+    return find_or_install("nginx", "nginx", also_in="/usr/sbin")
 
 
 def start_nginx(binary: str, *, port: int, upstream: str) -> subprocess.Popen[bytes]:
